@@ -1,0 +1,61 @@
+#pragma once
+// Differentiation as graph transforms: every function here adds nodes to the graph its arguments
+// live in and returns handles on them; compile those with a Program to evaluate. Seeds (tangents,
+// cotangents) are ordinary nodes, usually inputs, so one compiled program serves every seed.
+#include <variant>
+#include <vector>
+
+#include "graph/graph.hpp"
+
+namespace dagrad {
+
+namespace Subgradient {
+// PyTorch/JAX-style fixed derivatives at kinks: relu′(0) = relu_slope_at_zero (leaky_relu
+// interpolates), ties of max/min split evenly, abs′(0) = 0, clamp′ = 1 at its bounds.
+struct Convention {
+  Scalar relu_slope_at_zero = 0;
+};
+}  // namespace Subgradient
+using SubgradientPolicy = std::variant<Subgradient::Convention>;
+
+enum class Mode { Forward, Reverse, Auto };
+
+// Cotangents of `wrt` given cotangents of `ys` (Jᵀu). A node of `wrt` that `ys` do not depend on
+// gets zeros of its shape (as JAX does). `wrt` may name an intermediate node: its cotangent is
+// ∂y/∂v with v's own inputs held fixed, and leaves upstream of it still see every path (as
+// PyTorch's retain_grad). Nonsmooth ops follow `policy`.
+std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotangents, const std::vector<Var>& wrt,
+                     const SubgradientPolicy& policy = {});
+// Gradient of a scalar (one element); a larger y needs vjp with an explicit cotangent.
+std::vector<Var> grad(const Var& y, const std::vector<Var>& wrt, const SubgradientPolicy& policy = {});
+Var grad(const Var& y, const Var& wrt, const SubgradientPolicy& policy = {});
+
+// Tangents of `ys` (J v) given tangents of `wrt`. A seed on an intermediate node adds to what
+// flows into it, which keeps ⟨u, jvp⟩ = ⟨vjp, v⟩ for any choice of wrt.
+std::vector<Var> jvp(const std::vector<Var>& ys, const std::vector<Var>& wrt, const std::vector<Var>& tangents,
+                     const SubgradientPolicy& policy = {});
+Var jvp(const Var& y, const Var& x, const Var& tangent, const SubgradientPolicy& policy = {});
+
+// Hessian-vector product of a scalar, forward over reverse: jvp of grad.
+std::vector<Var> hvp(const Var& y, const std::vector<Var>& wrt, const std::vector<Var>& v,
+                     const SubgradientPolicy& policy = {});
+
+// Full Jacobian of shape y.shape ++ x.shape, by one jvp per input element (Forward), one vjp per
+// output element (Reverse), or whichever needs fewer passes (Auto).
+Var jacobian(const Var& y, const Var& x, Mode mode = Mode::Auto, const SubgradientPolicy& policy = {});
+Mode cheaper_mode(std::size_t inputs, std::size_t outputs);
+// Hessian of a scalar, shape x.shape ++ x.shape: forward-mode Jacobian of the gradient.
+Var hessian(const Var& y, const Var& x, const SubgradientPolicy& policy = {});
+
+// The tangent model T(w) = f(w0) + ∂f(w0)·(w − w0): `ys` are recomputed at new input nodes w0
+// (the anchors, one per wrt, named "<name>@0"), so T is a graph of w and w0 alike.
+struct Linearization {
+  std::vector<Var> outputs;
+  std::vector<Var> anchors;
+};
+Linearization linearize(const std::vector<Var>& ys, const std::vector<Var>& wrt, const SubgradientPolicy& policy = {});
+
+// Copies the part of the graph between `from` and `ys`, reading `to[i]` wherever `from[i]` was read.
+std::vector<Var> substitute(const std::vector<Var>& ys, const std::vector<Var>& from, const std::vector<Var>& to);
+
+}  // namespace dagrad

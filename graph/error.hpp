@@ -1,0 +1,39 @@
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace dagrad {
+
+// Every error dagrad raises derives from Error, so callers can catch one type.
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A shape that an op cannot accept; the message names op, node and every input shape.
+struct ShapeError : Error {
+  using Error::Error;
+};
+// Misuse of the graph: cross-graph handles, unknown nodes, invalid arguments.
+struct GraphError : Error {
+  using Error::Error;
+};
+// Binding or running a Program: unbound inputs, wrong-shaped values, unknown outputs.
+struct BindError : Error {
+  using Error::Error;
+};
+// A NaN or Inf found by the program's finite check.
+struct NumericError : Error {
+  using Error::Error;
+};
+// Differentiation requests that have no meaning (grad of a non-scalar without a cotangent, ...).
+struct AutodiffError : Error {
+  using Error::Error;
+};
+
+}  // namespace dagrad
+
+namespace dagrad {
+// A value outside an op's domain found while running (a label that is not a class index).
+struct ValueError : Error {
+  using Error::Error;
+};
+}  // namespace dagrad

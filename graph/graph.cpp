@@ -1,0 +1,219 @@
+#include "graph/graph.hpp"
+
+#include <cstring>
+#include <sstream>
+
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/reverse_graph.hpp>
+#include <boost/graph/topological_sort.hpp>
+
+namespace dagrad {
+
+const char* to_string(Role role) {
+  switch (role) {
+    case Role::Input: return "input";
+    case Role::Parameter: return "parameter";
+    case Role::Constant: return "constant";
+    case Role::Op: return "op";
+  }
+  return "?";
+}
+
+std::string Init::describe() const {
+  std::ostringstream s;
+  switch (kind) {
+    case Kind::Zeros: s << "zeros"; break;
+    case Kind::Constant: s << "constant(" << a << ")"; break;
+    case Kind::Normal: s << "normal(" << a << "," << b << ")"; break;
+    case Kind::Uniform: s << "uniform(" << a << "," << b << ")"; break;
+    case Kind::GlorotNormal: s << "glorot_normal"; break;
+    case Kind::GlorotUniform: s << "glorot_uniform"; break;
+    case Kind::HeNormal: s << "he_normal"; break;
+    case Kind::Orthogonal: s << "orthogonal(" << a << ")"; break;
+    case Kind::Identity: s << "identity(" << a << ")"; break;
+  }
+  return s.str();
+}
+
+Graph& Var::graph() const {
+  if (!graph_) throw GraphError("use of an empty Var (it belongs to no graph)");
+  return *graph_;
+}
+Shape Var::shape() const { return graph().node(id_).shape; }
+std::string Var::name() const { return graph().node(id_).name; }
+Var& Var::named(const std::string& name) {
+  graph().rename(id_, name);
+  return *this;
+}
+
+const Node& Graph::node(NodeId id) const {
+  if (id >= size()) throw GraphError("node id " + std::to_string(id) + " is not in this graph (" + std::to_string(size()) + " nodes)");
+  return bgl_[id];
+}
+
+Var Graph::var(NodeId id) {
+  node(id);
+  return Var(this, id);
+}
+
+void Graph::rename(NodeId id, const std::string& name) {
+  const Node& n = node(id);
+  if (n.role == Role::Parameter && name != n.name) {
+    if (parameter_names_.count(name)) throw GraphError("parameter name '" + name + "' is already taken by " + describe(parameter_names_.at(name)));
+    parameter_names_.erase(n.name);
+    parameter_names_[name] = id;
+  }
+  bgl_[id].name = name;
+}
+
+std::string Graph::describe(NodeId id) const {
+  const Node& n = node(id);
+  std::string what = n.role == Role::Op ? n.op->name() : to_string(n.role);
+  return "node %" + std::to_string(id) + " '" + n.name + "' (" + what + " " + to_string(n.shape) + ")";
+}
+
+void Graph::check_owns(const Var& v, const char* where) const {
+  if (!v.valid()) throw GraphError(std::string(where) + ": empty Var");
+  if (&v.graph() != this) throw GraphError(std::string(where) + ": Var '" + v.name() + "' belongs to another graph");
+}
+
+Var Graph::add_node(Node n) {
+  n.derivative = in_derivative_;
+  NodeId id = boost::add_vertex(std::move(n), bgl_);
+  for (NodeId in : bgl_[id].inputs) boost::add_edge(in, id, bgl_);
+  return Var(this, id);
+}
+
+Var Graph::input(const std::string& name, const Shape& shape) {
+  Node n;
+  n.role = Role::Input;
+  n.shape = shape;
+  n.name = prefix_ + name;
+  return add_node(std::move(n));
+}
+
+Var Graph::parameter(const std::string& name, const Shape& shape, Init init) {
+  std::string full = prefix_ + name;
+  if (parameter_names_.count(full))
+    throw GraphError("parameter name '" + full + "' is already taken by " + describe(parameter_names_.at(full)) +
+                     "; parameters are initialised from their names, so names must be unique");
+  Node n;
+  n.role = Role::Parameter;
+  n.shape = shape;
+  n.name = full;
+  n.init = init;
+  Var v = add_node(std::move(n));
+  parameter_names_[full] = v.id();
+  return v;
+}
+
+Var Graph::constant(const Tensor& value, const std::string& name) {
+  Node n;
+  n.role = Role::Constant;
+  n.shape = Shape(value.shape().begin(), value.shape().end());
+  n.value = value;
+  n.name = prefix_ + (name.empty() ? "const_" + std::to_string(size()) : name);
+  return add_node(std::move(n));
+}
+
+Var Graph::scalar(Scalar value) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  auto it = scalar_cache_.find(bits);
+  if (it != scalar_cache_.end()) return Var(this, it->second);
+  std::ostringstream name;
+  name << value;
+  Tensor t = xt::xarray<Scalar>::from_shape({});
+  t() = value;
+  Node n;
+  n.role = Role::Constant;
+  n.value = std::move(t);
+  n.name = name.str();
+  Var v = add_node(std::move(n));
+  scalar_cache_[bits] = v.id();
+  return v;
+}
+
+Var Graph::apply(std::shared_ptr<const Op> op, const std::vector<Var>& inputs) {
+  std::vector<Shape> shapes;
+  shapes.reserve(inputs.size());
+  for (const Var& v : inputs) {
+    check_owns(v, op->name().c_str());
+    shapes.push_back(v.shape());
+  }
+  std::string name = prefix_ + op->name() + "_" + std::to_string(size());
+  Node n;
+  try {
+    n.shape = op->infer_shape(shapes);
+  } catch (const ShapeMismatch& m) {
+    std::string msg = "shape error in op '" + op->name() + "'";
+    if (!op->attributes().empty()) msg += " {" + op->attributes() + "}";
+    msg += " at node %" + std::to_string(size()) + " '" + name + "': " + m.reason + "; inputs:";
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      msg += (i ? ", " : " ") + std::string("'") + inputs[i].name() + "' " + to_string(shapes[i]);
+    throw ShapeError(msg);
+  }
+  n.role = Role::Op;
+  n.op = std::move(op);
+  n.name = std::move(name);
+  for (const Var& v : inputs) n.inputs.push_back(v.id());
+  return add_node(std::move(n));
+}
+
+std::vector<Var> Graph::parameters() {
+  std::vector<Var> out;
+  for (NodeId i = 0; i < size(); ++i)
+    if (bgl_[i].role == Role::Parameter) out.emplace_back(this, i);
+  return out;
+}
+
+std::vector<Var> Graph::inputs() {
+  std::vector<Var> out;
+  for (NodeId i = 0; i < size(); ++i)
+    if (bgl_[i].role == Role::Input) out.emplace_back(this, i);
+  return out;
+}
+
+namespace {
+
+template <class G>
+std::vector<bool> reachable(const G& g, const std::vector<NodeId>& sources, std::size_t n) {
+  std::vector<boost::default_color_type> colour(n, boost::white_color);
+  auto colours = boost::make_iterator_property_map(colour.begin(), boost::get(boost::vertex_index, g));
+  boost::queue<NodeId> queue;
+  for (NodeId s : sources)
+    if (colour[s] == boost::white_color)
+      boost::breadth_first_visit(g, s, queue, boost::default_bfs_visitor(), colours);
+  std::vector<bool> mask(n);
+  for (std::size_t i = 0; i < n; ++i) mask[i] = colour[i] != boost::white_color;
+  return mask;
+}
+
+}  // namespace
+
+std::vector<bool> Graph::ancestors(const std::vector<NodeId>& nodes) const {
+  for (NodeId id : nodes) node(id);
+  return reachable(boost::make_reverse_graph(bgl_), nodes, size());
+}
+
+std::vector<bool> Graph::descendants(const std::vector<NodeId>& nodes) const {
+  for (NodeId id : nodes) node(id);
+  return reachable(bgl_, nodes, size());
+}
+
+std::vector<NodeId> Graph::schedule(const std::vector<NodeId>& outputs) const {
+  std::vector<bool> needed = ancestors(outputs);
+  std::vector<NodeId> reversed;
+  reversed.reserve(size());
+  try {
+    boost::topological_sort(bgl_, std::back_inserter(reversed));
+  } catch (const boost::not_a_dag&) {
+    throw GraphError("the graph has a cycle");  // unreachable by construction; kept as a guard
+  }
+  std::vector<NodeId> order;
+  for (auto it = reversed.rbegin(); it != reversed.rend(); ++it)
+    if (needed[*it]) order.push_back(*it);
+  return order;
+}
+
+}  // namespace dagrad

@@ -1,0 +1,124 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include "graph/error.hpp"
+#include "graph/op.hpp"
+#include "graph/tensor.hpp"
+#include "graph/var.hpp"
+
+namespace dagrad {
+
+enum class Role { Input, Parameter, Constant, Op };
+const char* to_string(Role role);
+
+// How a parameter is initialised; drawn reproducibly from (seed, parameter name) by ParamStore.
+struct Init {
+  enum class Kind { Zeros, Constant, Normal, Uniform, GlorotNormal, GlorotUniform, HeNormal, Orthogonal, Identity };
+  Kind kind = Kind::Normal;
+  Scalar a = 0;  // mean, constant value, lower bound, or gain, by kind
+  Scalar b = 1;  // standard deviation or upper bound, by kind
+  static Init zeros() { return {Kind::Zeros, 0, 0}; }
+  static Init constant(Scalar c) { return {Kind::Constant, c, 0}; }
+  static Init normal(Scalar mean = 0, Scalar stddev = 1) { return {Kind::Normal, mean, stddev}; }
+  static Init uniform(Scalar lo, Scalar hi) { return {Kind::Uniform, lo, hi}; }
+  static Init glorot_normal() { return {Kind::GlorotNormal, 1, 0}; }
+  static Init glorot_uniform() { return {Kind::GlorotUniform, 1, 0}; }
+  static Init he_normal() { return {Kind::HeNormal, 1, 0}; }
+  static Init orthogonal(Scalar gain = 1) { return {Kind::Orthogonal, gain, 0}; }
+  static Init identity(Scalar gain = 1) { return {Kind::Identity, gain, 0}; }
+  std::string describe() const;
+};
+
+struct Node {
+  Role role = Role::Op;
+  std::shared_ptr<const Op> op;   // Role::Op only
+  std::vector<NodeId> inputs;     // ordered; may repeat (x * x)
+  Shape shape;
+  std::string name;
+  Tensor value;                   // Role::Constant only
+  Init init;                      // Role::Parameter only
+  bool derivative = false;        // created by an autodiff transform
+};
+
+// Append-only DAG of tensor operations. Nodes are never removed, so ids and Vars stay valid;
+// an op's inputs always exist before it, so the graph cannot hold a cycle.
+class Graph {
+ public:
+  using Bgl = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, Node>;
+
+  Graph() = default;
+  Graph(const Graph&) = delete;  // Vars point at their graph; a copy would silently split them
+  Graph& operator=(const Graph&) = delete;
+
+  Var input(const std::string& name, const Shape& shape);
+  Var parameter(const std::string& name, const Shape& shape, Init init = Init::normal());
+  Var constant(const Tensor& value, const std::string& name = "");
+  // Scalar constants are shared per value: derivative rules create many ones and zeros.
+  Var scalar(Scalar value);
+  Var apply(std::shared_ptr<const Op> op, const std::vector<Var>& inputs);
+
+  std::size_t size() const { return boost::num_vertices(bgl_); }
+  const Node& node(NodeId id) const;
+  Var var(NodeId id);
+  void rename(NodeId id, const std::string& name);
+  std::vector<Var> parameters();
+  std::vector<Var> inputs();
+  const Bgl& bgl() const { return bgl_; }
+
+  // Topological order of the nodes the outputs depend on (Boost topological_sort, then pruned).
+  std::vector<NodeId> schedule(const std::vector<NodeId>& outputs) const;
+  // Membership masks (indexed by id) of the ancestors of `nodes` and the descendants of `nodes`,
+  // each including `nodes` themselves.
+  std::vector<bool> ancestors(const std::vector<NodeId>& nodes) const;
+  std::vector<bool> descendants(const std::vector<NodeId>& nodes) const;
+
+  // Nodes created while a DerivativeScope lives are marked as derivative nodes (DOT colours them).
+  class DerivativeScope {
+   public:
+    explicit DerivativeScope(Graph& g) : g_(g), saved_(g.in_derivative_) { g.in_derivative_ = true; }
+    ~DerivativeScope() { g_.in_derivative_ = saved_; }
+    DerivativeScope(const DerivativeScope&) = delete;
+    DerivativeScope& operator=(const DerivativeScope&) = delete;
+   private:
+    Graph& g_;
+    bool saved_;
+  };
+  // Nodes created while a NameScope lives get "prefix/" in front of their names.
+  class NameScope {
+   public:
+    NameScope(Graph& g, const std::string& prefix) : g_(g), saved_(g.prefix_) { g.prefix_ += prefix + "/"; }
+    ~NameScope() { g_.prefix_ = saved_; }
+    NameScope(const NameScope&) = delete;
+    NameScope& operator=(const NameScope&) = delete;
+   private:
+    Graph& g_;
+    std::string saved_;
+  };
+
+  // "%3 (matmul_3)" style label used by every error message.
+  std::string describe(NodeId id) const;
+  void check_owns(const Var& v, const char* where) const;
+
+ private:
+  Var add_node(Node node);
+  Bgl bgl_;
+  std::map<std::uint64_t, NodeId> scalar_cache_;
+  std::map<std::string, NodeId> parameter_names_;
+  std::string prefix_;
+  bool in_derivative_ = false;
+};
+
+// A stable, jaxpr-like listing, one node per line; used as golden output in tests.
+void write_text(std::ostream& os, const Graph& g, const std::vector<NodeId>& outputs = {});
+std::string to_text(const Graph& g, const std::vector<NodeId>& outputs = {});
+// Graphviz DOT via boost::write_graphviz, nodes coloured by role (input, parameter, constant, op,
+// derivative); with outputs given, only what they depend on.
+void write_dot(std::ostream& os, const Graph& g, const std::vector<NodeId>& outputs = {});
+
+}  // namespace dagrad

@@ -1,0 +1,216 @@
+#include "graph/program.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <list>
+
+namespace dagrad {
+
+namespace {
+
+// First-fit placement of buffers in one arena, in schedule order (the plan TFLite's arena uses):
+// a freed interval is reused by the next buffer that fits.
+class ArenaPlanner {
+ public:
+  std::size_t allocate(std::size_t n) {
+    std::size_t offset = 0;
+    auto it = live_.begin();
+    for (; it != live_.end(); ++it) {
+      if (it->first >= offset + n) break;
+      offset = std::max(offset, it->first + it->second);
+    }
+    live_.insert(it, {offset, n});
+    live_total_ += n;
+    peak_ = std::max(peak_, live_total_);
+    end_ = std::max(end_, offset + n);
+    return offset;
+  }
+  void release(std::size_t offset) {
+    auto it = std::find_if(live_.begin(), live_.end(), [&](auto& p) { return p.first == offset; });
+    live_total_ -= it->second;
+    live_.erase(it);
+  }
+  std::size_t end() const { return end_; }
+  std::size_t peak() const { return peak_; }
+
+ private:
+  std::list<std::pair<std::size_t, std::size_t>> live_;  // (offset, size), sorted by offset
+  std::size_t live_total_ = 0, peak_ = 0, end_ = 0;
+};
+
+}  // namespace
+
+Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions options)
+    : graph_(&graph), options_(options) {
+  if (outputs.empty()) throw BindError("Program needs at least one output");
+  for (const Var& v : outputs) {
+    graph.check_owns(v, "Program");
+    outputs_.push_back(v.id());
+  }
+  order_ = graph.schedule(outputs_);
+  slot_of_node_.assign(graph.size(), kNoNode);
+  for (std::size_t i = 0; i < order_.size(); ++i) slot_of_node_[order_[i]] = i;
+
+  std::vector<std::size_t> last_use(order_.size(), 0);
+  for (std::size_t i = 0; i < order_.size(); ++i)
+    for (NodeId in : graph.node(order_[i]).inputs) last_use[slot_of_node_[in]] = i;
+  std::vector<bool> pinned(order_.size(), false);
+  for (NodeId o : outputs_) pinned[slot_of_node_[o]] = true;
+
+  ArenaPlanner planner;
+  std::vector<std::size_t> offset(order_.size());
+  std::vector<std::vector<std::size_t>> release_after(order_.size());
+  // Leaves hold their values from set() until the run ends, so they are placed before any op.
+  for (std::size_t i = 0; i < order_.size(); ++i)
+    if (graph.node(order_[i]).role != Role::Op) offset[i] = planner.allocate(size_of(graph.node(order_[i]).shape));
+  for (std::size_t i = 0; i < order_.size(); ++i) {
+    const Node& n = graph.node(order_[i]);
+    if (n.role == Role::Op) {
+      offset[i] = planner.allocate(size_of(n.shape));
+      // Outputs live to the end; an op's output is placed before its inputs are freed.
+      if (!pinned[i]) release_after[std::max(i, last_use[i])].push_back(i);
+    }
+    for (std::size_t r : release_after[i]) planner.release(offset[r]);
+  }
+  offset_ = offset;
+  arena_.assign(std::max<std::size_t>(planner.end(), 1), 0);
+  stats_.arena_bytes = planner.end() * sizeof(Scalar);
+  stats_.peak_live_bytes = planner.peak() * sizeof(Scalar);
+
+  views_.resize(order_.size());
+  readable_.assign(order_.size(), false);
+  bound_.assign(order_.size(), false);
+  for (std::size_t i = 0; i < order_.size(); ++i) {
+    const Node& n = graph.node(order_[i]);
+    views_[i].emplace(make_view(arena_.data() + offset[i], n.shape));
+    readable_[i] = pinned[i] || n.role != Role::Op;
+    if (n.role == Role::Constant) {
+      std::copy(n.value.begin(), n.value.end(), views_[i]->begin());
+      bound_[i] = true;
+    }
+    if (n.role != Role::Op) {
+      leaf_slots_.push_back(i);
+      continue;
+    }
+    Step s{order_[i], n.op.get(), {}, i};
+    std::vector<Shape> in_shapes;
+    for (NodeId in : n.inputs) {
+      s.inputs.push_back(&*views_[slot_of_node_[in]]);
+      in_shapes.push_back(graph.node(in).shape);
+    }
+    stats_.per_run += n.op->cost(in_shapes, n.shape);
+    steps_.push_back(std::move(s));
+    if (options_.time_nodes) stats_.timings.push_back({order_[i], n.name, n.op->name(), 0});
+  }
+  stats_.ops = steps_.size();
+}
+
+std::size_t Program::slot_of(const Var& v, const char* what) const {
+  graph_->check_owns(v, what);
+  std::size_t slot = v.id() < slot_of_node_.size() ? slot_of_node_[v.id()] : kNoNode;
+  if (slot == kNoNode)
+    throw BindError(std::string(what) + ": " + graph_->describe(v.id()) + " is not used by this program's outputs");
+  return slot;
+}
+
+void Program::set(const Var& leaf, const Tensor& value) {
+  std::size_t slot = slot_of(leaf, "Program::set");
+  const Node& n = graph_->node(leaf.id());
+  if (n.role != Role::Input && n.role != Role::Parameter)
+    throw BindError("Program::set: " + graph_->describe(leaf.id()) + " is not an input or a parameter");
+  Shape got(value.shape().begin(), value.shape().end());
+  if (got != n.shape)
+    throw BindError("Program::set: " + graph_->describe(leaf.id()) + " expects shape " + to_string(n.shape) +
+                    ", got " + to_string(got));
+  Scalar* own = arena_.data() + offset_[slot];
+  if (views_[slot]->data() != own) views_[slot].emplace(make_view(own, n.shape));  // stop following a ParamStore
+  View& target = *views_[slot];
+  std::copy(value.begin(), value.end(), target.begin());
+  bound_[slot] = true;
+}
+
+void Program::bind(ParamStore& store) {
+  if (&store.graph() != graph_) throw BindError("Program::bind: the ParamStore belongs to another graph");
+  for (std::size_t slot : leaf_slots_) {
+    NodeId id = order_[slot];
+    if (graph_->node(id).role != Role::Parameter) continue;
+    Var p(graph_, id);
+    if (!store.contains(p)) continue;
+    View& v = store.value(p);
+    views_[slot].emplace(make_view(v.data(), graph_->node(id).shape));
+    bound_[slot] = true;
+  }
+}
+
+void Program::check_leaf_finite(std::size_t slot) const {
+  const View& v = *views_[slot];
+  for (std::size_t k = 0; k < v.size(); ++k)
+    if (!std::isfinite(v.data()[k]))
+      throw NumericError("non-finite value " + std::to_string(v.data()[k]) + " at flat index " + std::to_string(k) +
+                         " of " + graph_->describe(order_[slot]) + ", bound before the run");
+}
+
+void Program::run() {
+  for (std::size_t slot : leaf_slots_) {
+    if (!bound_[slot]) {
+      const Node& n = graph_->node(order_[slot]);
+      throw BindError("Program::run: " + graph_->describe(order_[slot]) + " is unbound; " +
+                      (n.role == Role::Parameter ? "bind a ParamStore or set() it" : "set() it") + " before running");
+    }
+    if (options_.check_finite) check_leaf_finite(slot);
+  }
+  using Clock = std::chrono::steady_clock;
+  for (std::size_t k = 0; k < steps_.size(); ++k) {
+    Step& s = steps_[k];
+    View& out = *views_[s.slot];
+    Clock::time_point start;
+    if (options_.time_nodes) start = Clock::now();
+    try {
+      s.op->forward(s.inputs, out);
+    } catch (const ValueError& e) {
+      throw ValueError(graph_->describe(s.node) + ": " + e.what());
+    }
+    if (options_.time_nodes) stats_.timings[k].seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    if (options_.check_finite) {
+      for (std::size_t e = 0; e < out.size(); ++e)
+        if (!std::isfinite(out.data()[e])) {
+          const Node& n = graph_->node(s.node);
+          std::string inputs;
+          for (NodeId in : n.inputs) inputs += (inputs.empty() ? "" : ", ") + graph_->describe(in);
+          throw NumericError("first non-finite value (" + std::to_string(out.data()[e]) + ") produced by " +
+                             graph_->describe(s.node) + " at flat index " + std::to_string(e) + "; its inputs: " + inputs);
+        }
+    }
+  }
+  ++stats_.runs;
+  stats_.executed_flops = stats_.per_run.flops * static_cast<double>(stats_.runs);
+}
+
+bool Program::is_output(const Var& v) const {
+  return std::find(outputs_.begin(), outputs_.end(), v.id()) != outputs_.end() && &v.graph() == graph_;
+}
+
+const View& Program::view(const Var& v) const {
+  std::size_t slot = slot_of(v, "Program::get");
+  if (!readable_[slot])
+    throw BindError("Program::get: " + graph_->describe(v.id()) +
+                    " is an intermediate whose buffer is reused; compile it as an output to read it");
+  return *views_[slot];
+}
+
+Tensor Program::get(const Var& v) const {
+  const View& view_ = view(v);
+  Tensor t = Tensor::from_shape(view_.shape());
+  std::copy(view_.begin(), view_.end(), t.begin());
+  return t;
+}
+
+Scalar Program::scalar(const Var& v) const {
+  const View& w = view(v);
+  if (w.size() != 1)
+    throw BindError("Program::scalar: " + graph_->describe(v.id()) + " has " + std::to_string(w.size()) + " elements");
+  return w.data()[0];
+}
+
+}  // namespace dagrad

@@ -1,0 +1,10 @@
+#include "ops/losses_support.hpp"
+
+namespace dagrad {
+
+Var hinge_loss(const Var& scores, const Var& labels) {
+  detail::expect_same_shape("hinge_loss", scores, labels);
+  return mean(relu(1.0 - labels * scores));
+}
+
+}  // namespace dagrad

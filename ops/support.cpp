@@ -1,0 +1,105 @@
+#include "ops/support.hpp"
+
+#include <algorithm>
+
+namespace dagrad::detail {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  std::size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (std::size_t i = 0; i < rank; ++i) {
+    std::size_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    std::size_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      throw ShapeMismatch{"shapes " + to_string(a) + " and " + to_string(b) + " do not broadcast (axis " +
+                          std::to_string(i) + ": " + std::to_string(da) + " vs " + std::to_string(db) + ")"};
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Var unbroadcast(const Var& g, const Shape& target) {
+  if (!g.valid() || g.shape() == target) return g;
+  return sum_to(g, target);
+}
+
+Var piece(const DiffContext& ctx, const Var& v, Scalar tie) { return step(ctx.kink_keys(v), tie); }
+
+Var sum_or_invalid(const Var& a, const Var& b) {
+  if (!a.valid()) return b;
+  if (!b.valid()) return a;
+  return add(a, b);
+}
+
+std::size_t normalize_axis(int axis, std::size_t rank, const char* op) {
+  int r = static_cast<int>(rank);
+  if (axis < -r || axis >= r)
+    throw ShapeMismatch{std::string("axis ") + std::to_string(axis) + " is out of range for rank " + std::to_string(rank) +
+                        " in " + op};
+  return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
+}
+
+std::vector<std::size_t> normalize_axes(const std::vector<int>& axes, std::size_t rank, const char* op) {
+  std::vector<std::size_t> out;
+  if (axes.empty())
+    for (std::size_t i = 0; i < rank; ++i) out.push_back(i);
+  for (int a : axes) {
+    std::size_t n = normalize_axis(a, rank, op);
+    if (std::find(out.begin(), out.end(), n) != out.end())
+      throw ShapeMismatch{"axis " + std::to_string(a) + " is listed twice in " + op};
+    out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string axes_string(const std::vector<std::size_t>& axes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
+  return s + "]";
+}
+
+void expect_inputs(const std::vector<Shape>& in, std::size_t n) {
+  if (in.size() != n)
+    throw ShapeMismatch{"expects " + std::to_string(n) + " inputs, got " + std::to_string(in.size())};
+}
+
+AxisSplit::AxisSplit(const Shape& s, std::size_t axis) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i < axis) outer *= s[i];
+    else if (i == axis) n = s[i];
+    else inner *= s[i];
+  }
+}
+
+Cost elementwise_cost(const std::vector<Shape>& in, const Shape& out, double flops_per_element) {
+  double n = static_cast<double>(size_of(out));
+  double bytes = n;
+  for (const Shape& s : in) bytes += static_cast<double>(size_of(s));
+  return {flops_per_element * n, bytes * sizeof(Scalar)};
+}
+
+}  // namespace dagrad::detail
+
+namespace dagrad {
+
+Var zeros(Graph& g, const Shape& shape) {
+  Var z = g.scalar(0);
+  return shape.empty() ? z : broadcast_to(z, shape);
+}
+
+Var operator+(const Var& a, const Var& b) { return add(a, b); }
+Var operator-(const Var& a, const Var& b) { return sub(a, b); }
+Var operator*(const Var& a, const Var& b) { return mul(a, b); }
+Var operator/(const Var& a, const Var& b) { return div(a, b); }
+Var operator-(const Var& a) { return neg(a); }
+Var operator+(const Var& a, Scalar b) { return add(a, a.graph().scalar(b)); }
+Var operator+(Scalar a, const Var& b) { return add(b.graph().scalar(a), b); }
+Var operator-(const Var& a, Scalar b) { return sub(a, a.graph().scalar(b)); }
+Var operator-(Scalar a, const Var& b) { return sub(b.graph().scalar(a), b); }
+Var operator*(const Var& a, Scalar b) { return mul(a, a.graph().scalar(b)); }
+Var operator*(Scalar a, const Var& b) { return mul(b.graph().scalar(a), b); }
+Var operator/(const Var& a, Scalar b) { return div(a, a.graph().scalar(b)); }
+Var operator/(Scalar a, const Var& b) { return div(b.graph().scalar(a), b); }
+
+}  // namespace dagrad

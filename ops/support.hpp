@@ -1,0 +1,75 @@
+#pragma once
+// Helpers shared by op files: broadcasting, axis handling, costs, and derivative plumbing.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/op.hpp"
+#include "ops/ops.hpp"
+
+namespace dagrad::detail {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b);  // throws ShapeMismatch
+// Sums a cotangent back to the shape of an input that was broadcast.
+Var unbroadcast(const Var& g, const Shape& target);
+// Selects a piece at a kink: step over the context's keys for v.
+Var piece(const DiffContext& ctx, const Var& v, Scalar tie);
+Var sum_or_invalid(const Var& a, const Var& b);  // a + b where an invalid Var is zero
+
+std::size_t normalize_axis(int axis, std::size_t rank, const char* op);  // throws ShapeMismatch
+std::vector<std::size_t> normalize_axes(const std::vector<int>& axes, std::size_t rank, const char* op);
+std::string axes_string(const std::vector<std::size_t>& axes);
+void expect_inputs(const std::vector<Shape>& in, std::size_t n);
+
+// outer × n × inner view of a row-major shape around one axis.
+struct AxisSplit {
+  std::size_t outer = 1, n = 1, inner = 1;
+  AxisSplit(const Shape& s, std::size_t axis);
+};
+
+Cost elementwise_cost(const std::vector<Shape>& in, const Shape& out, double flops_per_element);
+
+// Same-graph check plus creation of the op node.
+template <class OpT, class... Args>
+Var make(const std::vector<Var>& inputs, Args&&... args) {
+  return inputs.at(0).graph().apply(std::make_shared<OpT>(std::forward<Args>(args)...), inputs);
+}
+
+// Base for ops whose output and every input share one broadcast shape.
+class Elementwise : public Op {
+ public:
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    Shape s = in.at(0);
+    for (std::size_t i = 1; i < in.size(); ++i) s = broadcast_shapes(s, in[i]);
+    return s;
+  }
+};
+
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+// A tangent of one input, widened to the output's broadcast shape.
+inline Var widen(const Var& t, const Shape& out) {
+  if (!t.valid() || t.shape() == out) return t;
+  return broadcast_to(t, out);
+}
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+// Shape after reducing `axes` (normalised, sorted), with or without the kept unit axes.
+inline Shape reduced_shape(const Shape& s, const std::vector<std::size_t>& axes, bool keepdims) {
+  Shape out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
+    if (!reduced) out.push_back(s[i]);
+    else if (keepdims) out.push_back(1);
+  }
+  return out;
+}
+// A cotangent of a reduction, spread back over the reduced axes.
+inline Var spread(const Var& g, const Shape& input, const std::vector<std::size_t>& axes, bool keepdims) {
+  Var kept = keepdims ? g : reshape(g, reduced_shape(input, axes, true));
+  return broadcast_to(kept, input);
+}
+}  // namespace dagrad::detail

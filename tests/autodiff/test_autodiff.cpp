@@ -1,0 +1,162 @@
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace dagrad;
+using namespace dagrad::test;
+
+namespace {
+std::vector<Tensor> run(Graph& g, const std::vector<Var>& outs, const std::vector<std::pair<Var, Tensor>>& bind) {
+  Program p(g, outs);
+  for (const auto& [v, t] : bind) p.set(v, t);
+  p.run();
+  std::vector<Tensor> r;
+  for (const Var& o : outs) r.push_back(p.get(o));
+  return r;
+}
+}  // namespace
+
+TEST_CASE("derivatives of derivatives: the k-th derivative of sin, to order 5", "[autodiff][higher]") {
+  // Closed form: sin^(k)(x) = sin(x + kπ/2).
+  Graph g;
+  Var x = g.input("x", {});
+  std::vector<Var> d{sin(x)};
+  for (int k = 1; k <= 5; ++k) d.push_back(grad(d.back(), x));
+  auto values = run(g, d, {{x, scalar_tensor(0.7)}});
+  for (int k = 0; k <= 5; ++k) CHECK(values[k]() == Approx(std::sin(0.7 + k * M_PI / 2)).epsilon(1e-14));
+  // Forward over forward gives the same third derivative.
+  Var t = g.input("t", {});
+  Var d1 = jvp(sin(x), x, t);
+  Var d2 = jvp(d1, x, t);
+  Var d3 = jvp(d2, x, t);
+  auto f = run(g, {d3}, {{x, scalar_tensor(0.7)}, {t, scalar_tensor(1.0)}});
+  CHECK(f[0]() == Approx(-std::cos(0.7)).epsilon(1e-14));
+}
+
+TEST_CASE("Hessians against closed forms", "[autodiff][hessian]") {
+  Rng rng(5);
+  Graph g;
+  Var x = g.input("x", {3});
+  Tensor Av = random_normal(rng, {3, 3}), bv = random_normal(rng, {3}), xv = random_normal(rng, {3});
+  Var A = g.constant(Av, "A"), b = g.constant(bv, "b");
+  // f = ½ xᵀAx + bᵀx: ∇f = ½(A + Aᵀ)x + b, ∇²f = ½(A + Aᵀ).
+  Var f = 0.5 * matmul(x, matmul(A, x)) + matmul(b, x);
+  Var H = hessian(f, x);
+  // logsumexp: ∇² = diag(p) − ppᵀ with p = softmax(x).
+  Var H2 = hessian(logsumexp(x), x);
+  auto r = run(g, {H, H2, grad(f, x)}, {{x, xv}});
+  Tensor sym = 0.5 * (Av + xt::transpose(Av));
+  CHECK(max_abs_diff(r[0], sym) < 1e-14);
+  CHECK(max_abs_diff(r[2], Tensor(xt::linalg::dot(sym, xv) + bv)) < 1e-14);
+  Tensor p = xt::exp(xv) / xt::sum(xt::exp(xv))();
+  Tensor expected = xt::diag(p) - xt::linalg::outer(p, p);
+  CHECK(max_abs_diff(r[1], expected) < 1e-15);
+}
+
+TEST_CASE("one compiled program serves every seed: rows of a Jacobian from one vjp program", "[autodiff][seeds]") {
+  Graph g;
+  Var x = g.input("x", {3});
+  Tensor Wv{{1.0, 2.0, 3.0}, {0.5, -1.0, 2.0}};
+  Var y = tanh(matmul(g.constant(Wv, "W"), x));
+  Var u = g.input("u", {2});
+  Var row = vjp({y}, {u}, {x})[0];
+  Var J = jacobian(y, x, Mode::Reverse);
+  Program p(g, {row, J});
+  Tensor xv{0.1, -0.2, 0.3};
+  p.set(x, xv);
+  for (std::size_t i = 0; i < 2; ++i) {
+    Tensor e = xt::zeros<double>({2});
+    e(i) = 1;
+    p.set(u, e);
+    p.run();
+    Tensor Jrow = xt::view(p.get(J), i);
+    CHECK(max_abs_diff(p.get(row), Jrow) < 1e-15);
+  }
+  CHECK(cheaper_mode(2, 100) == Mode::Forward);
+  CHECK(cheaper_mode(100, 1) == Mode::Reverse);
+}
+
+TEST_CASE("grad of a non-scalar needs a cotangent", "[autodiff][errors]") {
+  Graph g;
+  Var x = g.input("x", {3});
+  Var y = exp(x).named("y");
+  CHECK_THROWS_AS(grad(y, x), AutodiffError);
+  CHECK_THROWS_WITH(grad(y, x), Catch::Contains("'y'") && Catch::Contains("not a scalar") && Catch::Contains("[3]"));
+  Var bad_u = g.input("u", {2});
+  CHECK_THROWS_WITH(vjp({y}, {bad_u}, {x}), Catch::Contains("cotangent 'u' has shape [2]") && Catch::Contains("[3]"));
+  CHECK_THROWS_WITH(jvp(y, x, bad_u), Catch::Contains("tangent 'u' has shape [2]"));
+  Var one = g.input("one", {1});
+  CHECK_NOTHROW(grad(sum(exp(one), {}, true), one));  // a one-element tensor counts as a scalar
+}
+
+TEST_CASE("differentiating with respect to a node the output does not depend on gives zeros", "[autodiff][wrt]") {
+  // Documented choice (as JAX): zeros of the node's shape, not an error.
+  Graph g;
+  Var x = g.input("x", {2}), unrelated = g.input("z", {2, 2});
+  Var y = sum(x * x);
+  auto gs = grad(y, std::vector<Var>{x, unrelated});
+  auto r = run(g, gs, {{x, Tensor{1.0, 2.0}}});
+  CHECK(same_tensor(r[0], Tensor{2.0, 4.0}));
+  CHECK(same_tensor(r[1], Tensor(xt::zeros<double>({2, 2}))));
+  Var t = g.input("t", {2, 2});
+  auto jt = run(g, {jvp(y, unrelated, t)}, {{x, Tensor{1.0, 2.0}}});
+  CHECK(jt[0]() == 0);
+}
+
+TEST_CASE("differentiating with respect to an intermediate node", "[autodiff][wrt]") {
+  // Documented choice (as PyTorch's retain_grad): ∂y/∂h with h's inputs held fixed; leaves
+  // upstream still receive the full gradient. jvp seeds on h add to what flows into h.
+  Graph g;
+  Var x = g.input("x", {});
+  Var h = square(x).named("h");
+  Var y = sin(h) + x;
+  auto gs = grad(y, std::vector<Var>{h, x});
+  const double xv = 0.3;
+  auto r = run(g, gs, {{x, scalar_tensor(xv)}});
+  CHECK(r[0]() == Approx(std::cos(xv * xv)).epsilon(1e-15));
+  CHECK(r[1]() == Approx(std::cos(xv * xv) * 2 * xv + 1).epsilon(1e-15));
+  Var th = g.input("th", {}), tx = g.input("tx", {});
+  Var ty = jvp({y}, {h, x}, {th, tx})[0];
+  auto j = run(g, {ty}, {{x, scalar_tensor(xv)}, {th, scalar_tensor(0.7)}, {tx, scalar_tensor(-1.1)}});
+  CHECK(j[0]() == Approx(r[0]() * 0.7 + r[1]() * -1.1).epsilon(1e-14));  // ⟨∇y, (th, tx)⟩
+}
+
+TEST_CASE("linearize builds the tangent model T(w) = f(w0) + J(w0)(w - w0)", "[autodiff][linearize]") {
+  Graph g;
+  Var w = g.input("w", {3});
+  Tensor Xv{{1.0, 0.5, -1.0}, {0.2, -0.3, 0.8}};
+  Var f = tanh(matmul(g.constant(Xv, "X"), w));
+  Linearization lin = linearize({f}, {w});
+  REQUIRE(lin.anchors.size() == 1);
+  CHECK(lin.anchors[0].name() == "w@0");
+  Tensor w0{0.1, 0.2, 0.3}, d{0.5, -0.5, 1.0};
+  Var J = jacobian(f, w, Mode::Forward);
+  auto at_w0 = run(g, {lin.outputs[0], f, J}, {{w, w0}, {lin.anchors[0], w0}});
+  CHECK(max_abs_diff(at_w0[0], at_w0[1]) < 1e-15);  // T(w0) = f(w0)
+  auto moved = run(g, {lin.outputs[0]}, {{w, Tensor(w0 + d)}, {lin.anchors[0], w0}});
+  Tensor expected = at_w0[1] + xt::linalg::dot(at_w0[2], d);
+  CHECK(max_abs_diff(moved[0], expected) < 1e-14);  // exactly affine in w
+}
+
+TEST_CASE("Convention policy reproduces PyTorch's fixed kink derivatives", "[autodiff][subgradient]") {
+  // PyTorch (derivatives.yaml): relu′(0) = 0, abs′(0) = sgn(0) = 0, maximum/minimum/amax split
+  // ties evenly, clamp′ = 1 at its bounds, leaky_relu′(0) = slope.
+  Graph g;
+  Var x = g.input("x", {}), v = g.input("v", {3});
+  auto at_zero = [&](const Var& y, const SubgradientPolicy& policy = {}) {
+    return run(g, {grad(y, x, policy)}, {{x, scalar_tensor(0)}})[0]();
+  };
+  CHECK(at_zero(relu(x)) == 0);
+  CHECK(at_zero(relu(x), Subgradient::Convention{1.0}) == 1);
+  CHECK(at_zero(leaky_relu(x, 0.1)) == Approx(0.1));
+  CHECK(at_zero(abs(x)) == 0);
+  CHECK(at_zero(maximum(x, g.scalar(0))) == 0.5);
+  CHECK(at_zero(minimum(x, g.scalar(0))) == 0.5);
+  CHECK(at_zero(clamp(x, 0, 1)) == 1);
+  CHECK(at_zero(where(x, x, 2.0 * x)) == 2);  // where takes b at cond = 0
+  // The composition that no per-op convention gets right (Kakade & Lee 2018): relu(x) − relu(−x)
+  // is the identity, yet the convention's chain rule returns 0 at x = 0. Clarke mode will fix it.
+  CHECK(at_zero(relu(x) - relu(neg(x))) == 0);
+  auto gm = run(g, {grad(max(v), v)}, {{v, Tensor{1.0, 3.0, 3.0}}});
+  CHECK(same_tensor(gm[0], Tensor{0.0, 0.5, 0.5}));
+}

@@ -1,0 +1,324 @@
+// One table drives the derivative checks of every op (DESIGN.md, "Conventions"):
+//   1. jvp against central finite differences along a random direction,
+//   2. vjp against jvp through ⟨u, J v⟩ = ⟨Jᵀu, v⟩ (relative 1e-10),
+//   3. forward- and reverse-mode Jacobians equal,
+//   4. HVP of a scalar built on the op against finite differences of its gradient (gradgrad),
+//   5. the op's error inputs raise a ShapeError naming the op and the offending shapes.
+// Inputs are drawn away from kinks so that finite differences are meaningful.
+#include <catch2/catch.hpp>
+#include <functional>
+#include <set>
+
+#include "support.hpp"
+
+using namespace dagrad;
+using namespace dagrad::test;
+
+namespace {
+
+using Build = std::function<Var(const std::vector<Var>&)>;
+using Sampler = std::function<std::vector<Tensor>(Rng&, const std::vector<Shape>&)>;
+
+struct OpCase {
+  std::string label;
+  std::vector<Shape> shapes;
+  Build build;
+  Sampler sample;
+  std::vector<std::vector<Shape>> bad_shapes;  // each must raise ShapeError
+  std::string error_name;                      // op named by those errors
+};
+
+Sampler independent(double lo, double hi) {
+  return [lo, hi](Rng& rng, const std::vector<Shape>& shapes) {
+    std::vector<Tensor> out;
+    for (const Shape& s : shapes) out.push_back(random_tensor(rng, s, lo, hi));
+    return out;
+  };
+}
+const Sampler kAny = independent(-1.5, 1.5);
+const Sampler kPositive = independent(0.5, 2.0);
+
+// |x| in [0.2, 1.5] with a random sign: at least 0.2 from kinks at 0.
+Sampler away_from(std::vector<double> kinks) {
+  return [kinks](Rng& rng, const std::vector<Shape>& shapes) {
+    std::uniform_real_distribution<double> u(-1.6, 1.6);
+    std::vector<Tensor> out;
+    for (const Shape& s : shapes) {
+      Tensor t = Tensor::from_shape(s);
+      for (auto& x : t) {
+        do x = u(rng);
+        while (std::any_of(kinks.begin(), kinks.end(), [&](double k) { return std::fabs(x - k) < 0.2; }));
+      }
+      out.push_back(t);
+    }
+    return out;
+  };
+}
+
+// Two inputs whose elements differ by at least 0.2 (maximum/minimum away from ties).
+Sampler separated_pair() {
+  return [](Rng& rng, const std::vector<Shape>& shapes) {
+    std::vector<Tensor> out{random_tensor(rng, shapes[0], -1, 1), random_tensor(rng, shapes[1], -1, 1)};
+    Tensor a = xt::broadcast(out[0], out[1].shape().size() > out[0].shape().size() ? out[1].shape() : out[0].shape());
+    for (std::size_t i = 0; i < out[1].size(); ++i) {
+      double& b = out[1].flat(i);
+      double ai = out[0].flat(i % out[0].size());
+      if (std::fabs(b - ai) < 0.2) b = ai + (b >= ai ? 0.3 : -0.3);
+    }
+    (void)a;
+    return out;
+  };
+}
+
+// Distinct values, at least 0.25 apart, in random order (max reductions away from ties).
+const Sampler kDistinct = [](Rng& rng, const std::vector<Shape>& shapes) {
+  std::vector<Tensor> out;
+  for (const Shape& s : shapes) {
+    Tensor t = Tensor::from_shape(s);
+    std::vector<double> values(t.size());
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = 0.25 * static_cast<double>(i) - 1.0;
+    std::shuffle(values.begin(), values.end(), rng);
+    std::copy(values.begin(), values.end(), t.begin());
+    out.push_back(t);
+  }
+  return out;
+};
+
+Var labels_constant(Graph& g, std::vector<double> values) {
+  Tensor t = Tensor::from_shape({values.size()});
+  std::copy(values.begin(), values.end(), t.begin());
+  return g.constant(t, "labels");
+}
+
+Var signs_constant(Graph& g, const Shape& shape) {
+  Tensor t = Tensor::from_shape(shape);
+  for (std::size_t i = 0; i < t.size(); ++i) t.flat(i) = i % 3 == 1 ? -1.0 : 1.0;
+  return g.constant(t, "signs");
+}
+
+std::vector<OpCase> op_table() {
+  using V = std::vector<Var>;
+  auto binary = [](Var (*f)(const Var&, const Var&)) { return [f](const V& x) { return f(x[0], x[1]); }; };
+  auto unary = [](Var (*f)(const Var&)) { return [f](const V& x) { return f(x[0]); }; };
+  std::vector<OpCase> t = {
+      {"add", {{3, 4}, {3, 4}}, binary(add), kAny, {{{3, 4}, {4, 3}}}, "add"},
+      {"add broadcast row", {{3, 4}, {4}}, binary(add), kAny, {{{3, 4}, {3}}}, "add"},
+      {"add broadcast outer", {{3, 1}, {1, 4}}, binary(add), kAny, {}, "add"},
+      {"sub broadcast scalar", {{}, {2, 3}}, binary(sub), kAny, {{{2, 3}, {3, 2}}}, "sub"},
+      {"mul broadcast", {{2, 3}, {2, 1}}, binary(mul), kAny, {{{2, 3}, {3, 3}}}, "mul"},
+      {"div", {{2, 3}, {3}}, binary(div), kPositive, {{{2, 3}, {2}}}, "div"},
+      {"maximum", {{2, 3}, {2, 3}}, binary(maximum), separated_pair(), {{{2, 3}, {3, 2}}}, "maximum"},
+      {"minimum broadcast", {{2, 3}, {3}}, binary(minimum), separated_pair(), {{{2, 3}, {2}}}, "minimum"},
+      {"where", {{2, 3}, {2, 3}},
+       [](const V& x) {
+         Tensor c{{1.0, -2.0, 0.5}, {-0.1, 3.0, -1.0}};
+         return where(x[0].graph().constant(c, "cond"), x[0], x[1]);
+       },
+       kAny, {{{2, 3}, {3, 2}}}, "where"},
+      {"neg", {{4}}, unary(neg), kAny, {}, "neg"},
+      {"square", {{2, 2}}, unary(square), kAny, {}, "square"},
+      {"sqrt", {{5}}, unary(sqrt), kPositive, {}, "sqrt"},
+      {"exp", {{2, 3}}, unary(exp), kAny, {}, "exp"},
+      {"log", {{2, 3}}, unary(log), kPositive, {}, "log"},
+      {"sin", {{4}}, unary(sin), kAny, {}, "sin"},
+      {"cos", {{4}}, unary(cos), kAny, {}, "cos"},
+      {"tanh", {{2, 3}}, unary(tanh), kAny, {}, "tanh"},
+      {"sigmoid", {{2, 3}}, unary(sigmoid), kAny, {}, "sigmoid"},
+      {"softplus", {{2, 3}}, unary(softplus), kAny, {}, "softplus"},
+      {"relu", {{3, 3}}, unary(relu), away_from({0}), {}, "relu"},
+      {"leaky_relu", {{3, 3}}, [](const V& x) { return leaky_relu(x[0], 0.1); }, away_from({0}), {}, "leaky_relu"},
+      {"abs", {{6}}, unary(abs), away_from({0}), {}, "abs"},
+      {"pow", {{2, 3}}, [](const V& x) { return pow(x[0], 2.5); }, kPositive, {}, "pow"},
+      {"pow negative", {{3}}, [](const V& x) { return pow(x[0], -1.5); }, kPositive, {}, "pow"},
+      {"clamp", {{3, 4}}, [](const V& x) { return clamp(x[0], -0.5, 0.5); }, away_from({-0.5, 0.5}), {}, "clamp"},
+      {"step", {{3, 2}}, [](const V& x) { return step({x[0]}, 0.5); }, away_from({0}), {}, "step"},
+      {"max_mask", {{3, 4}}, [](const V& x) { return max_mask({x[0]}, {1}); }, kDistinct, {}, "max_mask"},
+      {"matmul mm", {{3, 4}, {4, 2}}, binary([](const Var& a, const Var& b) { return matmul(a, b); }), kAny,
+       {{{3, 4}, {3, 2}}, {{3, 4, 1}, {4, 2}}}, "matmul"},
+      {"matmul mm transpose_a", {{4, 3}, {4, 2}}, [](const V& x) { return matmul(x[0], x[1], true, false); }, kAny,
+       {{{3, 4}, {4, 2}}}, "matmul"},
+      {"matmul mm transpose_b", {{3, 4}, {2, 4}}, [](const V& x) { return matmul(x[0], x[1], false, true); }, kAny,
+       {{{3, 4}, {4, 2}}}, "matmul"},
+      {"matmul mm both", {{4, 3}, {2, 4}}, [](const V& x) { return matmul(x[0], x[1], true, true); }, kAny, {}, "matmul"},
+      {"matmul mv", {{3, 4}, {4}}, binary([](const Var& a, const Var& b) { return matmul(a, b); }), kAny,
+       {{{3, 4}, {3}}}, "matmul"},
+      {"matmul mv transpose", {{4, 3}, {4}}, [](const V& x) { return matmul(x[0], x[1], true); }, kAny, {}, "matmul"},
+      {"matmul vm", {{4}, {4, 2}}, binary([](const Var& a, const Var& b) { return matmul(a, b); }), kAny,
+       {{{2}, {4, 2}}}, "matmul"},
+      {"matmul vm transpose", {{4}, {2, 4}}, [](const V& x) { return matmul(x[0], x[1], false, true); }, kAny, {}, "matmul"},
+      {"matmul vv", {{5}, {5}}, binary([](const Var& a, const Var& b) { return matmul(a, b); }), kAny, {{{5}, {4}}}, "matmul"},
+      {"transpose", {{2, 3}}, [](const V& x) { return transpose(x[0]); }, kAny, {}, "transpose"},
+      {"transpose perm", {{2, 3, 4}}, [](const V& x) { return transpose(x[0], {1, 2, 0}); }, kAny, {}, "transpose"},
+      {"reshape", {{2, 3}}, [](const V& x) { return reshape(x[0], {3, 2}); }, kAny, {{{2, 2}}}, "reshape"},
+      {"broadcast_to", {{3, 1}}, [](const V& x) { return broadcast_to(x[0], {2, 3, 4}); }, kAny, {{{2, 1}}}, "broadcast_to"},
+      {"sum_to", {{2, 3, 4}}, [](const V& x) { return sum_to(x[0], {3, 1}); }, kAny, {{{2, 2, 4}}}, "sum_to"},
+      {"sum all", {{2, 3}}, [](const V& x) { return sum(x[0]); }, kAny, {}, "sum"},
+      {"sum axis keepdims", {{2, 3, 4}}, [](const V& x) { return sum(x[0], {0, 2}, true); }, kAny, {{{2, 3}}}, "sum"},
+      {"sum negative axis", {{2, 3}}, [](const V& x) { return sum(x[0], {-1}); }, kAny, {{{}}}, "sum"},
+      {"mean", {{2, 3}}, [](const V& x) { return mean(x[0], {1}); }, kAny, {{{2}}}, "sum"},
+      {"max all", {{3, 4}}, [](const V& x) { return max(x[0]); }, kDistinct, {}, "max"},
+      {"max axis keepdims", {{3, 4}}, [](const V& x) { return max(x[0], {0}, true); }, kDistinct, {{{4}}}, "max"},
+      {"concat", {{2, 3}, {2, 1}, {2, 2}}, [](const V& x) { return concat(x, 1); }, kAny, {{{2, 3}, {3, 1}, {2, 2}}}, "concat"},
+      {"slice", {{4, 3}}, [](const V& x) { return slice(x[0], 0, 1, 3); }, kAny, {{{2, 3}}}, "slice"},
+      {"pad", {{2, 3}}, [](const V& x) { return pad(x[0], 1, 2, 1); }, kAny, {}, "pad"},
+      {"softmax", {{3, 4}}, [](const V& x) { return softmax(x[0], 1); }, kAny, {{{}}}, "softmax"},
+      {"softmax axis 0", {{3, 4}}, [](const V& x) { return softmax(x[0], 0); }, kAny, {}, "softmax"},
+      {"log_softmax", {{3, 4}}, [](const V& x) { return log_softmax(x[0]); }, kAny, {{{}}}, "logsumexp"},
+      {"logsumexp", {{3, 4}}, [](const V& x) { return logsumexp(x[0], 1); }, kAny, {{{}}}, "logsumexp"},
+      {"logsumexp keepdims", {{3, 4}}, [](const V& x) { return logsumexp(x[0], 0, true); }, kAny, {}, "logsumexp"},
+      {"mse_loss", {{4, 2}, {4, 2}}, binary(mse_loss), kAny, {{{4, 2}, {2, 4}}}, "mse_loss"},
+      {"logistic_loss", {{6}}, [](const V& x) { return logistic_loss(x[0], signs_constant(x[0].graph(), {6})); }, kAny,
+       {{{5}}}, "logistic_loss"},
+      {"exponential_loss", {{6}}, [](const V& x) { return exponential_loss(x[0], signs_constant(x[0].graph(), {6})); }, kAny,
+       {{{5}}}, "exponential_loss"},
+      {"hinge_loss", {{6}}, [](const V& x) { return hinge_loss(x[0], signs_constant(x[0].graph(), {6})); },
+       away_from({-1, 1}), {{{5}}}, "hinge_loss"},
+      {"cross_entropy", {{3, 4}}, [](const V& x) { return cross_entropy(x[0], labels_constant(x[0].graph(), {0, 3, 1})); },
+       kAny, {{{4, 4}}, {{3}}}, "cross_entropy"},
+  };
+  return t;
+}
+
+struct Built {
+  Graph g;
+  std::vector<Var> xs;
+  Var y;
+};
+
+std::unique_ptr<Built> build(const OpCase& c) {
+  auto b = std::make_unique<Built>();
+  for (std::size_t i = 0; i < c.shapes.size(); ++i) b->xs.push_back(b->g.input("x" + std::to_string(i), c.shapes[i]));
+  b->y = c.build(b->xs);
+  return b;
+}
+
+void bind_all(Program& p, const std::vector<Var>& vars, const std::vector<Tensor>& values) {
+  for (std::size_t i = 0; i < vars.size(); ++i) p.set(vars[i], values[i]);
+}
+
+std::vector<Tensor> shifted(const std::vector<Tensor>& x, const std::vector<Tensor>& v, double h) {
+  std::vector<Tensor> out;
+  for (std::size_t i = 0; i < x.size(); ++i) out.push_back(x[i] + h * v[i]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("op table: every op passes the derivative checks", "[ops][table]") {
+  Rng rng(20261123);
+  for (const OpCase& c : op_table()) {
+    SECTION(c.label) {
+      INFO("op case: " << c.label);
+      auto b = build(c);
+      Graph& g = b->g;
+      std::vector<Var> vs, ws;
+      for (const Var& x : b->xs) vs.push_back(g.input("v_" + x.name(), x.shape()));
+      Var u = g.input("u", b->y.shape());
+      Var jv = jvp(std::vector<Var>{b->y}, b->xs, vs)[0];
+      std::vector<Var> vj = vjp({b->y}, {u}, b->xs);
+      std::vector<Var> outs{b->y, jv};
+      outs.insert(outs.end(), vj.begin(), vj.end());
+      Program p(g, outs);
+
+      std::vector<Tensor> x = c.sample(rng, c.shapes), v;
+      for (const Shape& s : c.shapes) v.push_back(random_normal(rng, s));
+      Tensor uu = random_normal(rng, b->y.shape());
+      bind_all(p, b->xs, x);
+      bind_all(p, vs, v);
+      p.set(u, uu);
+      p.run();
+      Tensor jv_value = p.get(jv);
+      double uJv = inner(uu, jv_value), Jtu_v = 0;
+      for (std::size_t i = 0; i < vj.size(); ++i) Jtu_v += inner(p.get(vj[i]), v[i]);
+
+      // 1. Central differences, step 1e-6: truncation ~1e-12, rounding ~1e-10.
+      const double h = 1e-6;
+      bind_all(p, b->xs, shifted(x, v, h));
+      p.run();
+      Tensor plus = p.get(b->y);
+      bind_all(p, b->xs, shifted(x, v, -h));
+      p.run();
+      Tensor fd = (plus - p.get(b->y)) / (2 * h);
+      CHECK(max_abs_diff(fd, jv_value) <= 1e-6 * (1 + l2norm(jv_value)));
+
+      // 2. Transpose identity.
+      CHECK(std::fabs(uJv - Jtu_v) <= 1e-10 * std::max({1.0, std::fabs(uJv), std::fabs(Jtu_v)}));
+
+      // 3. Forward and reverse Jacobians.
+      std::vector<Var> jf, jr;
+      for (const Var& xi : b->xs) {
+        jf.push_back(jacobian(b->y, xi, Mode::Forward));
+        jr.push_back(jacobian(b->y, xi, Mode::Reverse));
+      }
+      std::vector<Var> jac_outs = jf;
+      jac_outs.insert(jac_outs.end(), jr.begin(), jr.end());
+      Program pj(g, jac_outs);
+      bind_all(pj, b->xs, x);
+      pj.run();
+      for (std::size_t i = 0; i < jf.size(); ++i) {
+        Tensor F = pj.get(jf[i]), R = pj.get(jr[i]);
+        Shape expected = b->y.shape();
+        expected.insert(expected.end(), c.shapes[i].begin(), c.shapes[i].end());
+        CHECK(Shape(F.shape().begin(), F.shape().end()) == expected);
+        CHECK(max_abs_diff(F, R) <= 1e-12 * (1 + l2norm(F)));
+      }
+
+      // 4. Second order: φ = Σ w·y + ½ Σ w2·y², so even linear ops have curvature to check.
+      Var w = g.input("w", b->y.shape()), w2 = g.input("w2", b->y.shape());
+      Var phi = sum(w * b->y) + 0.5 * sum(w2 * b->y * b->y);
+      std::vector<Var> gphi = grad(phi, b->xs);
+      std::vector<Var> hv = hvp(phi, b->xs, vs);
+      std::vector<Var> houts = gphi;
+      houts.insert(houts.end(), hv.begin(), hv.end());
+      Program ph(g, houts);
+      ph.set(w, random_normal(rng, b->y.shape()));
+      ph.set(w2, random_normal(rng, b->y.shape()));
+      bind_all(ph, vs, v);
+      bind_all(ph, b->xs, x);
+      ph.run();
+      std::vector<Tensor> hv_value;
+      for (const Var& hvi : hv) hv_value.push_back(ph.get(hvi));
+      const double h2 = 1e-5;
+      bind_all(ph, b->xs, shifted(x, v, h2));
+      ph.run();
+      std::vector<Tensor> gplus;
+      for (const Var& gi : gphi) gplus.push_back(ph.get(gi));
+      bind_all(ph, b->xs, shifted(x, v, -h2));
+      ph.run();
+      for (std::size_t i = 0; i < gphi.size(); ++i) {
+        Tensor fd2 = (gplus[i] - ph.get(gphi[i])) / (2 * h2);
+        CHECK(max_abs_diff(fd2, hv_value[i]) <= 1e-5 * (1 + l2norm(hv_value[i])));
+      }
+    }
+  }
+}
+
+TEST_CASE("op table: error inputs name the op, the node and every shape", "[ops][table][errors]") {
+  for (const OpCase& c : op_table()) {
+    for (const auto& shapes : c.bad_shapes) {
+      INFO("op case: " << c.label << " with bad shapes");
+      OpCase bad = c;
+      bad.shapes = shapes;
+      try {
+        build(bad);
+        FAIL("no ShapeError for " << c.label);
+      } catch (const ShapeError& e) {
+        std::string msg = e.what();
+        INFO(msg);
+        CHECK(msg.find(c.error_name) != std::string::npos);
+        for (const Shape& s : shapes) CHECK(msg.find(to_string(s)) != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("op table covers every public op", "[ops][table]") {
+  std::set<std::string> covered;
+  for (const OpCase& c : op_table()) covered.insert(c.label.substr(0, c.label.find(' ')));
+  for (const char* op : {"add", "sub", "mul", "div", "maximum", "minimum", "where", "neg", "square", "sqrt", "exp",
+                         "log", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "leaky_relu", "abs", "pow", "clamp",
+                         "step", "max_mask", "matmul", "transpose", "reshape", "broadcast_to", "sum_to", "sum", "mean",
+                         "max", "concat", "slice", "pad", "softmax", "log_softmax", "logsumexp", "mse_loss",
+                         "logistic_loss", "exponential_loss", "hinge_loss", "cross_entropy"})
+    CHECK(covered.count(op) == 1);
+}

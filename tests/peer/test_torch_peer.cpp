@@ -1,0 +1,89 @@
+// Peer check against PyTorch 1.13 (Debian's python3-torch, float64): the gradient and a
+// Hessian-vector product of a graph mixing matmul, tanh, softplus, logsumexp and two losses.
+// tests/peer/torch_reference.py computes the reference at test time (a ctest fixture).
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace dagrad;
+using namespace dagrad::test;
+
+namespace {
+
+Tensor from_json(const nlohmann::json& j) {
+  std::vector<double> flat;
+  Shape shape;
+  const nlohmann::json* level = &j;
+  while (level->is_array()) {
+    shape.push_back(level->size());
+    level = &(*level)[0];
+  }
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& x) {
+    if (x.is_array())
+      for (const auto& e : x) walk(e);
+    else flat.push_back(x.get<double>());
+  };
+  walk(j);
+  Tensor t = Tensor::from_shape(shape);
+  std::copy(flat.begin(), flat.end(), t.begin());
+  return t;
+}
+
+double relative_error(const Tensor& a, const Tensor& b) { return max_abs_diff(a, b) / std::max(1e-300, l2norm(b)); }
+
+}  // namespace
+
+TEST_CASE("gradient and HVP match PyTorch float64 to 1e-10 relative", "[peer][torch]") {
+  const char* path = std::getenv("DAGRAD_TORCH_REFERENCE");
+  REQUIRE(path != nullptr);
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  nlohmann::json ref = nlohmann::json::parse(in);
+  INFO("PyTorch " << ref["torch_version"].get<std::string>());
+
+  Graph g;
+  Tensor X = from_json(ref["X"]);
+  Var x = g.input("X", Shape(X.shape().begin(), X.shape().end()));
+  Var labels = g.input("labels", {X.shape()[0]});
+  Var signs = g.input("signs", {X.shape()[0]});
+  std::vector<Var> params;
+  for (const char* name : {"W1", "b1", "W2"}) {
+    Tensor t = from_json(ref[name]);
+    params.push_back(g.parameter(name, Shape(t.shape().begin(), t.shape().end())));
+  }
+  Var hidden = tanh(matmul(x, params[0]) + params[1]);
+  Var z = matmul(softplus(hidden), params[2]);
+  Var lse = logsumexp(z, 1);
+  Var loss = cross_entropy(z, labels) + 0.1 * mean(lse) + logistic_loss(lse, signs);
+
+  std::vector<Var> vs;
+  for (const char* name : {"V_W1", "V_b1", "V_W2"}) {
+    Tensor t = from_json(ref[name]);
+    vs.push_back(g.input(name, Shape(t.shape().begin(), t.shape().end())));
+  }
+  std::vector<Var> grads = grad(loss, params);
+  std::vector<Var> hv = hvp(loss, params, vs);
+  std::vector<Var> outs{loss};
+  outs.insert(outs.end(), grads.begin(), grads.end());
+  outs.insert(outs.end(), hv.begin(), hv.end());
+  Program p(g, outs, {true, false});
+  p.set(x, X);
+  p.set(labels, from_json(ref["labels"]));
+  p.set(signs, from_json(ref["signs"]));
+  for (std::size_t i = 0; i < 3; ++i) {
+    p.set(params[i], from_json(ref[std::string(params[i].name())]));
+    p.set(vs[i], from_json(ref[std::string(vs[i].name())]));
+  }
+  p.run();
+  CHECK(p.scalar(loss) == Approx(ref["loss"].get<double>()).epsilon(1e-12));
+  for (std::size_t i = 0; i < 3; ++i) {
+    std::string name = params[i].name();
+    INFO("parameter " << name);
+    CHECK(relative_error(p.get(grads[i]), from_json(ref["grad_" + name])) < 1e-10);
+    CHECK(relative_error(p.get(hv[i]), from_json(ref["hvp_" + name])) < 1e-10);
+  }
+}
