@@ -115,7 +115,7 @@ std::size_t Program::slot_of(const Var& v, const char* what) const {
 }
 
 void Program::set(const Var& leaf, const Tensor& value) {
-  std::size_t slot = slot_of(leaf, "Program::set");
+  graph_->check_owns(leaf, "Program::set");
   const Node& n = graph_->node(leaf.id());
   if (n.role != Role::Input && n.role != Role::Parameter)
     throw BindError("Program::set: " + graph_->describe(leaf.id()) + " is not an input or a parameter");
@@ -123,6 +123,10 @@ void Program::set(const Var& leaf, const Tensor& value) {
   if (got != n.shape)
     throw BindError("Program::set: " + graph_->describe(leaf.id()) + " expects shape " + to_string(n.shape) +
                     ", got " + to_string(got));
+  // A leaf these outputs do not need is accepted and ignored, so callers can bind a whole data set
+  // to programs that each read part of it.
+  std::size_t slot = leaf.id() < slot_of_node_.size() ? slot_of_node_[leaf.id()] : kNoNode;
+  if (slot == kNoNode) return;
   Scalar* own = arena_.data() + offset_[slot];
   if (views_[slot]->data() != own) views_[slot].emplace(make_view(own, n.shape));  // stop following a ParamStore
   View& target = *views_[slot];

@@ -157,7 +157,7 @@ std::vector<OpCase> op_table() {
       {"sum negative axis", {{2, 3}}, [](const V& x) { return sum(x[0], {-1}); }, kAny, {{{}}}, "sum"},
       {"mean", {{2, 3}}, [](const V& x) { return mean(x[0], {1}); }, kAny, {{{2}}}, "sum"},
       {"max all", {{3, 4}}, [](const V& x) { return max(x[0]); }, kDistinct, {}, "max"},
-      {"max axis keepdims", {{3, 4}}, [](const V& x) { return max(x[0], {0}, true); }, kDistinct, {{{4}}}, "max"},
+      {"max axis keepdims", {{3, 4}}, [](const V& x) { return max(x[0], {0}, true); }, kDistinct, {{{}}}, "max"},
       {"concat", {{2, 3}, {2, 1}, {2, 2}}, [](const V& x) { return concat(x, 1); }, kAny, {{{2, 3}, {3, 1}, {2, 2}}}, "concat"},
       {"slice", {{4, 3}}, [](const V& x) { return slice(x[0], 0, 1, 3); }, kAny, {{{2, 3}}}, "slice"},
       {"pad", {{2, 3}}, [](const V& x) { return pad(x[0], 1, 2, 1); }, kAny, {}, "pad"},
