@@ -19,3 +19,8 @@ message(STATUS "consumer printed: ${out}")
 if(rc OR NOT out MATCHES "grad=6")
   message(FATAL_ERROR "the consumer ran wrong: rc=${rc} output=${out}")
 endif()
+execute_process(COMMAND ${WORK}/build/readme_example RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+message(STATUS "readme_example printed: ${out}")
+if(rc OR NOT out MATCHES "^loss 0\\.0")  # training drives the loss on these four points below 0.1
+  message(FATAL_ERROR "the README example ran wrong: rc=${rc} output=${out}")
+endif()

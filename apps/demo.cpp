@@ -1,0 +1,92 @@
+#include "demo.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fmt/core.h>
+
+#include "dagrad.hpp"
+#include "gradient_cost.hpp"
+
+namespace dagrad::apps {
+
+int run_demo(const DemoOptions& o) {
+  Graph g;
+  Var x = g.input("x", {o.batch, o.inputs});
+  Var y = g.input("y", {o.batch});
+  Var h = x;
+  std::size_t fan_in = o.inputs;
+  for (std::size_t layer = 0; layer < o.depth; ++layer) {
+    Graph::NameScope scope(g, "layer" + std::to_string(layer + 1));
+    Var w = g.parameter("W", {fan_in, o.width}, Init::glorot_normal());
+    Var b = g.parameter("b", {o.width}, Init::zeros());
+    h = tanh(matmul(h, w) + b);
+    fan_in = o.width;
+  }
+  Var w_out = g.parameter("w_out", {fan_in}, Init::glorot_normal());
+  Var loss = logistic_loss(matmul(h, w_out), y).named("loss");
+  ParamStore store(g, o.seed);
+
+  // Labels from a random teacher direction, so the loss is a real classification loss.
+  std::mt19937_64 rng(o.seed + 1);
+  std::normal_distribution<double> normal(0, 1);
+  Tensor xv = Tensor::from_shape({o.batch, o.inputs}), teacher = Tensor::from_shape({o.inputs});
+  for (auto& v : xv) v = normal(rng);
+  for (auto& v : teacher) v = normal(rng);
+  Tensor yv = Tensor::from_shape({o.batch});
+  for (std::size_t i = 0; i < o.batch; ++i) {
+    double s = 0;
+    for (std::size_t j = 0; j < o.inputs; ++j) s += xv(i, j) * teacher(j);
+    yv(i) = s >= 0 ? 1 : -1;
+  }
+  std::vector<std::pair<Var, Tensor>> data{{x, xv}, {y, yv}};
+
+  std::vector<Var> grads = grad(loss, store.parameters());
+  std::vector<Var> outputs{loss};
+  outputs.insert(outputs.end(), grads.begin(), grads.end());
+  Program program(g, outputs, {true, false});
+  program.bind(store);
+  for (const auto& [v, t] : data) program.set(v, t);
+  program.run();
+  double norm2 = 0;
+  for (const Var& gv : grads)
+    for (double v : program.view(gv)) norm2 += v * v;
+
+  fmt::print("dagrad demo: MLP {} -> {} x {} (tanh) -> 1, logistic loss, batch {}, {} parameters, seed {}\n", o.inputs,
+             o.depth, o.width, o.batch, store.size(), o.seed);
+  fmt::print("  graph: {} nodes; gradient program: {} ops, {:.0f} flops/run, peak live {:.1f} KiB\n", g.size(),
+             program.stats().ops, program.stats().per_run.flops, program.stats().peak_live_bytes / 1024.0);
+  fmt::print("  loss = {:.12g}\n  |grad| = {:.12g}\n", program.scalar(loss), std::sqrt(norm2));
+
+  std::filesystem::create_directories(o.out_dir);
+  std::string dot_path = o.out_dir + "/mlp.dot";
+  std::ofstream dot(dot_path);
+  write_dot(dot, g, {loss.id()});
+  if (!dot) throw Error("could not write " + dot_path);
+  std::string grad_dot_path = o.out_dir + "/mlp_grad.dot";
+  std::ofstream grad_dot(grad_dot_path);
+  write_dot(grad_dot, g, {grads[0].id()});
+  fmt::print("  wrote {} (forward graph) and {} (with the first layer's gradient)\n\n", dot_path, grad_dot_path);
+
+  auto rows = gradient_costs(g, loss, store, data, o.repeats);
+  fmt::print("Cost of the full gradient ({} parameters), median of repeated runs:\n", store.size());
+  fmt::print("  {:<32} {:>8} {:>14} {:>9} {:>12} {:>12} {:>14}\n", "method", "passes", "flops", "vs eval", "time [ms]",
+             "vs eval", "max |diff|");
+  const GradientCost& base = rows[0];
+  for (const auto& r : rows)
+    fmt::print("  {:<32} {:>8.0f} {:>14.4g} {:>8.1f}x {:>12.4f} {:>11.1f}x {:>14.2e}\n", r.method, r.passes, r.flops,
+               r.flops / base.flops, r.seconds * 1e3, r.seconds / base.seconds, r.max_abs_diff);
+  // The three gradients must agree: forward mode exactly up to rounding, differences to O(h²).
+  if (rows[2].max_abs_diff > 1e-10 || rows[3].max_abs_diff > 1e-6) {
+    fmt::print(stderr, "dagrad demo: gradients disagree (forward {:.2e}, differences {:.2e})\n", rows[2].max_abs_diff,
+               rows[3].max_abs_diff);
+    return 2;
+  }
+  fmt::print("\nReverse mode costs a small multiple of one evaluation whatever the parameter count; forward mode and\n"
+             "finite differences grow with it (the cheap gradient principle).\n");
+  return 0;
+}
+
+}  // namespace dagrad::apps

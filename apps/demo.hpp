@@ -1,0 +1,21 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace dagrad::apps {
+
+struct DemoOptions {
+  std::size_t inputs = 8;
+  std::size_t width = 32;
+  std::size_t depth = 2;  // hidden layers
+  std::size_t batch = 64;
+  std::uint64_t seed = 0;
+  int repeats = 20;
+  std::string out_dir = "out";
+};
+
+// Builds a tanh MLP with a logistic loss on synthetic data, prints loss and gradient norm,
+// writes its DOT file, and prints the full-gradient cost table. Returns a process exit code.
+int run_demo(const DemoOptions& options);
+
+}  // namespace dagrad::apps

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, with apt, whatever dagrad needs that this Debian 12 machine lacks; with nothing
+# missing it only queries dpkg. --test adds what the test suite needs (PyTorch for the peer check).
+set -euo pipefail
+
+packages=(
+  cmake make g++ pkg-config          # toolchain
+  libxtensor-dev libxtensor-blas-dev # tensors; xtensor-blas wraps BLAS/LAPACK
+  libopenblas-dev liblapack-dev      # BLAS (gemm/gemv) and LAPACK (QR for orthogonal init)
+  libboost-graph-dev                 # the DAG, topological sort, reachability, Graphviz output
+  libcli11-dev libfmt-dev            # the dagrad command line
+  libbenchmark-dev                   # bench/
+)
+test_packages=(
+  catch2                             # tests (v2, catch2/catch.hpp)
+  nlohmann-json3-dev                 # reads the PyTorch reference in the peer test
+  python3 python3-numpy python3-torch # PyTorch 1.13 computes peer reference values at test time
+)
+[[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
