@@ -8,35 +8,22 @@ namespace {
 // Max over axes. Its derivative routes the cotangent through max_mask, which records the winning
 // element(s) of every group: ties share equally under a convention (PyTorch's amax), or go to the
 // largest tangent under a directional policy.
-struct Max : Op {
-  std::vector<int> axes;
-  bool keepdims;
-  Max(std::vector<int> a, bool k) : axes(std::move(a)), keepdims(k) {}
-  std::vector<std::size_t> resolved(std::size_t rank) const { return detail::normalize_axes(axes, rank, "max"); }
+struct Max : detail::Reduction {
+  using Reduction::Reduction;
   std::string name() const override { return "max"; }
-  std::string attributes() const override {
-    std::string s = "axes=[";
-    for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
-    return s + "] keepdims=" + (keepdims ? "1" : "0");
-  }
-  Shape infer_shape(const std::vector<Shape>& in) const override {
-    detail::expect_inputs(in, 1);
-    if (size_of(in[0]) == 0) throw ShapeMismatch{"max of an empty tensor"};
-    return detail::reduced_shape(in[0], resolved(in[0].size()), keepdims);
-  }
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View& x = *in[0];
     auto ax = resolved(x.dimension());
     if (ax.empty()) std::copy(x.begin(), x.end(), out.begin());
-    else if (keepdims) xt::noalias(out) = xt::amax(x, ax, xt::keep_dims);
+    else if (keepdims_) xt::noalias(out) = xt::amax(x, ax, xt::keep_dims);
     else xt::noalias(out) = xt::amax(x, ax);
   }
-  Var mask(const DiffContext& ctx, const Var& x) const { return max_mask(ctx.kink_keys(x), axes); }
+  Var mask(const DiffContext& ctx, const Var& x) const { return max_mask(ctx.kink_keys(x), axes_); }
   std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {detail::spread(g, x[0].shape(), resolved(x[0].shape().size()), keepdims) * mask(ctx, x[0])};
+    return {detail::spread(g, x[0].shape(), resolved(x[0].shape().size()), keepdims_) * mask(ctx, x[0])};
   }
   Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return sum(mask(ctx, x[0]) * t[0], axes, keepdims);
+    return sum(mask(ctx, x[0]) * t[0], axes_, keepdims_);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};

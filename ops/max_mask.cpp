@@ -9,11 +9,7 @@ struct MaxMask : Op {
   std::vector<int> axes;
   explicit MaxMask(std::vector<int> a) : axes(std::move(a)) {}
   std::string name() const override { return "max_mask"; }
-  std::string attributes() const override {
-    std::string s = "axes=[";
-    for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
-    return s + "]";
-  }
+  std::string attributes() const override { return "axes=" + detail::int_axes_string(axes); }
   Shape infer_shape(const std::vector<Shape>& in) const override {
     if (in.empty()) throw ShapeMismatch{"needs at least one key"};
     for (const Shape& s : in)

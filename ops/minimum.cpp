@@ -10,14 +10,10 @@ struct Minimum : detail::Elementwise {
     xt::noalias(out) = xt::minimum(*in[0], *in[1]);
   }
   std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    Var m = detail::piece(ctx, x[1] - x[0], 0.5);
-    return {detail::unbroadcast(g * m, x[0].shape()), detail::unbroadcast(g * (1.0 - m), x[1].shape())};
+    return detail::blend_vjp(g, detail::piece(ctx, x[1] - x[0], 0.5), x[0], x[1]);
   }
   Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
-    Var m = detail::piece(ctx, x[1] - x[0], 0.5);
-    Var da = t[0].valid() ? t[0] * m : Var();
-    Var db = t[1].valid() ? t[1] * (1.0 - m) : Var();
-    return detail::widen(detail::sum_or_invalid(da, db), y.shape());
+    return detail::blend_jvp(t[0], t[1], detail::piece(ctx, x[1] - x[0], 0.5), y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
 };

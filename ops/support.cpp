@@ -79,6 +79,22 @@ Cost elementwise_cost(const std::vector<Shape>& in, const Shape& out, double flo
   return {flops_per_element * n, bytes * sizeof(Scalar)};
 }
 
+std::string int_axes_string(const std::vector<int>& axes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
+  return s + "]";
+}
+
+std::vector<Var> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b) {
+  return {unbroadcast(g * m, a.shape()), unbroadcast(g * (1.0 - m), b.shape())};
+}
+
+Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out) {
+  Var da = ta.valid() ? ta * m : Var();
+  Var db = tb.valid() ? tb * (1.0 - m) : Var();
+  return widen(sum_or_invalid(da, db), out);
+}
+
 }  // namespace dagrad::detail
 
 namespace dagrad {

@@ -73,3 +73,31 @@ inline Var spread(const Var& g, const Shape& input, const std::vector<std::size_
   return broadcast_to(kept, input);
 }
 }  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+std::string int_axes_string(const std::vector<int>& axes);
+
+// Shared by reductions over a set of axes (sum, max): axes as given ({} = all), keepdims.
+class Reduction : public Op {
+ public:
+  Reduction(std::vector<int> axes, bool keepdims) : axes_(std::move(axes)), keepdims_(keepdims) {}
+  std::string attributes() const override {
+    return "axes=" + int_axes_string(axes_) + " keepdims=" + (keepdims_ ? "1" : "0");
+  }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    expect_inputs(in, 1);
+    return reduced_shape(in[0], resolved(in[0].size()), keepdims_);
+  }
+ protected:
+  std::vector<std::size_t> resolved(std::size_t rank) const { return normalize_axes(axes_, rank, name().c_str()); }
+  std::vector<int> axes_;
+  bool keepdims_;
+};
+
+// Ops that pass each element from one of two pieces a, b with weight m for a and 1 − m for b
+// (maximum, minimum, where): the cotangents and tangent given the recorded piece m.
+std::vector<Var> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b);
+Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out);
+
+}  // namespace dagrad::detail

@@ -12,15 +12,12 @@ struct Where : detail::Elementwise {
   }
   bool differentiable(std::size_t i) const override { return i != 0; }
   std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    Var m = detail::piece(ctx, x[0], 0);
-    return {Var(), detail::unbroadcast(g * m, x[1].shape()), detail::unbroadcast(g * (1.0 - m), x[2].shape())};
+    std::vector<Var> ab = detail::blend_vjp(g, detail::piece(ctx, x[0], 0), x[1], x[2]);
+    return {Var(), ab[0], ab[1]};
   }
   Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
     if (!t[1].valid() && !t[2].valid()) return Var();
-    Var m = detail::piece(ctx, x[0], 0);
-    Var da = t[1].valid() ? t[1] * m : Var();
-    Var db = t[2].valid() ? t[2] * (1.0 - m) : Var();
-    return detail::widen(detail::sum_or_invalid(da, db), y.shape());
+    return detail::blend_jvp(t[1], t[2], detail::piece(ctx, x[0], 0), y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
 };
