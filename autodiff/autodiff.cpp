@@ -1,16 +1,14 @@
 #include "autodiff/autodiff.hpp"
 
+#include <memory>
+#include <unordered_map>
+
+#include "graph/param_store.hpp"
 #include "ops/ops.hpp"
 
 namespace dagrad {
 
 namespace {
-
-DiffContext context_for(const SubgradientPolicy& policy) {
-  DiffContext ctx;
-  std::visit([&](const Subgradient::Convention& c) { ctx.relu_slope_at_zero = c.relu_slope_at_zero; }, policy);
-  return ctx;
-}
 
 Var accumulate(const Var& a, const Var& b) {
   if (!a.valid()) return b;
@@ -49,6 +47,99 @@ void check_rule(const char* rule, const Graph& g, NodeId node, const Var& result
                         to_string(result.shape()) + ", expected " + to_string(expected));
 }
 
+// Tangents of nodes along one direction, computed on demand (memoised) by the ops' jvp rules with
+// the same direction deciding their own kinks: the exact one-sided directional derivative.
+class TangentCache {
+ public:
+  TangentCache(Graph& g, std::unordered_map<NodeId, Var> seeds) : g_(g), seeds_(std::move(seeds)) {
+    ctx_.directional_tangents = [this](const Var& v) { return std::vector<Var>{or_zeros(get(v), v)}; };
+  }
+  Var get(const Var& v) {
+    auto hit = memo_.find(v.id());
+    if (hit != memo_.end()) return hit->second;
+    Graph::DerivativeScope derivative(g_);
+    Graph::DirectionalScope directional(g_);
+    const Node node = g_.node(v.id());
+    Var t;
+    if (node.role == Role::Op && !node.op->piecewise_constant()) {
+      std::vector<Var> inputs, tangents;
+      bool any = false;
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+        inputs.emplace_back(&g_, node.inputs[i]);
+        tangents.push_back(node.op->differentiable(i) ? get(inputs.back()) : Var());
+        any = any || tangents.back().valid();
+      }
+      if (any) {
+        ctx_.site = node.name;
+        t = node.op->jvp(ctx_, inputs, v, tangents);
+      }
+    }
+    auto seed = seeds_.find(v.id());
+    if (seed != seeds_.end()) t = accumulate(t, seed->second);
+    memo_[v.id()] = t;
+    return t;
+  }
+  Var or_zeros(const Var& t, const Var& like) {
+    if (t.valid()) return t;
+    Graph::DirectionalScope directional(g_);
+    return zeros(g_, like.shape());
+  }
+
+ private:
+  Graph& g_;
+  std::unordered_map<NodeId, Var> seeds_;
+  std::unordered_map<NodeId, Var> memo_;
+  DiffContext ctx_;
+};
+
+// What a policy needs while a transform runs: the context handed to rules and, for Clarke, the
+// directional tangent caches that context reads.
+struct PolicyState {
+  DiffContext ctx;
+  std::vector<std::unique_ptr<TangentCache>> caches;
+};
+
+std::unique_ptr<PolicyState> prepare(const SubgradientPolicy& policy, Graph& g, const std::vector<Var>& wrt) {
+  auto state = std::make_unique<PolicyState>();
+  if (auto* c = std::get_if<Subgradient::Convention>(&policy)) {
+    state->ctx.relu_slope_at_zero = c->relu_slope_at_zero;
+    return state;
+  }
+  const auto& clarke = std::get<Subgradient::Clarke>(policy);
+  std::vector<Var> directions = clarke.directions;
+  if (directions.empty()) {
+    if (clarke.directions_drawn < 1) throw AutodiffError("Subgradient::Clarke needs at least one direction");
+    Graph::DerivativeScope derivative(g);
+    for (int k = 0; k < clarke.directions_drawn; ++k)
+      for (const Var& w : wrt) {
+        Tensor d = Tensor::from_shape(w.shape());
+        View view = make_view(d.data(), w.shape());
+        draw_init(Init::normal(), clarke.seed + 0x9E3779B9ULL * static_cast<std::uint64_t>(k), "direction/" + w.name(), view);
+        directions.push_back(g.constant(d, "d" + std::to_string(k) + "/" + w.name()));
+      }
+  }
+  if (directions.size() % wrt.size() != 0)
+    throw AutodiffError("Subgradient::Clarke: " + std::to_string(directions.size()) + " directions do not split over " +
+                        std::to_string(wrt.size()) + " variables");
+  for (std::size_t k = 0; k < directions.size() / wrt.size(); ++k) {
+    std::unordered_map<NodeId, Var> seeds;
+    for (std::size_t i = 0; i < wrt.size(); ++i) {
+      const Var& d = directions[k * wrt.size() + i];
+      g.check_owns(d, "Subgradient::Clarke");
+      check_seed("Subgradient::Clarke", "direction", d, wrt[i]);
+      seeds[wrt[i].id()] = accumulate(seeds[wrt[i].id()], d);
+    }
+    state->caches.push_back(std::make_unique<TangentCache>(g, std::move(seeds)));
+  }
+  PolicyState* raw = state.get();
+  state->ctx.directional_tangents = [raw](const Var& v) {
+    std::vector<Var> keys;
+    for (auto& cache : raw->caches) keys.push_back(cache->or_zeros(cache->get(v), v));
+    return keys;
+  };
+  return state;
+}
+
 }  // namespace
 
 std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotangents, const std::vector<Var>& wrt,
@@ -57,10 +148,11 @@ std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotange
   if (ys.size() != cotangents.size())
     throw AutodiffError("vjp: " + std::to_string(ys.size()) + " outputs but " + std::to_string(cotangents.size()) + " cotangents");
   for (std::size_t i = 0; i < ys.size(); ++i) check_seed("vjp", "cotangent", cotangents[i], ys[i]);
-  DiffContext ctx = context_for(policy);
   std::vector<NodeId> y_ids = ids(ys);
   std::vector<bool> depends_on_wrt = g.descendants(ids(wrt));
   std::vector<NodeId> order = g.schedule(y_ids);  // taken before any derivative node is added
+  auto state = prepare(policy, g, wrt);
+  DiffContext& ctx = state->ctx;
   Graph::DerivativeScope scope(g);
   std::vector<Var> ct(g.size());
   for (std::size_t i = 0; i < ys.size(); ++i)
@@ -72,6 +164,7 @@ std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotange
     if (node.role != Role::Op || node.op->piecewise_constant()) continue;
     std::vector<Var> inputs;
     for (NodeId in : node.inputs) inputs.emplace_back(&g, in);
+    ctx.site = node.name;
     std::vector<Var> grads = node.op->vjp(ctx, inputs, Var(&g, id), ct[id]);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       NodeId in = node.inputs[i];
@@ -102,9 +195,10 @@ std::vector<Var> jvp(const std::vector<Var>& ys, const std::vector<Var>& wrt, co
   if (wrt.size() != tangents.size())
     throw AutodiffError("jvp: " + std::to_string(wrt.size()) + " inputs but " + std::to_string(tangents.size()) + " tangents");
   for (std::size_t i = 0; i < wrt.size(); ++i) check_seed("jvp", "tangent", tangents[i], wrt[i]);
-  DiffContext ctx = context_for(policy);
   std::vector<bool> depends_on_wrt = g.descendants(ids(wrt));
   std::vector<NodeId> order = g.schedule(ids(ys));
+  auto state = prepare(policy, g, wrt);
+  DiffContext& ctx = state->ctx;
   Graph::DerivativeScope scope(g);
   std::vector<Var> seed(g.size()), tan(g.size());
   for (std::size_t i = 0; i < wrt.size(); ++i) seed[wrt[i].id()] = accumulate(seed[wrt[i].id()], tangents[i]);
@@ -121,6 +215,7 @@ std::vector<Var> jvp(const std::vector<Var>& ys, const std::vector<Var>& wrt, co
         in_tangents.push_back(t);
       }
       if (any) {
+        ctx.site = node.name;
         tan[id] = node.op->jvp(ctx, inputs, Var(&g, id), in_tangents);
         check_rule("jvp", g, id, tan[id], node.shape);
       }

@@ -2,6 +2,7 @@
 // Differentiation as graph transforms: every function here adds nodes to the graph its arguments
 // live in and returns handles on them; compile those with a Program to evaluate. Seeds (tangents,
 // cotangents) are ordinary nodes, usually inputs, so one compiled program serves every seed.
+#include <cstdint>
 #include <variant>
 #include <vector>
 
@@ -10,13 +11,25 @@
 namespace dagrad {
 
 namespace Subgradient {
+// Kakade & Lee (NeurIPS 2018), the directional chain rule: draw Gaussian directions d1..dk on the
+// requested leaves only (seeded), run a JVP along each, and let every nonsmooth op pick its piece
+// per element by the lexicographic sign of (value, tangent1, ..., tangentk). The result is
+// lim_{τ↓0} ∇f(x + τ d1), an element of the Clarke subdifferential for qualified programs. Programs
+// skip the directional pass when no element sits at a kink, and report kinks (Program::kink_report).
+// `directions` gives d explicitly instead: directions.size() must be a multiple of wrt.size().
+struct Clarke {
+  int directions_drawn = 1;
+  std::uint64_t seed = 0;
+  std::vector<Var> directions = {};
+};
 // PyTorch/JAX-style fixed derivatives at kinks: relu′(0) = relu_slope_at_zero (leaky_relu
-// interpolates), ties of max/min split evenly, abs′(0) = 0, clamp′ = 1 at its bounds.
+// interpolates), ties of max/min split evenly, abs′(0) = 0, clamp′ = 1 at its bounds, where takes b.
 struct Convention {
   Scalar relu_slope_at_zero = 0;
 };
 }  // namespace Subgradient
-using SubgradientPolicy = std::variant<Subgradient::Convention>;
+// Clarke is the default.
+using SubgradientPolicy = std::variant<Subgradient::Clarke, Subgradient::Convention>;
 
 enum class Mode { Forward, Reverse, Auto };
 

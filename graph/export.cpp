@@ -45,7 +45,7 @@ void write_text(std::ostream& os, const Graph& g, const std::vector<NodeId>& out
         if (!n.op->attributes().empty()) os << " {" << n.op->attributes() << "}";
       }
     }
-    os << " : " << to_string(n.shape) << " \"" << n.name << "\"" << (n.derivative ? " d" : "") << "\n";
+    os << " : " << to_string(n.shape) << " \"" << n.name << "\"" << (n.derivative ? " d" : "") << (n.directional ? " dir" : "") << "\n";
   }
   if (!outputs.empty()) {
     os << "return";

@@ -79,6 +79,7 @@ void Graph::check_owns(const Var& v, const char* where) const {
 
 Var Graph::add_node(Node n) {
   n.derivative = in_derivative_;
+  n.directional = in_directional_;
   NodeId id = boost::add_vertex(std::move(n), bgl_);
   for (NodeId in : bgl_[id].inputs) boost::add_edge(in, id, bgl_);
   return Var(this, id);

@@ -44,6 +44,7 @@ struct Node {
   Tensor value;                   // Role::Constant only
   Init init;                      // Role::Parameter only
   bool derivative = false;        // created by an autodiff transform
+  bool directional = false;       // part of a Clarke directional pass (skippable without kinks)
 };
 
 // Append-only DAG of tensor operations. Nodes are never removed, so ids and Vars stay valid;
@@ -89,6 +90,18 @@ class Graph {
     Graph& g_;
     bool saved_;
   };
+  // Nodes created while a DirectionalScope lives belong to a directional (Clarke) pass: only piece
+  // selectors read them, so a Program may skip them when no selector sits at a kink.
+  class DirectionalScope {
+   public:
+    explicit DirectionalScope(Graph& g) : g_(g), saved_(g.in_directional_) { g.in_directional_ = true; }
+    ~DirectionalScope() { g_.in_directional_ = saved_; }
+    DirectionalScope(const DirectionalScope&) = delete;
+    DirectionalScope& operator=(const DirectionalScope&) = delete;
+   private:
+    Graph& g_;
+    bool saved_;
+  };
   // Nodes created while a NameScope lives get "prefix/" in front of their names.
   class NameScope {
    public:
@@ -112,6 +125,7 @@ class Graph {
   std::map<std::string, NodeId> parameter_names_;
   std::string prefix_;
   bool in_derivative_ = false;
+  bool in_directional_ = false;
 };
 
 // A stable, jaxpr-like listing, one node per line; used as golden output in tests.

@@ -30,6 +30,8 @@ struct ShapeMismatch {
 struct DiffContext {
   Scalar relu_slope_at_zero = 0;  // relu'(0) under Subgradient::Convention{s}
   std::function<std::vector<Var>(const Var&)> directional_tangents;  // empty: fixed convention
+  std::string site;  // name of the node whose rule is being applied; selectors report under it
+  bool directional() const { return static_cast<bool>(directional_tangents); }
   std::vector<Var> kink_keys(const Var& v) const {
     std::vector<Var> keys{v};
     if (directional_tangents) {
@@ -62,6 +64,24 @@ class Op {
   virtual bool differentiable(std::size_t /*input*/) const { return true; }
   // Piecewise-constant ops (step, masks) have zero derivative everywhere they are defined.
   virtual bool piecewise_constant() const { return false; }
+};
+
+// Per-element piece selection counts of one selector over one run.
+struct KinkCount {
+  std::size_t kinks = 0;        // elements exactly at a kink (tied on the value key)
+  std::size_t unresolved = 0;   // of those, still tied on every directional key
+  std::size_t unqualified = 0;  // of those, pieces that differ: no direction could decide them
+};
+
+// Ops that choose a piece per element at kinks (step, max_mask, pooling winners). The Program
+// asks them, after running, how many elements sat at kinks, and before the directional pass
+// whether any did (reading the value key only), so that pass can be skipped when none did.
+class PieceSelector : public Op {
+ public:
+  virtual std::string site() const = 0;  // the nonsmooth node this selector decides for
+  virtual bool has_kink(const std::vector<const View*>& inputs) const = 0;
+  virtual KinkCount count_kinks(const std::vector<const View*>& inputs) const = 0;
+  bool piecewise_constant() const override { return true; }
 };
 
 }  // namespace dagrad

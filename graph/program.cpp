@@ -49,6 +49,21 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
     outputs_.push_back(v.id());
   }
   order_ = graph.schedule(outputs_);
+  // Phases: A (no directional dependence), G (the directional pass), B (reads G). A's selectors'
+  // value keys are ready before G, so the run can decide whether G is needed at all.
+  std::vector<char> in_pass(graph.size(), 0), after_pass(graph.size(), 0);
+  for (NodeId id : order_) {
+    const Node& n = graph.node(id);
+    in_pass[id] = n.role == Role::Op && n.directional;
+    for (NodeId in : n.inputs) after_pass[id] |= in_pass[in] | after_pass[in];
+    after_pass[id] &= !in_pass[id];
+  }
+  std::stable_partition(order_.begin(), order_.end(), [&](NodeId id) { return !in_pass[id] && !after_pass[id]; });
+  std::stable_partition(std::find_if(order_.begin(), order_.end(), [&](NodeId id) { return in_pass[id] || after_pass[id]; }),
+                        order_.end(), [&](NodeId id) { return in_pass[id] != 0; });
+  kinks_.has_directional_pass = std::any_of(order_.begin(), order_.end(), [&](NodeId id) { return in_pass[id] != 0; });
+  directional_skippable_ = kinks_.has_directional_pass;
+  for (NodeId o : outputs_) directional_skippable_ = directional_skippable_ && !in_pass[o];
   slot_of_node_.assign(graph.size(), kNoNode);
   for (std::size_t i = 0; i < order_.size(); ++i) slot_of_node_[order_[i]] = i;
 
@@ -94,12 +109,29 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
       continue;
     }
     Step s{order_[i], n.op.get(), {}, i};
+    std::size_t step_index = steps_.size();
+    bool reads_pass = false;
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+      if (!in_pass[n.inputs[k]]) continue;
+      reads_pass = true;
+      if (!in_pass[order_[i]] && (k == 0 || !dynamic_cast<const PieceSelector*>(n.op.get()) || after_pass[n.inputs[0]] || in_pass[n.inputs[0]]))
+        directional_skippable_ = false;  // something besides a selector's directional keys reads the pass
+    }
+    if (in_pass[order_[i]]) {
+      if (directional_begin_ == directional_end_) directional_begin_ = step_index;
+      directional_end_ = step_index + 1;
+    } else if (dynamic_cast<const PieceSelector*>(n.op.get())) {
+      s.selector = true;
+      if (reads_pass) gate_steps_.push_back(step_index);
+    }
     std::vector<Shape> in_shapes;
     for (NodeId in : n.inputs) {
       s.inputs.push_back(&*views_[slot_of_node_[in]]);
       in_shapes.push_back(graph.node(in).shape);
     }
-    stats_.per_run += n.op->cost(in_shapes, n.shape);
+    Cost c = n.op->cost(in_shapes, n.shape);
+    stats_.per_run += c;
+    if (in_pass[order_[i]]) stats_.directional += c;
     steps_.push_back(std::move(s));
     if (options_.time_nodes) stats_.timings.push_back({order_[i], n.name, n.op->name(), 0});
   }
@@ -164,8 +196,61 @@ void Program::run() {
     }
     if (options_.check_finite) check_leaf_finite(slot);
   }
+  kinks_.sites.clear();
+  run_steps(0, directional_begin_);
+  bool needed = !directional_skippable_;
+  for (std::size_t k = 0; !needed && k < gate_steps_.size(); ++k)
+    needed = static_cast<const PieceSelector*>(steps_[gate_steps_[k]].op)->has_kink(steps_[gate_steps_[k]].inputs);
+  kinks_.directional_pass_ran = kinks_.has_directional_pass && needed;
+  if (kinks_.directional_pass_ran) run_steps(directional_begin_, directional_end_);
+  run_steps(directional_end_, steps_.size());
+  ++stats_.runs;
+  stats_.executed_flops += stats_.per_run.flops - (kinks_.directional_pass_ran ? 0 : stats_.directional.flops);
+}
+
+// Called right after selector step k ran: its keys' buffers may be reused by later steps. Several
+// selectors may decide for one site (a gradient and a Jacobian row of the same relu): they see the
+// same elements, so a site keeps the largest count rather than the sum.
+void Program::count_kinks(std::size_t k) {
+  const auto* selector = static_cast<const PieceSelector*>(steps_[k].op);
+  KinkCount c = selector->count_kinks(steps_[k].inputs);
+  if (c.kinks == 0) return;
+  std::string site = selector->site().empty() ? graph_->node(steps_[k].node).name : selector->site();
+  auto it = std::find_if(kinks_.sites.begin(), kinks_.sites.end(), [&](const KinkSite& s) { return s.site == site; });
+  if (it == kinks_.sites.end()) it = kinks_.sites.insert(kinks_.sites.end(), KinkSite{site, {}});
+  it->count.kinks = std::max(it->count.kinks, c.kinks);
+  it->count.unresolved = std::max(it->count.unresolved, c.unresolved);
+  it->count.unqualified = std::max(it->count.unqualified, c.unqualified);
+}
+
+std::size_t KinkReport::kinks() const {
+  std::size_t n = 0;
+  for (const auto& s : sites) n += s.count.kinks;
+  return n;
+}
+std::size_t KinkReport::unresolved() const {
+  std::size_t n = 0;
+  for (const auto& s : sites) n += s.count.unresolved;
+  return n;
+}
+std::size_t KinkReport::unqualified() const {
+  std::size_t n = 0;
+  for (const auto& s : sites) n += s.count.unqualified;
+  return n;
+}
+std::string KinkReport::summary() const {
+  std::string out = "kinks: " + std::to_string(kinks()) + " element(s) at " + std::to_string(sites.size()) +
+                    " node(s); directional pass " + (has_directional_pass ? (directional_pass_ran ? "ran" : "skipped") : "absent") +
+                    (qualified() ? "" : "; UNQUALIFIED ties present") + "\n";
+  for (const auto& s : sites)
+    out += "  " + s.site + ": " + std::to_string(s.count.kinks) + " at kinks, " + std::to_string(s.count.unresolved) +
+           " unresolved, " + std::to_string(s.count.unqualified) + " unqualified\n";
+  return out;
+}
+
+void Program::run_steps(std::size_t begin, std::size_t end) {
   using Clock = std::chrono::steady_clock;
-  for (std::size_t k = 0; k < steps_.size(); ++k) {
+  for (std::size_t k = begin; k < end; ++k) {
     Step& s = steps_[k];
     View& out = *views_[s.slot];
     Clock::time_point start;
@@ -176,6 +261,7 @@ void Program::run() {
       throw ValueError(graph_->describe(s.node) + ": " + e.what());
     }
     if (options_.time_nodes) stats_.timings[k].seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    if (s.selector && options_.report_kinks) count_kinks(k);
     if (options_.check_finite) {
       for (std::size_t e = 0; e < out.size(); ++e)
         if (!std::isfinite(out.data()[e])) {
@@ -187,8 +273,6 @@ void Program::run() {
         }
     }
   }
-  ++stats_.runs;
-  stats_.executed_flops = stats_.per_run.flops * static_cast<double>(stats_.runs);
 }
 
 bool Program::is_output(const Var& v) const {

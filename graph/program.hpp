@@ -11,6 +11,23 @@ namespace dagrad {
 struct ProgramOptions {
   bool check_finite = false;  // throw NumericError naming the first node that yields NaN/Inf
   bool time_nodes = false;    // record per-node wall time of every run
+  bool report_kinks = true;   // count kink elements of every piece selector after each run
+};
+
+// Where the last run met kinks: one entry per nonsmooth node (by name) whose selectors saw any.
+struct KinkSite {
+  std::string site;
+  KinkCount count;
+};
+struct KinkReport {
+  bool has_directional_pass = false;  // the program contains a Clarke directional pass
+  bool directional_pass_ran = false;  // ... and the last run needed it (some element at a kink)
+  std::vector<KinkSite> sites;
+  std::size_t kinks() const;
+  std::size_t unresolved() const;
+  std::size_t unqualified() const;
+  bool qualified() const { return unqualified() == 0; }
+  std::string summary() const;  // one line per site
 };
 
 struct NodeTiming {
@@ -22,8 +39,9 @@ struct NodeTiming {
 
 struct ProgramStats {
   Cost per_run;                     // from the ops' cost model, over the scheduled ops
+  Cost directional;                 // the part of per_run in a skippable Clarke directional pass
   std::size_t runs = 0;
-  double executed_flops = 0;        // per_run.flops * runs
+  double executed_flops = 0;        // summed over runs, without directional passes that were skipped
   std::size_t peak_live_bytes = 0;  // largest total of simultaneously live buffers, leaves included
   std::size_t arena_bytes = 0;      // what the planned arena actually holds (after reuse)
   std::size_t ops = 0;              // scheduled op nodes
@@ -47,6 +65,7 @@ class Program {
   const View& view(const Var& v) const;
   Scalar scalar(const Var& v) const;  // for size-1 outputs
   const ProgramStats& stats() const { return stats_; }
+  const KinkReport& kink_report() const { return kinks_; }
   const std::vector<NodeId>& schedule() const { return order_; }
   bool is_output(const Var& v) const;
 
@@ -56,9 +75,12 @@ class Program {
     const Op* op;
     std::vector<const View*> inputs;
     std::size_t slot;
+    bool selector = false;  // a piece selector outside the directional pass: counted for the report
   };
   std::size_t slot_of(const Var& v, const char* what) const;
   void check_leaf_finite(std::size_t slot) const;
+  void run_steps(std::size_t begin, std::size_t end);
+  void count_kinks(std::size_t step);
 
   Graph* graph_;
   ProgramOptions options_;
@@ -72,7 +94,13 @@ class Program {
   std::vector<bool> bound_;                 // leaves only
   std::vector<Step> steps_;
   std::vector<std::size_t> leaf_slots_;
+  // Steps [directional_begin_, directional_end_) are the Clarke directional pass; when only piece
+  // selectors read it, it runs only if one of the gate selectors has an element at a kink.
+  std::size_t directional_begin_ = 0, directional_end_ = 0;
+  bool directional_skippable_ = false;
+  std::vector<std::size_t> gate_steps_;      // selectors that read the directional pass
   ProgramStats stats_;
+  KinkReport kinks_;
 };
 
 }  // namespace dagrad

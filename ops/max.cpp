@@ -18,7 +18,7 @@ struct Max : detail::Reduction {
     else if (keepdims_) xt::noalias(out) = xt::amax(x, ax, xt::keep_dims);
     else xt::noalias(out) = xt::amax(x, ax);
   }
-  Var mask(const DiffContext& ctx, const Var& x) const { return max_mask(ctx.kink_keys(x), axes_); }
+  Var mask(const DiffContext& ctx, const Var& x) const { return max_mask(ctx.kink_keys(x), axes_, ctx.site); }
   std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::spread(g, x[0].shape(), resolved(x[0].shape().size()), keepdims_) * mask(ctx, x[0])};
   }

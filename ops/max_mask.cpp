@@ -1,15 +1,22 @@
+#include <tuple>
+
 #include "ops/support.hpp"
 
 namespace dagrad {
 namespace {
 
 // Per reduction group: weight 1/k on the k elements whose key tuples (value, tangent1, ...) are
-// lexicographically largest. It is piecewise constant, so its own derivative is zero.
-struct MaxMask : Op {
+// lexicographically largest. It is piecewise constant, so its own derivative is zero. Ties left
+// after every key are harmless (tied pieces agree in value and in every tangent).
+struct MaxMask : PieceSelector {
   std::vector<int> axes;
-  explicit MaxMask(std::vector<int> a) : axes(std::move(a)) {}
+  std::string site_name;
+  MaxMask(std::vector<int> a, std::string s) : axes(std::move(a)), site_name(std::move(s)) {}
   std::string name() const override { return "max_mask"; }
-  std::string attributes() const override { return "axes=" + detail::int_axes_string(axes); }
+  std::string site() const override { return site_name; }
+  std::string attributes() const override {
+    return "axes=" + detail::int_axes_string(axes) + (site_name.empty() ? "" : " site=" + site_name);
+  }
   Shape infer_shape(const std::vector<Shape>& in) const override {
     if (in.empty()) throw ShapeMismatch{"needs at least one key"};
     for (const Shape& s : in)
@@ -17,63 +24,106 @@ struct MaxMask : Op {
     detail::normalize_axes(axes, in[0].size(), "max_mask");
     return in[0];
   }
-  void forward(const std::vector<const View*>& in, View& out) const override {
-    Shape shape(in[0]->shape().begin(), in[0]->shape().end());
-    auto ax = detail::normalize_axes(axes, shape.size(), "max_mask");
-    // Row-major strides split into the kept part (which group) and the reduced part (where in it).
+
+  // Calls visit(group members' flat offsets as a generator) for each reduction group.
+  struct Groups {
     std::vector<std::size_t> kept_dims, kept_strides, red_dims, red_strides;
-    std::size_t stride = 1;
-    for (std::size_t i = shape.size(); i-- > 0;) {
-      bool reduced = std::find(ax.begin(), ax.end(), i) != ax.end();
-      (reduced ? red_dims : kept_dims).insert((reduced ? red_dims : kept_dims).begin(), shape[i]);
-      (reduced ? red_strides : kept_strides).insert((reduced ? red_strides : kept_strides).begin(), stride);
-      stride *= shape[i];
+    std::size_t groups = 1, members = 1;
+    Groups(const View& x, const std::vector<int>& axes) {
+      Shape shape(x.shape().begin(), x.shape().end());
+      auto ax = detail::normalize_axes(axes, shape.size(), "max_mask");
+      std::size_t stride = 1;
+      for (std::size_t i = shape.size(); i-- > 0;) {
+        bool reduced = std::find(ax.begin(), ax.end(), i) != ax.end();
+        auto& dims = reduced ? red_dims : kept_dims;
+        auto& strides = reduced ? red_strides : kept_strides;
+        dims.insert(dims.begin(), shape[i]);
+        strides.insert(strides.begin(), stride);
+        stride *= shape[i];
+      }
+      groups = size_of(kept_dims);
+      members = size_of(red_dims);
     }
-    auto offset = [](std::size_t index, const std::vector<std::size_t>& dims, const std::vector<std::size_t>& strides) {
+    static std::size_t offset(std::size_t index, const std::vector<std::size_t>& dims, const std::vector<std::size_t>& strides) {
       std::size_t off = 0;
       for (std::size_t d = dims.size(); d-- > 0;) {
         off += (index % dims[d]) * strides[d];
         index /= dims[d];
       }
       return off;
-    };
-    std::size_t groups = size_of(kept_dims), members = size_of(red_dims);
-    auto compare = [&](std::size_t a, std::size_t b) {  // sign of key(a) − key(b), lexicographic
-      for (const View* k : in) {
-        Scalar ka = k->data()[a], kb = k->data()[b];
-        if (ka != kb) return ka > kb ? 1 : -1;
+    }
+    std::size_t base(std::size_t g) const { return offset(g, kept_dims, kept_strides); }
+    std::size_t member(std::size_t j) const { return offset(j, red_dims, red_strides); }
+  };
+
+  // Sign of key(a) − key(b) over the first `depth` keys, lexicographically.
+  static int compare(const std::vector<const View*>& in, std::size_t depth, std::size_t a, std::size_t b) {
+    for (std::size_t k = 0; k < depth; ++k) {
+      Scalar ka = in[k]->data()[a], kb = in[k]->data()[b];
+      if (ka != kb) return ka > kb ? 1 : -1;
+    }
+    return 0;
+  }
+  // The group's best element by the first `depth` keys, and how many tie with it.
+  static std::pair<std::size_t, std::size_t> best(const std::vector<const View*>& in, std::size_t depth,
+                                                  const Groups& gr, std::size_t base) {
+    std::size_t top = base, count = 1;
+    for (std::size_t j = 1; j < gr.members; ++j) {
+      std::size_t e = base + gr.member(j);
+      int c = compare(in, depth, e, top);
+      if (c > 0) top = e, count = 1;
+      else if (c == 0) ++count;
+    }
+    return {top, count};
+  }
+
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    Groups gr(*in[0], axes);
+    for (std::size_t g = 0; g < gr.groups; ++g) {
+      std::size_t base = gr.base(g);
+      auto [top, winners] = best(in, 1, gr, base);
+      std::size_t depth = 1;
+      if (winners > 1) {  // directional keys are read at ties only
+        depth = in.size();
+        std::tie(top, winners) = best(in, depth, gr, base);
       }
-      return 0;
-    };
-    for (std::size_t g = 0; g < groups; ++g) {
-      std::size_t base = offset(g, kept_dims, kept_strides);
-      std::size_t best = base;
-      for (std::size_t j = 1; j < members; ++j) {
-        std::size_t e = base + offset(j, red_dims, red_strides);
-        if (compare(e, best) > 0) best = e;
-      }
-      std::size_t winners = 0;
-      for (std::size_t j = 0; j < members; ++j) winners += compare(base + offset(j, red_dims, red_strides), best) == 0;
-      for (std::size_t j = 0; j < members; ++j) {
-        std::size_t e = base + offset(j, red_dims, red_strides);
-        out.data()[e] = compare(e, best) == 0 ? Scalar(1) / static_cast<Scalar>(winners) : Scalar(0);
+      for (std::size_t j = 0; j < gr.members; ++j) {
+        std::size_t e = base + gr.member(j);
+        out.data()[e] = compare(in, depth, e, top) == 0 ? Scalar(1) / static_cast<Scalar>(winners) : Scalar(0);
       }
     }
   }
+  bool has_kink(const std::vector<const View*>& in) const override {
+    Groups gr(*in[0], axes);
+    for (std::size_t g = 0; g < gr.groups; ++g)
+      if (best(in, 1, gr, gr.base(g)).second > 1) return true;
+    return false;
+  }
+  KinkCount count_kinks(const std::vector<const View*>& in) const override {
+    Groups gr(*in[0], axes);
+    KinkCount c;
+    for (std::size_t g = 0; g < gr.groups; ++g) {
+      std::size_t ties = best(in, 1, gr, gr.base(g)).second;
+      if (ties < 2) continue;
+      c.kinks += ties;
+      std::size_t left = best(in, in.size(), gr, gr.base(g)).second;
+      if (left > 1) c.unresolved += left;
+    }
+    return c;
+  }
   bool differentiable(std::size_t) const override { return false; }
-  bool piecewise_constant() const override { return true; }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
     return std::vector<Var>(x.size());
   }
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 3); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost({in[0]}, out, 3); }
 };
 
 }  // namespace
 
-Var max_mask(const std::vector<Var>& keys, const std::vector<int>& axes) {
+Var max_mask(const std::vector<Var>& keys, const std::vector<int>& axes, const std::string& site) {
   if (keys.empty()) throw GraphError("max_mask needs at least one key");
-  return detail::make<MaxMask>(keys, axes);
+  return detail::make<MaxMask>(keys, axes, site);
 }
 
 }  // namespace dagrad

@@ -32,13 +32,17 @@ Var leaky_relu(const Var& x, Scalar slope = 0.01);
 Var abs(const Var& x);
 Var pow(const Var& x, Scalar exponent);
 Var clamp(const Var& x, Scalar lo, Scalar hi);  // derivative 1 at the bounds, as PyTorch
+Var hardtanh(const Var& x, Scalar lo = -1, Scalar hi = 1);  // clamp with derivative 0 at the bounds, as PyTorch
+Var relu6(const Var& x);  // hardtanh(x, 0, 6)
 
 // Piece selectors used by the derivative rules of nonsmooth ops (zero derivative themselves).
-// step: per element, 1 if the first nonzero key is > 0, 0 if < 0, `tie` if every key is 0.
-Var step(const std::vector<Var>& keys, Scalar tie);
+// step: per element, 1 if the first nonzero key is > 0, 0 if < 0, `tie` if every key is 0. `site`
+// names the nonsmooth node in kink reports; `gaps` (value and tangents of piece a − piece b) let
+// a tie that no key decides be reported as unqualified when the pieces differ.
+Var step(const std::vector<Var>& keys, Scalar tie, const std::string& site = "", const std::vector<Var>& gaps = {});
 // max_mask: per reduction group, weight 1/k on each of the k elements whose keys are
 // lexicographically largest (keys[0] is the value); sums to 1 over the reduced axes.
-Var max_mask(const std::vector<Var>& keys, const std::vector<int>& axes);
+Var max_mask(const std::vector<Var>& keys, const std::vector<int>& axes, const std::string& site = "");
 
 // Linear algebra and shapes. matmul: (m,k)·(k,n), (m,k)·(k), (k)·(k,n), (k)·(k); the flags
 // transpose a 2-D operand inside gemm/gemv, never as a copy.
@@ -53,6 +57,21 @@ Var max(const Var& x, const std::vector<int>& axes = {}, bool keepdims = false);
 Var concat(const std::vector<Var>& xs, int axis = 0);
 Var slice(const Var& x, int axis, std::size_t begin, std::size_t end);
 Var pad(const Var& x, int axis, std::size_t before, std::size_t after);  // zeros on both sides
+
+// Max pooling without padding over the last one or two axes ((N, C, L) or (N, C, H, W)); the
+// window's winner gets the cotangent: the first maximum under a convention (PyTorch), the
+// lexicographically largest (value, tangents) under a directional policy.
+Var maxpool1d(const Var& x, std::size_t kernel, std::size_t stride = 0);  // stride 0: = kernel
+Var maxpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h = 0, std::size_t stride_w = 0);
+// Pooling helpers, also usable alone. pool_argmax: flat index (into the pooled input) of each
+// window's winner, a piece selector. gather_flat: t.flat[index]. scatter_add: zeros of `shape`
+// with g added at `index`; the two are each other's transpose.
+struct PoolGeometry {
+  std::vector<std::size_t> kernel, stride;  // over the trailing axes
+};
+Var pool_argmax(const std::vector<Var>& keys, const PoolGeometry& geometry, const std::string& site = "");
+Var gather_flat(const Var& t, const Var& index);
+Var scatter_add(const Var& g, const Var& index, const Shape& shape);
 
 // Normalisations over one axis, stable for large inputs.
 Var softmax(const Var& x, int axis = -1);

@@ -3,46 +3,83 @@
 namespace dagrad {
 namespace {
 
-// The piece selector of every nonsmooth op: the lexicographic sign of (key0, key1, ...), with
-// `tie` where all keys are zero. Its value is the recorded piece, per element.
-struct Step : Op {
+// The piece selector of the elementwise nonsmooth ops: the lexicographic sign of (key0, key1, ...),
+// with `tie` where all keys are zero. Its value is the recorded piece, per element. Optional gap
+// keys describe how the two pieces differ (value and tangents of a − b for where); a tie that
+// survives every key while a gap key is nonzero is unqualified: no direction decides it.
+struct Step : PieceSelector {
   Scalar tie;
-  explicit Step(Scalar t) : tie(t) {}
+  std::size_t keys;
+  std::string site_name;
+  Step(Scalar t, std::size_t k, std::string s) : tie(t), keys(k), site_name(std::move(s)) {}
   std::string name() const override { return "step"; }
-  std::string attributes() const override { return "tie=" + std::to_string(tie); }
+  std::string site() const override { return site_name; }
+  std::string attributes() const override {
+    std::string a = "tie=" + std::to_string(tie);
+    if (!site_name.empty()) a += " site=" + site_name;
+    return a;
+  }
   Shape infer_shape(const std::vector<Shape>& in) const override {
-    if (in.empty()) throw ShapeMismatch{"needs at least one key"};
+    if (in.size() < keys || keys == 0) throw ShapeMismatch{"needs at least one key"};
     for (const Shape& s : in)
       if (s != in[0]) throw ShapeMismatch{"all keys must have one shape"};
     return in[0];
   }
   void forward(const std::vector<const View*>& in, View& out) const override {
+    const Scalar* key0 = in[0]->data();
     for (std::size_t e = 0, n = out.size(); e < n; ++e) {
-      Scalar v = tie;
-      for (const View* key : in) {
-        Scalar k = key->data()[e];
-        if (k != 0) {
+      Scalar k = key0[e];
+      if (k != 0) {
+        out.data()[e] = k > 0 ? 1 : 0;
+        continue;
+      }
+      Scalar v = tie;  // only a kink reads the directional keys
+      for (std::size_t j = 1; j < keys; ++j)
+        if ((k = in[j]->data()[e]) != 0) {
           v = k > 0 ? 1 : 0;
           break;
         }
-      }
       out.data()[e] = v;
     }
   }
+  bool has_kink(const std::vector<const View*>& in) const override {
+    const Scalar* key0 = in[0]->data();
+    for (std::size_t e = 0, n = in[0]->size(); e < n; ++e)
+      if (key0[e] == 0) return true;
+    return false;
+  }
+  KinkCount count_kinks(const std::vector<const View*>& in) const override {
+    KinkCount c;
+    for (std::size_t e = 0, n = in[0]->size(); e < n; ++e) {
+      if (in[0]->data()[e] != 0) continue;
+      ++c.kinks;
+      bool decided = false;
+      for (std::size_t j = 1; j < keys && !decided; ++j) decided = in[j]->data()[e] != 0;
+      if (decided) continue;
+      ++c.unresolved;
+      bool pieces_differ = false;
+      for (std::size_t j = keys; j < in.size() && !pieces_differ; ++j) pieces_differ = in[j]->data()[e] != 0;
+      c.unqualified += pieces_differ;
+    }
+    return c;
+  }
   bool differentiable(std::size_t) const override { return false; }
-  bool piecewise_constant() const override { return true; }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
     return std::vector<Var>(x.size());
   }
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost({in[0]}, out, 1);  // directional keys are read at kinks only
+  }
 };
 
 }  // namespace
 
-Var step(const std::vector<Var>& keys, Scalar tie) {
+Var step(const std::vector<Var>& keys, Scalar tie, const std::string& site, const std::vector<Var>& gaps) {
   if (keys.empty()) throw GraphError("step needs at least one key");
-  return detail::make<Step>(keys, tie);
+  std::vector<Var> inputs = keys;
+  inputs.insert(inputs.end(), gaps.begin(), gaps.end());
+  return detail::make<Step>(inputs, tie, keys.size(), site);
 }
 
 }  // namespace dagrad

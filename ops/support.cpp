@@ -23,7 +23,11 @@ Var unbroadcast(const Var& g, const Shape& target) {
   return sum_to(g, target);
 }
 
-Var piece(const DiffContext& ctx, const Var& v, Scalar tie) { return step(ctx.kink_keys(v), tie); }
+Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap) {
+  std::vector<Var> gaps;
+  if (gap.valid() && ctx.directional()) gaps = ctx.kink_keys(gap);
+  return step(ctx.kink_keys(v), tie, ctx.site, gaps);
+}
 
 Var sum_or_invalid(const Var& a, const Var& b) {
   if (!a.valid()) return b;
@@ -93,6 +97,38 @@ Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out) {
   Var da = ta.valid() ? ta * m : Var();
   Var db = tb.valid() ? tb * (1.0 - m) : Var();
   return widen(sum_or_invalid(da, db), out);
+}
+
+PoolWindows::PoolWindows(const Shape& input, const PoolGeometry& g) : in(input), kernel(g.kernel), stride(g.stride) {
+  std::size_t d = kernel.size();
+  if (d == 0 || stride.size() != d) throw ShapeMismatch{"pooling needs one kernel size and one stride per pooled axis"};
+  if (input.size() < d + 1) throw ShapeMismatch{"input has fewer axes than " + std::to_string(d) + " pooled axes plus a batch axis"};
+  out = input;
+  for (std::size_t i = 0; i < d; ++i) {
+    std::size_t n = input[input.size() - d + i];
+    if (kernel[i] == 0 || stride[i] == 0) throw ShapeMismatch{"kernel and stride must be positive"};
+    if (kernel[i] > n) throw ShapeMismatch{"kernel " + std::to_string(kernel[i]) + " exceeds axis size " + std::to_string(n)};
+    out[input.size() - d + i] = (n - kernel[i]) / stride[i] + 1;
+    members *= kernel[i];
+  }
+  windows = size_of(out);
+}
+
+std::size_t PoolWindows::offset(std::size_t window, std::size_t member) const {
+  std::size_t d = kernel.size(), rank = in.size(), off = 0, in_stride = 1;
+  for (std::size_t a = rank; a-- > 0;) {
+    std::size_t pos = window % out[a];
+    window /= out[a];
+    if (a >= rank - d) {
+      std::size_t k = a - (rank - d);
+      std::size_t inner = 1;
+      for (std::size_t b = k + 1; b < d; ++b) inner *= kernel[b];
+      pos = pos * stride[k] + (member / inner) % kernel[k];
+    }
+    off += pos * in_stride;
+    in_stride *= in[a];
+  }
+  return off;
 }
 
 }  // namespace dagrad::detail

@@ -13,8 +13,12 @@ namespace dagrad::detail {
 Shape broadcast_shapes(const Shape& a, const Shape& b);  // throws ShapeMismatch
 // Sums a cotangent back to the shape of an input that was broadcast.
 Var unbroadcast(const Var& g, const Shape& target);
-// Selects a piece at a kink: step over the context's keys for v.
-Var piece(const DiffContext& ctx, const Var& v, Scalar tie);
+// clamp's op with a chosen derivative at the bounds under the fixed convention (clamp, hardtanh).
+Var bounded(const Var& x, Scalar lo, Scalar hi, Scalar tie, const std::string& name);
+
+// Selects a piece at a kink: step over the context's keys for v, reported under ctx.site. `gap`
+// (piece a − piece b), when the pieces are not decided by v alone, lets unqualified ties be named.
+Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap = Var());
 Var sum_or_invalid(const Var& a, const Var& b);  // a + b where an invalid Var is zero
 
 std::size_t normalize_axis(int axis, std::size_t rank, const char* op);  // throws ShapeMismatch
@@ -99,5 +103,19 @@ class Reduction : public Op {
 // (maximum, minimum, where): the cotangents and tangent given the recorded piece m.
 std::vector<Var> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b);
 Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out);
+
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+// Windows of a pooling over the trailing axes of a row-major shape: for window w (flat over the
+// pooled shape) and member j (flat over the kernel), the flat input offset.
+struct PoolWindows {
+  Shape in, out;
+  std::vector<std::size_t> kernel, stride;
+  std::size_t windows = 1, members = 1;
+  PoolWindows(const Shape& input, const PoolGeometry& g);  // throws ShapeMismatch
+  std::size_t offset(std::size_t window, std::size_t member) const;
+};
 
 }  // namespace dagrad::detail

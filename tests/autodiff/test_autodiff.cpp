@@ -143,7 +143,7 @@ TEST_CASE("Convention policy reproduces PyTorch's fixed kink derivatives", "[aut
   // ties evenly, clamp′ = 1 at its bounds, leaky_relu′(0) = slope.
   Graph g;
   Var x = g.input("x", {}), v = g.input("v", {3});
-  auto at_zero = [&](const Var& y, const SubgradientPolicy& policy = {}) {
+  auto at_zero = [&](const Var& y, const SubgradientPolicy& policy = Subgradient::Convention{}) {
     return run(g, {grad(y, x, policy)}, {{x, scalar_tensor(0)}})[0]();
   };
   CHECK(at_zero(relu(x)) == 0);
@@ -155,8 +155,8 @@ TEST_CASE("Convention policy reproduces PyTorch's fixed kink derivatives", "[aut
   CHECK(at_zero(clamp(x, 0, 1)) == 1);
   CHECK(at_zero(where(x, x, 2.0 * x)) == 2);  // where takes b at cond = 0
   // The composition that no per-op convention gets right (Kakade & Lee 2018): relu(x) − relu(−x)
-  // is the identity, yet the convention's chain rule returns 0 at x = 0. Clarke mode will fix it.
+  // is the identity, yet the convention's chain rule returns 0 at x = 0 (Clarke mode: test_clarke).
   CHECK(at_zero(relu(x) - relu(neg(x))) == 0);
-  auto gm = run(g, {grad(max(v), v)}, {{v, Tensor{1.0, 3.0, 3.0}}});
+  auto gm = run(g, {grad(max(v), v, Subgradient::Convention{})}, {{v, Tensor{1.0, 3.0, 3.0}}});
   CHECK(same_tensor(gm[0], Tensor{0.0, 0.5, 0.5}));
 }
