@@ -30,6 +30,12 @@ Result gradient(Graph& g, const Var& y, const std::vector<Var>& wrt, const std::
 
 const Subgradient::Convention kPyTorch{0};
 
+// The vector with its two halves swapped (pairs unit i with unit i + m/2 for maximum ties).
+Var reverse_halves(const Var& h) {
+  std::size_t m = h.shape()[0], half = m / 2;
+  return concat({slice(h, 0, half, m), slice(h, 0, 0, half)}, 0);
+}
+
 }  // namespace
 
 TEST_CASE("relu(x) - relu(-x) is the identity: Clarke {1}, the convention says 0", "[clarke]") {
@@ -178,4 +184,66 @@ TEST_CASE("forward and reverse Jacobians agree at kinks under the same Clarke se
   p.run();
   CHECK(same_tensor(p.get(jf), p.get(jr)));
   CHECK(p.kink_report().kinks() > 0);
+}
+
+TEST_CASE("randomized: the Clarke gradient along d is the plain gradient at x + τd (piecewise-linear nets)",
+          "[clarke][property]") {
+  // f is piecewise bilinear in (x, W1), so along the ray ∇f(x + τd) is affine in τ on (0, τ0), and
+  // Kakade & Lee's directional chain rule returns exactly lim_{τ↓0} ∇f(x + τd) = 2∇f(x + τd) −
+  // ∇f(x + 2τd). Points are chosen with many exact ties: integer weights, zero biases, zero inputs,
+  // duplicated units.
+  Rng rng(2018);
+  std::uniform_int_distribution<int> small(-1, 1), pick(0, 3);
+  int trials_with_kinks = 0;
+  const int trials = 300;
+  for (int trial = 0; trial < trials; ++trial) {
+    INFO("trial " << trial);
+    std::size_t n = 2 + static_cast<std::size_t>(trial % 3), m = 3 + static_cast<std::size_t>(trial % 4);
+    Graph g;
+    Var x = g.input("x", {n}), w1 = g.input("W1", {n, m});
+    Tensor w2v = Tensor::from_shape({m, m});
+    for (auto& v : w2v) v = small(rng);
+    Var w2 = g.constant(w2v, "W2");
+    auto activation = [&](const Var& h, int which) {
+      switch (which) {
+        case 0: return relu(h);
+        case 1: return abs(h);
+        case 2: return maximum(h, reverse_halves(h));
+        default: return leaky_relu(h, 0.25);
+      }
+    };
+    Var z1 = activation(matmul(x, w1), pick(rng));
+    Var z2 = activation(matmul(z1, w2), pick(rng));
+    Tensor cv = Tensor::from_shape({m});
+    for (auto& v : cv) v = small(rng) + 2;
+    Var f = sum(g.constant(cv, "c") * z2) + max(z2) - max(neg(z1)) + 0.5 * sum(relu(z1 - z2));
+
+    Tensor xv = Tensor::from_shape({n}), w1v = Tensor::from_shape({n, m});
+    for (auto& v : xv) v = pick(rng) < 2 ? 0 : small(rng);
+    for (auto& v : w1v) v = small(rng);
+    for (std::size_t j = 0; j + 1 < m; j += 2)  // duplicated units
+      if (pick(rng) < 2) xt::view(w1v, xt::all(), j + 1) = xt::view(w1v, xt::all(), j);
+    Tensor dx = random_normal(rng, {n}), dw = random_normal(rng, {n, m});
+
+    Var dxv = g.constant(dx, "dx"), dwv = g.constant(dw, "dW");
+    std::vector<Var> clarke = grad(f, {x, w1}, Subgradient::Clarke{1, 0, {dxv, dwv}});
+    std::vector<Var> plain = grad(f, {x, w1}, kPyTorch);
+    Program pc(g, clarke), pp(g, plain);
+    pc.set(x, xv);
+    pc.set(w1, w1v);
+    pc.run();
+    trials_with_kinks += pc.kink_report().kinks() > 0;
+    auto plain_at = [&](double tau) {
+      pp.set(x, Tensor(xv + tau * dx));
+      pp.set(w1, Tensor(w1v + tau * dw));
+      pp.run();
+      return std::vector<Tensor>{pp.get(plain[0]), pp.get(plain[1])};
+    };
+    auto near = plain_at(1e-6), far = plain_at(2e-6);
+    for (std::size_t i = 0; i < 2; ++i) {
+      Tensor limit = 2.0 * near[i] - far[i];
+      CHECK(max_abs_diff(pc.get(clarke[i]), limit) < 1e-8 * (1 + l2norm(limit)));
+    }
+  }
+  CHECK(trials_with_kinks > trials / 2);  // the points really sit at kinks
 }
