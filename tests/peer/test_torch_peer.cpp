@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -85,5 +87,53 @@ TEST_CASE("gradient and HVP match PyTorch float64 to 1e-10 relative", "[peer][to
     INFO("parameter " << name);
     CHECK(relative_error(p.get(grads[i]), from_json(ref["grad_" + name])) < 1e-10);
     CHECK(relative_error(p.get(hv[i]), from_json(ref["hvp_" + name])) < 1e-10);
+  }
+}
+
+TEST_CASE("Convention{0} reproduces PyTorch's derivatives at kinks on the same graphs", "[peer][torch][subgradient]") {
+  // relu′(0) = 0, maximum/minimum/amax/amin split ties evenly, abs′(0) = 0, leaky_relu′(0) = slope,
+  // clamp′ = 1 and hardtanh′ = relu6′ = 0 at their bounds, where takes b at 0, max pooling routes to
+  // the first maximum: PyTorch computes each case at its kink at test time.
+  const char* path = std::getenv("DAGRAD_TORCH_REFERENCE");
+  REQUIRE(path != nullptr);
+  std::ifstream in(path);
+  nlohmann::json ref = nlohmann::json::parse(in);
+  using Build = std::function<Var(const std::vector<Var>&)>;
+  const std::map<std::string, Build> graphs = {
+      {"relu(x)-relu(-x)", [](const std::vector<Var>& a) { return relu(a[0]) - relu(neg(a[0])); }},
+      {"x-relu(x)+relu(-x)", [](const std::vector<Var>& a) { return a[0] - relu(a[0]) + relu(neg(a[0])); }},
+      {"abs(x)-2relu(x)+x", [](const std::vector<Var>& a) { return abs(a[0]) - 2.0 * relu(a[0]) + a[0]; }},
+      {"maximum+minimum", [](const std::vector<Var>& a) { return maximum(a[0], a[1]) + minimum(a[0], a[1]); }},
+      {"amax+amin", [](const std::vector<Var>& a) { return max(a[0]) - max(neg(a[0])); }},
+      {"relu unit", [](const std::vector<Var>& a) { return a[1] * relu(a[0] * 1.0) - a[1] * relu(a[0] * -1.0); }},
+      {"leaky_relu", [](const std::vector<Var>& a) { return leaky_relu(a[0], 0.1); }},
+      {"clamp", [](const std::vector<Var>& a) { return sum(clamp(a[0], 0, 1)); }},
+      {"hardtanh", [](const std::vector<Var>& a) { return sum(hardtanh(a[0], -1, 1)); }},
+      {"relu6", [](const std::vector<Var>& a) { return sum(relu6(a[0])); }},
+      {"where", [](const std::vector<Var>& a) { return sum(where(a[0], a[0], 2.0 * a[0])); }},
+      {"maxpool1d", [](const std::vector<Var>& a) { return sum(maxpool1d(a[0], 2)); }},
+      {"maxpool2d", [](const std::vector<Var>& a) { return sum(maxpool2d(a[0], 2, 2)); }},
+  };
+  REQUIRE(ref["kinks"].size() == graphs.size());
+  for (const auto& [name, build] : graphs) {
+    INFO("case " << name);
+    const auto& c = ref["kinks"][name];
+    Graph g;
+    std::vector<Var> args;
+    std::vector<Tensor> point;
+    for (const auto& p : c["point"]) {
+      point.push_back(p.is_array() ? from_json(p) : Tensor(xt::xarray<double>(p.get<double>())));
+      args.push_back(g.input("a" + std::to_string(args.size()), Shape(point.back().shape().begin(), point.back().shape().end())));
+    }
+    std::vector<Var> grads = grad(build(args), args, Subgradient::Convention{0});
+    Program p(g, grads);
+    for (std::size_t i = 0; i < args.size(); ++i) p.set(args[i], point[i]);
+    p.run();
+    CHECK(p.kink_report().kinks() > 0);  // every case really sits at a kink
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      const auto& expected = c["grads"][i];
+      Tensor e = expected.is_array() ? from_json(expected) : Tensor(xt::xarray<double>(expected.get<double>()));
+      CHECK(max_abs_diff(p.get(grads[i]), e) == 0);
+    }
   }
 }

@@ -48,5 +48,33 @@ out["loss"] = value.item()
 for name, g, hv in zip(("W1", "b1", "W2"), grads, hvp):
     out["grad_" + name] = g.tolist()
     out["hvp_" + name] = hv.tolist()
+
+# PyTorch's own derivatives at kinks (relu'(0) = 0, ties split evenly, ...), for the Convention
+# policy's check. Each case: the point (a list of input arrays) and the gradient at it.
+def relu_identity(x):
+    return F.relu(x) - F.relu(-x)
+
+
+kink_cases = {
+    "relu(x)-relu(-x)": (relu_identity, [0.0]),
+    "x-relu(x)+relu(-x)": (lambda x: x - F.relu(x) + F.relu(-x), [0.0]),
+    "abs(x)-2relu(x)+x": (lambda x: x.abs() - 2 * F.relu(x) + x, [0.0]),
+    "maximum+minimum": (lambda x, y: torch.maximum(x, y) + torch.minimum(x, y), [1.0, 1.0]),
+    "amax+amin": (lambda v: torch.amax(v) + torch.amin(v), [[0.0, 0.0, 0.0]]),
+    "relu unit": (lambda w, v: v * F.relu(w * 1.0) - v * F.relu(w * -1.0), [0.0, 1.0]),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.1), [0.0]),
+    "clamp": (lambda x: torch.clamp(x, 0.0, 1.0).sum(), [[0.0, 1.0, 0.5]]),
+    "hardtanh": (lambda x: F.hardtanh(x, -1.0, 1.0).sum(), [[-1.0, 1.0, 0.5]]),
+    "relu6": (lambda x: F.relu6(x).sum(), [[0.0, 6.0, 3.0]]),
+    "where": (lambda x: torch.where(x > 0, x, 2 * x).sum(), [[0.0, 1.0, -1.0]]),
+    "maxpool1d": (lambda x: F.max_pool1d(x, 2).sum(), [[[[1.0, 1.0, 0.0, 0.0, 2.0, -1.0]]]]),
+    "maxpool2d": (lambda x: F.max_pool2d(x, 2).sum(), [[[[[1.0, 1.0], [1.0, 0.0]]]]]),
+}
+out["kinks"] = {}
+for name, (fn, point) in kink_cases.items():
+    args = [torch.tensor(p, requires_grad=True) for p in point]
+    grads = torch.autograd.grad(fn(*args), args)
+    out["kinks"][name] = {"point": point, "grads": [g.tolist() for g in grads]}
+
 with open(sys.argv[1], "w") as f:
     json.dump(out, f)
