@@ -5,46 +5,27 @@
 
 #include <random>
 
-#include "dagrad.hpp"
+#include "mlp.hpp"
 
 namespace {
 
 using namespace dagrad;
 
-struct Mlp {
-  Graph g;
-  Var x, y, loss;
-  std::vector<Var> params, tangents;
-  std::unique_ptr<ParamStore> store;
-  explicit Mlp(std::size_t width, std::size_t batch = 64, std::size_t inputs = 32, std::size_t depth = 3) {
-    x = g.input("x", {batch, inputs});
-    y = g.input("y", {batch});
-    Var h = x;
-    std::size_t fan_in = inputs;
-    for (std::size_t l = 0; l < depth; ++l) {
-      Graph::NameScope s(g, "layer" + std::to_string(l));
-      h = tanh(matmul(h, g.parameter("W", {fan_in, width}, Init::glorot_normal())) + g.parameter("b", {width}, Init::zeros()));
-      fan_in = width;
-    }
-    loss = logistic_loss(matmul(h, g.parameter("w_out", {fan_in}, Init::glorot_normal())), y);
-    params = g.parameters();
+// The tanh MLP plus one tangent input per parameter, for the JVP benchmark.
+struct Mlp : bench::Mlp {
+  std::vector<Var> tangents;
+  explicit Mlp(std::size_t width) : bench::Mlp(width, [](const Var& h) { return tanh(h); }, Init::glorot_normal()) {
     for (const Var& p : params) tangents.push_back(g.input("t_" + p.name(), p.shape()));
-    store = std::make_unique<ParamStore>(g, 1);
   }
   void bind(Program& p) {
-    std::mt19937_64 rng(2);
+    bench::Mlp::bind(p);
+    std::mt19937_64 rng(3);
     std::normal_distribution<double> n(0, 1);
-    Tensor xv = Tensor::from_shape(x.shape()), yv = Tensor::from_shape(y.shape());
-    for (auto& v : xv) v = n(rng);
-    for (auto& v : yv) v = n(rng) > 0 ? 1 : -1;
-    p.set(x, xv);
-    p.set(y, yv);
     for (const Var& t : tangents) {
       Tensor tv = Tensor::from_shape(t.shape());
       for (auto& v : tv) v = n(rng);
       p.set(t, tv);
     }
-    p.bind(*store);
   }
 };
 

@@ -50,6 +50,10 @@ struct Node {
 // Append-only DAG of tensor operations. Nodes are never removed, so ids and Vars stay valid;
 // an op's inputs always exist before it, so the graph cannot hold a cycle.
 class Graph {
+  // Flags stamped on new nodes (see FlagScope); declared first so the scopes below can name them.
+  bool in_derivative_ = false;
+  bool in_directional_ = false;
+
  public:
   using Bgl = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, Node>;
 
@@ -79,29 +83,22 @@ class Graph {
   std::vector<bool> ancestors(const std::vector<NodeId>& nodes) const;
   std::vector<bool> descendants(const std::vector<NodeId>& nodes) const;
 
-  // Nodes created while a DerivativeScope lives are marked as derivative nodes (DOT colours them).
-  class DerivativeScope {
+  // While a FlagScope lives, nodes created get that flag: DerivativeScope marks derivative nodes
+  // (DOT colours them); DirectionalScope marks a Clarke directional pass, which only piece
+  // selectors read, so a Program may skip it when no selector sits at a kink.
+  template <bool Graph::*Flag>
+  class FlagScope {
    public:
-    explicit DerivativeScope(Graph& g) : g_(g), saved_(g.in_derivative_) { g.in_derivative_ = true; }
-    ~DerivativeScope() { g_.in_derivative_ = saved_; }
-    DerivativeScope(const DerivativeScope&) = delete;
-    DerivativeScope& operator=(const DerivativeScope&) = delete;
+    explicit FlagScope(Graph& g) : g_(g), saved_(g.*Flag) { g.*Flag = true; }
+    ~FlagScope() { g_.*Flag = saved_; }
+    FlagScope(const FlagScope&) = delete;
+    FlagScope& operator=(const FlagScope&) = delete;
    private:
     Graph& g_;
     bool saved_;
   };
-  // Nodes created while a DirectionalScope lives belong to a directional (Clarke) pass: only piece
-  // selectors read them, so a Program may skip them when no selector sits at a kink.
-  class DirectionalScope {
-   public:
-    explicit DirectionalScope(Graph& g) : g_(g), saved_(g.in_directional_) { g.in_directional_ = true; }
-    ~DirectionalScope() { g_.in_directional_ = saved_; }
-    DirectionalScope(const DirectionalScope&) = delete;
-    DirectionalScope& operator=(const DirectionalScope&) = delete;
-   private:
-    Graph& g_;
-    bool saved_;
-  };
+  using DerivativeScope = FlagScope<&Graph::in_derivative_>;
+  using DirectionalScope = FlagScope<&Graph::in_directional_>;
   // Nodes created while a NameScope lives get "prefix/" in front of their names.
   class NameScope {
    public:
@@ -124,8 +121,6 @@ class Graph {
   std::map<std::uint64_t, NodeId> scalar_cache_;
   std::map<std::string, NodeId> parameter_names_;
   std::string prefix_;
-  bool in_derivative_ = false;
-  bool in_directional_ = false;
 };
 
 // A stable, jaxpr-like listing, one node per line; used as golden output in tests.

@@ -56,59 +56,32 @@ struct MaxMask : PieceSelector {
     std::size_t member(std::size_t j) const { return offset(j, red_dims, red_strides); }
   };
 
-  // Sign of key(a) − key(b) over the first `depth` keys, lexicographically.
-  static int compare(const std::vector<const View*>& in, std::size_t depth, std::size_t a, std::size_t b) {
-    for (std::size_t k = 0; k < depth; ++k) {
-      Scalar ka = in[k]->data()[a], kb = in[k]->data()[b];
-      if (ka != kb) return ka > kb ? 1 : -1;
-    }
-    return 0;
-  }
-  // The group's best element by the first `depth` keys, and how many tie with it.
-  static std::pair<std::size_t, std::size_t> best(const std::vector<const View*>& in, std::size_t depth,
-                                                  const Groups& gr, std::size_t base) {
-    std::size_t top = base, count = 1;
-    for (std::size_t j = 1; j < gr.members; ++j) {
-      std::size_t e = base + gr.member(j);
-      int c = compare(in, depth, e, top);
-      if (c > 0) top = e, count = 1;
-      else if (c == 0) ++count;
-    }
-    return {top, count};
-  }
-
   void forward(const std::vector<const View*>& in, View& out) const override {
     Groups gr(*in[0], axes);
     for (std::size_t g = 0; g < gr.groups; ++g) {
-      std::size_t base = gr.base(g);
-      auto [top, winners] = best(in, 1, gr, base);
+      auto member = [&gr, base = gr.base(g)](std::size_t j) { return base + gr.member(j); };
+      auto [top, winners] = detail::lex_best(in, 1, gr.members, member);
       std::size_t depth = 1;
       if (winners > 1) {  // directional keys are read at ties only
         depth = in.size();
-        std::tie(top, winners) = best(in, depth, gr, base);
+        std::tie(top, winners) = detail::lex_best(in, depth, gr.members, member);
       }
-      for (std::size_t j = 0; j < gr.members; ++j) {
-        std::size_t e = base + gr.member(j);
-        out.data()[e] = compare(in, depth, e, top) == 0 ? Scalar(1) / static_cast<Scalar>(winners) : Scalar(0);
-      }
+      for (std::size_t j = 0; j < gr.members; ++j)
+        out.data()[member(j)] = detail::lex_compare(in, depth, member(j), top) == 0 ? Scalar(1) / static_cast<Scalar>(winners) : Scalar(0);
     }
   }
   bool has_kink(const std::vector<const View*>& in) const override {
     Groups gr(*in[0], axes);
     for (std::size_t g = 0; g < gr.groups; ++g)
-      if (best(in, 1, gr, gr.base(g)).second > 1) return true;
+      if (detail::lex_best(in, 1, gr.members, [&gr, base = gr.base(g)](std::size_t j) { return base + gr.member(j); }).second > 1)
+        return true;
     return false;
   }
   KinkCount count_kinks(const std::vector<const View*>& in) const override {
     Groups gr(*in[0], axes);
     KinkCount c;
-    for (std::size_t g = 0; g < gr.groups; ++g) {
-      std::size_t ties = best(in, 1, gr, gr.base(g)).second;
-      if (ties < 2) continue;
-      c.kinks += ties;
-      std::size_t left = best(in, in.size(), gr, gr.base(g)).second;
-      if (left > 1) c.unresolved += left;
-    }
+    for (std::size_t g = 0; g < gr.groups; ++g)
+      detail::count_group_kinks(in, gr.members, [&gr, base = gr.base(g)](std::size_t j) { return base + gr.member(j); }, c);
     return c;
   }
   bool differentiable(std::size_t) const override { return false; }

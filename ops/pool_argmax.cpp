@@ -22,49 +22,26 @@ struct PoolArgmax : PieceSelector {
       if (s != in[0]) throw ShapeMismatch{"all keys must have one shape"};
     return detail::PoolWindows(in[0], geometry).out;
   }
-  static int compare(const std::vector<const View*>& in, std::size_t depth, std::size_t a, std::size_t b) {
-    for (std::size_t k = 0; k < depth; ++k) {
-      Scalar ka = in[k]->data()[a], kb = in[k]->data()[b];
-      if (ka != kb) return ka > kb ? 1 : -1;
-    }
-    return 0;
-  }
-  // Winner of one window by the first `depth` keys (first among equals), and how many tie with it.
-  static std::pair<std::size_t, std::size_t> winner(const std::vector<const View*>& in, std::size_t depth,
-                                                    const detail::PoolWindows& w, std::size_t window) {
-    std::size_t top = w.offset(window, 0), ties = 1;
-    for (std::size_t j = 1; j < w.members; ++j) {
-      std::size_t e = w.offset(window, j);
-      int c = compare(in, depth, e, top);
-      if (c > 0) top = e, ties = 1;
-      else if (c == 0) ++ties;
-    }
-    return {top, ties};
-  }
   void forward(const std::vector<const View*>& in, View& out) const override {
     detail::PoolWindows w(Shape(in[0]->shape().begin(), in[0]->shape().end()), geometry);
     for (std::size_t k = 0; k < w.windows; ++k) {
-      auto [top, ties] = winner(in, 1, w, k);
-      if (ties > 1 && in.size() > 1) top = winner(in, in.size(), w, k).first;  // tangents decide ties only
+      auto member = [&w, k](std::size_t j) { return w.offset(k, j); };
+      auto [top, ties] = detail::lex_best(in, 1, w.members, member);
+      if (ties > 1 && in.size() > 1) top = detail::lex_best(in, in.size(), w.members, member).first;  // tangents decide ties only
       out.data()[k] = static_cast<Scalar>(top);
     }
   }
   bool has_kink(const std::vector<const View*>& in) const override {
     detail::PoolWindows w(Shape(in[0]->shape().begin(), in[0]->shape().end()), geometry);
     for (std::size_t k = 0; k < w.windows; ++k)
-      if (winner(in, 1, w, k).second > 1) return true;
+      if (detail::lex_best(in, 1, w.members, [&w, k](std::size_t j) { return w.offset(k, j); }).second > 1) return true;
     return false;
   }
   KinkCount count_kinks(const std::vector<const View*>& in) const override {
     detail::PoolWindows w(Shape(in[0]->shape().begin(), in[0]->shape().end()), geometry);
     KinkCount c;
-    for (std::size_t k = 0; k < w.windows; ++k) {
-      std::size_t ties = winner(in, 1, w, k).second;
-      if (ties < 2) continue;
-      c.kinks += ties;
-      std::size_t left = winner(in, in.size(), w, k).second;
-      if (left > 1) c.unresolved += left;
-    }
+    for (std::size_t k = 0; k < w.windows; ++k)
+      detail::count_group_kinks(in, w.members, [&w, k](std::size_t j) { return w.offset(k, j); }, c);
     return c;
   }
   bool differentiable(std::size_t) const override { return false; }

@@ -119,3 +119,41 @@ struct PoolWindows {
 };
 
 }  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+// Sign of keys(a) − keys(b) over the first `depth` key tensors, lexicographically.
+inline int lex_compare(const std::vector<const View*>& keys, std::size_t depth, std::size_t a, std::size_t b) {
+  for (std::size_t k = 0; k < depth; ++k) {
+    Scalar ka = keys[k]->data()[a], kb = keys[k]->data()[b];
+    if (ka != kb) return ka > kb ? 1 : -1;
+  }
+  return 0;
+}
+
+// Among n members at flat offsets member(0..n-1): the first with the largest keys (over the first
+// `depth`) and how many tie with it.
+template <class Member>
+std::pair<std::size_t, std::size_t> lex_best(const std::vector<const View*>& keys, std::size_t depth, std::size_t n,
+                                             Member member) {
+  std::size_t top = member(0), ties = 1;
+  for (std::size_t j = 1; j < n; ++j) {
+    std::size_t e = member(j);
+    int c = lex_compare(keys, depth, e, top);
+    if (c > 0) top = e, ties = 1;
+    else if (c == 0) ++ties;
+  }
+  return {top, ties};
+}
+
+// Adds one group's kinks (members tied on the value) and unresolved ties (tied on every key).
+template <class Member>
+void count_group_kinks(const std::vector<const View*>& keys, std::size_t n, Member member, KinkCount& c) {
+  std::size_t ties = lex_best(keys, 1, n, member).second;
+  if (ties < 2) return;
+  c.kinks += ties;
+  std::size_t left = lex_best(keys, keys.size(), n, member).second;
+  if (left > 1) c.unresolved += left;
+}
+
+}  // namespace dagrad::detail
