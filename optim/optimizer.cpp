@@ -1,0 +1,138 @@
+#include "optim/optimizer.hpp"
+
+#include <cmath>
+
+namespace dagrad::optim {
+
+Scalar standard_normal(std::mt19937_64& rng) {
+  auto uniform = [&rng] { return (static_cast<Scalar>(rng() >> 11) + 0.5) * 0x1.0p-53; };
+  Scalar u1 = uniform(), u2 = uniform();
+  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+}
+
+void Optimizer::step(ParamStore& store) {
+  std::vector<Scalar>& w = store.values();
+  const std::vector<Scalar>& grads = store.grads();
+  g_.assign(grads.begin(), grads.end());
+  for (std::size_t i = 0; i < g_.size(); ++i)
+    if (!std::isfinite(g_[i]))
+      throw NumericError(name() + ": non-finite gradient at flat index " + std::to_string(i) + " in step " +
+                         std::to_string(t_) + "; parameters left unchanged");
+  if (options_.clip_norm > 0) {
+    Scalar norm = 0;
+    for (Scalar v : g_) norm += v * v;
+    norm = std::sqrt(norm);
+    if (norm > options_.clip_norm)
+      for (Scalar& v : g_) v *= options_.clip_norm / norm;
+  }
+  Scalar lr = options_.lr(t_);
+  if (options_.weight_decay != 0) {
+    if (decoupled_decay())
+      for (Scalar& v : w) v *= 1 - lr * options_.weight_decay;
+    else
+      for (std::size_t i = 0; i < w.size(); ++i) g_[i] += options_.weight_decay * w[i];
+  }
+  update(w, g_, lr);
+  ++t_;
+}
+
+void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i];
+}
+
+void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  if (b_.empty()) b_ = g;  // torch: the buffer starts as the first gradient
+  else
+    for (std::size_t i = 0; i < w.size(); ++i) b_[i] = mu_ * b_[i] + (1 - dampening_) * g[i];
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * (nesterov_ ? g[i] + mu_ * b_[i] : b_[i]);
+}
+
+void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  if (sum_.empty()) sum_.assign(w.size(), initial_);
+  Scalar clr = lr / (1 + static_cast<Scalar>(t_) * lr_decay_);
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    sum_[i] += g[i] * g[i];
+    w[i] -= clr * g[i] / (std::sqrt(sum_[i]) + eps_);
+  }
+}
+
+void RMSProp::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  if (v_.empty()) v_.assign(w.size(), 0);
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    v_[i] = alpha_ * v_[i] + (1 - alpha_) * g[i] * g[i];
+    w[i] -= lr * g[i] / (std::sqrt(v_[i]) + eps_);
+  }
+}
+
+void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  if (m_.empty()) m_.assign(w.size(), 0), v_.assign(w.size(), 0);
+  Scalar t = static_cast<Scalar>(t_ + 1);
+  Scalar bias1 = 1 - std::pow(beta1_, t), bias2 = 1 - std::pow(beta2_, t);
+  // torch's arithmetic order: denom = √v / √bias2 + eps, step = lr / bias1.
+  Scalar step = lr / bias1, root2 = std::sqrt(bias2);
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    m_[i] = beta1_ * m_[i] + (1 - beta1_) * g[i];
+    v_[i] = beta2_ * v_[i] + (1 - beta2_) * g[i] * g[i];
+    w[i] -= step * m_[i] / (std::sqrt(v_[i]) / root2 + eps_);
+  }
+}
+
+void NormalizedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  Scalar norm = 0;
+  for (Scalar v : g) norm += v * v;
+  norm = std::sqrt(norm);
+  if (norm == 0) return;
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i] / norm;
+}
+
+void ExponentiatedGradient::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  Scalar total = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (!(w[i] > 0)) throw NumericError("exponentiated_gradient: weight " + std::to_string(i) + " is not positive");
+    w[i] *= std::exp(-lr * g[i]);
+    total += w[i];
+  }
+  if (simplex_)
+    for (Scalar& v : w) v /= total;
+}
+
+void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  Scalar norm = 0;
+  for (Scalar v : g) norm += v * v;
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i];
+  if (std::sqrt(norm) > threshold_ || (perturbed_once_ && t_ - last_ < interval_)) return;
+  // Uniform in the ball: a Gaussian direction scaled by radius·U^{1/d}.
+  std::vector<Scalar> xi(w.size());
+  Scalar xi_norm = 0;
+  for (Scalar& v : xi) {
+    v = standard_normal(rng_);
+    xi_norm += v * v;
+  }
+  Scalar u = (static_cast<Scalar>(rng_() >> 11) + 0.5) * 0x1.0p-53;
+  Scalar scale = radius_ * std::pow(u, 1.0 / static_cast<Scalar>(w.size())) / std::sqrt(xi_norm);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] += scale * xi[i];
+  last_ = t_;
+  perturbed_once_ = true;
+  ++perturbations_;
+}
+
+void Langevin::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+  Scalar noise = std::sqrt(2 * lr / beta_);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] += -lr * g[i] + noise * standard_normal(rng_);
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Options o, std::uint64_t seed) {
+  if (name == "gd" || name == "sgd") return std::make_unique<GradientDescent>(std::move(o));
+  if (name == "momentum") return std::make_unique<Momentum>(std::move(o), 0.9);
+  if (name == "nesterov") return std::make_unique<Momentum>(std::move(o), 0.9, true);
+  if (name == "adagrad") return std::make_unique<AdaGrad>(std::move(o));
+  if (name == "rmsprop") return std::make_unique<RMSProp>(std::move(o));
+  if (name == "adam") return std::make_unique<Adam>(std::move(o));
+  if (name == "adamw") return std::make_unique<Adam>(std::move(o), 0.9, 0.999, 1e-8, true);
+  if (name == "normalized_gd") return std::make_unique<NormalizedGD>(std::move(o));
+  if (name == "langevin") return std::make_unique<Langevin>(std::move(o), 1e4, seed);
+  throw Error("unknown optimizer '" + name +
+              "' (gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, normalized_gd, langevin)");
+}
+
+}  // namespace dagrad::optim

@@ -1,0 +1,165 @@
+#pragma once
+// Numeric updates of a ParamStore from the gradients in it. Every optimizer sees the flat
+// parameter and gradient buffers, so one pass updates all parameters.
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "graph/param_store.hpp"
+#include "optim/schedule.hpp"
+
+namespace dagrad::optim {
+
+struct Options {
+  Schedule lr = constant(0.01);
+  Scalar weight_decay = 0;  // adds weight_decay·w to the gradient (L2), as torch.optim does
+  Scalar clip_norm = 0;     // if > 0, scales the gradient to at most this Euclidean norm first
+};
+
+class Optimizer {
+ public:
+  explicit Optimizer(Options options) : options_(std::move(options)) {}
+  virtual ~Optimizer() = default;
+  virtual std::string name() const = 0;
+  // One update from store.grads(), which it leaves unchanged (clipping and decay work on a copy).
+  void step(ParamStore& store);
+  std::size_t steps() const { return t_; }
+  Scalar learning_rate() const { return options_.lr(t_); }
+
+ protected:
+  // w ← update(w, g) with step size lr; g already clipped and decayed. Called with t_ = steps so far.
+  virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) = 0;
+  // Decoupled decay (AdamW) replaces the L2 term.
+  virtual bool decoupled_decay() const { return false; }
+  Options options_;
+  std::size_t t_ = 0;
+
+ private:
+  std::vector<Scalar> g_;
+};
+
+// w ← w − lr·g.
+class GradientDescent : public Optimizer {
+ public:
+  using Optimizer::Optimizer;
+  std::string name() const override { return "gd"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+};
+
+// torch.optim.SGD's momentum: b ← μb + (1 − dampening)g (b = g at the first step), and the
+// step uses b, or g + μb with nesterov. Heavy ball is nesterov = false.
+class Momentum : public Optimizer {
+ public:
+  Momentum(Options o, Scalar momentum, bool nesterov = false, Scalar dampening = 0)
+      : Optimizer(std::move(o)), mu_(momentum), nesterov_(nesterov), dampening_(dampening) {}
+  std::string name() const override { return nesterov_ ? "nesterov" : "momentum"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+ private:
+  Scalar mu_;
+  bool nesterov_;
+  Scalar dampening_;
+  std::vector<Scalar> b_;
+};
+
+// torch.optim.Adagrad: s ← s + g², w ← w − lr/(1 + (t − 1)·lr_decay) · g/(√s + eps).
+class AdaGrad : public Optimizer {
+ public:
+  AdaGrad(Options o, Scalar eps = 1e-10, Scalar lr_decay = 0, Scalar initial = 0)
+      : Optimizer(std::move(o)), eps_(eps), lr_decay_(lr_decay), initial_(initial) {}
+  std::string name() const override { return "adagrad"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+ private:
+  Scalar eps_, lr_decay_, initial_;
+  std::vector<Scalar> sum_;
+};
+
+// torch.optim.RMSprop (not centred, no momentum): v ← αv + (1 − α)g², w ← w − lr·g/(√v + eps).
+class RMSProp : public Optimizer {
+ public:
+  RMSProp(Options o, Scalar alpha = 0.99, Scalar eps = 1e-8) : Optimizer(std::move(o)), alpha_(alpha), eps_(eps) {}
+  std::string name() const override { return "rmsprop"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+ private:
+  Scalar alpha_, eps_;
+  std::vector<Scalar> v_;
+};
+
+// torch.optim.Adam / AdamW (decoupled = true: w ← w(1 − lr·weight_decay) instead of L2).
+class Adam : public Optimizer {
+ public:
+  Adam(Options o, Scalar beta1 = 0.9, Scalar beta2 = 0.999, Scalar eps = 1e-8, bool decoupled = false)
+      : Optimizer(std::move(o)), beta1_(beta1), beta2_(beta2), eps_(eps), decoupled_(decoupled) {}
+  std::string name() const override { return decoupled_ ? "adamw" : "adam"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  bool decoupled_decay() const override { return decoupled_; }
+ private:
+  Scalar beta1_, beta2_, eps_;
+  bool decoupled_;
+  std::vector<Scalar> m_, v_;
+};
+
+// w ← w − lr·g/‖g‖ (Nacson et al. 2019); no step where g = 0.
+class NormalizedGD : public Optimizer {
+ public:
+  using Optimizer::Optimizer;
+  std::string name() const override { return "normalized_gd"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+};
+
+// Mirror descent with the entropy mirror map: w ← w ⊙ exp(−lr·g), then, if `simplex`, w ← w/Σw.
+// Keeps positive weights positive (exponentiated gradient, Kivinen & Warmuth 1997).
+class ExponentiatedGradient : public Optimizer {
+ public:
+  ExponentiatedGradient(Options o, bool simplex) : Optimizer(std::move(o)), simplex_(simplex) {}
+  std::string name() const override { return "exponentiated_gradient"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+ private:
+  bool simplex_;
+};
+
+// Perturbed gradient descent (Jin et al. 2017): a gradient step, and when ‖g‖ ≤ threshold and no
+// perturbation happened in the last `interval` steps, add noise uniform in a ball of `radius`.
+class PerturbedGD : public Optimizer {
+ public:
+  PerturbedGD(Options o, Scalar threshold, Scalar radius, std::size_t interval, std::uint64_t seed)
+      : Optimizer(std::move(o)), threshold_(threshold), radius_(radius), interval_(interval), rng_(seed) {}
+  std::string name() const override { return "perturbed_gd"; }
+  std::size_t perturbations() const { return perturbations_; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+ private:
+  Scalar threshold_, radius_;
+  std::size_t interval_;
+  std::mt19937_64 rng_;
+  std::size_t last_ = 0, perturbations_ = 0;
+  bool perturbed_once_ = false;
+};
+
+// Langevin dynamics: w ← w − lr·g + √(2·lr/β)·ξ, ξ ~ N(0, I); samples ∝ exp(−β f) as lr → 0.
+class Langevin : public Optimizer {
+ public:
+  Langevin(Options o, Scalar beta, std::uint64_t seed) : Optimizer(std::move(o)), beta_(beta), rng_(seed) {}
+  std::string name() const override { return "langevin"; }
+ protected:
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+ private:
+  Scalar beta_;
+  std::mt19937_64 rng_;
+};
+
+// Builds an optimizer by name (gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw,
+// normalized_gd, exponentiated_gradient, langevin) with default hyperparameters; for the CLI.
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Options options, std::uint64_t seed = 0);
+
+// A standard normal from a 64-bit engine, the same on every standard library.
+Scalar standard_normal(std::mt19937_64& rng);
+
+}  // namespace dagrad::optim
