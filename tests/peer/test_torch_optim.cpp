@@ -1,0 +1,64 @@
+// Peer check: SGD (plain, weight decay, momentum, Nesterov), AdaGrad, RMSProp, Adam and AdamW
+// trajectories equal torch.optim's (PyTorch 1.13, float64) after 100 full-batch steps on the same
+// MLP, data and initial weights, to 1e-10 relative. tests/peer/torch_optim.py runs at test time.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+
+#include "json_tensor.hpp"
+#include "optim/optimizer.hpp"
+#include "support.hpp"
+
+using namespace dagrad;
+using namespace dagrad::test;
+
+TEST_CASE("optimizer trajectories match torch.optim for 100 steps", "[peer][torch][optim]") {
+  const char* path = std::getenv("DAGRAD_TORCH_OPTIM");
+  REQUIRE(path != nullptr);
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  nlohmann::json ref = nlohmann::json::parse(in);
+  INFO("PyTorch " << ref["torch_version"].get<std::string>());
+  Tensor X = from_json(ref["X"]), y = from_json(ref["y"]);
+
+  auto make = [](const std::string& name) -> std::unique_ptr<optim::Optimizer> {
+    using namespace optim;
+    if (name == "sgd") return std::make_unique<GradientDescent>(Options{constant(0.1)});
+    if (name == "sgd_weight_decay") return std::make_unique<GradientDescent>(Options{constant(0.1), 0.01});
+    if (name == "momentum") return std::make_unique<Momentum>(Options{constant(0.05)}, 0.9);
+    if (name == "nesterov") return std::make_unique<Momentum>(Options{constant(0.05)}, 0.9, true);
+    if (name == "adagrad") return std::make_unique<AdaGrad>(Options{constant(0.1)});
+    if (name == "rmsprop") return std::make_unique<RMSProp>(Options{constant(0.01)});
+    if (name == "adam") return std::make_unique<Adam>(Options{constant(0.01)});
+    if (name == "adamw") return std::make_unique<Adam>(Options{constant(0.01), 0.1}, 0.9, 0.999, 1e-8, true);
+    throw Error("no optimizer for " + name);
+  };
+  REQUIRE(ref["final"].size() == 8);
+  for (const auto& [name, final_params] : ref["final"].items()) {
+    INFO("optimizer " << name);
+    Graph g;
+    Var x = g.input("X", {16, 4}), target = g.input("y", {16});
+    Var w1 = g.parameter("W1", {4, 6}), b1 = g.parameter("b1", {6}), w2 = g.parameter("W2", {6});
+    Var loss = mse_loss(matmul(tanh(matmul(x, w1) + b1), w2), target);
+    std::vector<Var> params{w1, b1, w2};
+    std::vector<Var> grads = grad(loss, params);
+    ParamStore store(g);
+    for (const Var& p : params) store.set(p, from_json(ref["init"][p.name()]));
+    Program program(g, grads);
+    program.bind(store);
+    program.set(x, X);
+    program.set(target, y);
+    auto opt = make(name);
+    for (int t = 0; t < 100; ++t) {
+      program.run();
+      for (std::size_t i = 0; i < params.size(); ++i)
+        std::copy(program.view(grads[i]).begin(), program.view(grads[i]).end(), store.grad(params[i]).begin());
+      opt->step(store);
+    }
+    for (const Var& p : params) {
+      Tensor expected = from_json(final_params[p.name()]);
+      INFO("parameter " << p.name());
+      CHECK(max_abs_diff(Tensor(store.value(p)), expected) <= 1e-10 * xt::amax(xt::abs(expected))());
+    }
+  }
+}

@@ -1,0 +1,40 @@
+"""torch.optim trajectories (float64) for tests/peer/test_torch_optim.cpp.
+
+A tanh MLP 4 -> 6 -> 1 with squared loss on seeded data, trained full-batch for 100 steps by each
+optimizer configuration; writes the data, the initial parameters and the final ones.
+"""
+import json
+import sys
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+rng = np.random.default_rng(4)
+X = rng.standard_normal((16, 4))
+y = rng.standard_normal(16)
+init = {"W1": rng.standard_normal((4, 6)) * 0.5, "b1": rng.standard_normal(6) * 0.1, "W2": rng.standard_normal(6) * 0.5}
+configs = {
+    "sgd": (torch.optim.SGD, dict(lr=0.1)),
+    "sgd_weight_decay": (torch.optim.SGD, dict(lr=0.1, weight_decay=0.01)),
+    "momentum": (torch.optim.SGD, dict(lr=0.05, momentum=0.9)),
+    "nesterov": (torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    "adagrad": (torch.optim.Adagrad, dict(lr=0.1)),
+    "rmsprop": (torch.optim.RMSprop, dict(lr=0.01)),
+    "adam": (torch.optim.Adam, dict(lr=0.01)),
+    "adamw": (torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+}
+Xt, yt = torch.tensor(X), torch.tensor(y)
+out = {"X": X.tolist(), "y": y.tolist(), "init": {k: v.tolist() for k, v in init.items()}, "final": {},
+       "torch_version": torch.__version__}
+for name, (cls, kwargs) in configs.items():
+    params = [torch.tensor(init[k], requires_grad=True) for k in ("W1", "b1", "W2")]
+    opt = cls(params, **kwargs)
+    for _ in range(100):
+        opt.zero_grad()
+        loss = ((torch.tanh(Xt @ params[0] + params[1]) @ params[2] - yt) ** 2).mean()
+        loss.backward()
+        opt.step()
+    out["final"][name] = {k: p.detach().tolist() for k, p in zip(("W1", "b1", "W2"), params)}
+with open(sys.argv[1], "w") as f:
+    json.dump(out, f)
