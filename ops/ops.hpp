@@ -73,6 +73,21 @@ Var pool_argmax(const std::vector<Var>& keys, const PoolGeometry& geometry, cons
 Var gather_flat(const Var& t, const Var& index);
 Var scatter_add(const Var& g, const Var& index, const Shape& shape);
 
+// Average pooling over the trailing axes (no padding) and its adjoint (spreads each output
+// equally over its window; the two are each other's transpose).
+Var avgpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h = 0, std::size_t stride_w = 0);
+Var avgpool_adjoint(const Var& g, const PoolGeometry& geometry, const Shape& input_shape);
+
+// 2-D convolution (cross-correlation, as PyTorch): x (N, C, H, W), w (K, C, kh, kw), stride 1,
+// zero padding `padding` on each side → (N, K, H + 2p − kh + 1, W + 2p − kw + 1).
+Var conv2d(const Var& x, const Var& w, std::size_t padding = 0);
+// Reverses the order of elements along the given axes.
+Var flip(const Var& x, const std::vector<int>& axes);
+// circulant(w) for w (d): the (d, d) matrix C[i][j] = w[(j − i) mod d], so x·C is the circular
+// convolution of each row of x with w. circulant_adjoint(G)[k] = Σ_i G[i][(i + k) mod d] is its transpose.
+Var circulant(const Var& w);
+Var circulant_adjoint(const Var& g);
+
 // Normalisations over one axis, stable for large inputs.
 Var softmax(const Var& x, int axis = -1);
 Var log_softmax(const Var& x, int axis = -1);

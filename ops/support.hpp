@@ -157,3 +157,7 @@ void count_group_kinks(const std::vector<const View*>& keys, std::size_t n, Memb
 }
 
 }  // namespace dagrad::detail
+
+namespace dagrad::detail {
+Var avgpool(const Var& x, const PoolGeometry& geometry);  // avgpool2d with a given geometry (any rank)
+}  // namespace dagrad::detail
