@@ -23,7 +23,9 @@ struct Mlp {
     std::size_t fan_in = inputs;
     for (std::size_t l = 0; l < depth; ++l) {
       Graph::NameScope s(g, "layer" + std::to_string(l));
-      h = activation(matmul(h, g.parameter("W", {fan_in, width}, weights)) + g.parameter("b", {width}, Init::zeros()));
+      Var w = g.parameter("W", {fan_in, width}, weights);  // separate statements: a fixed creation order
+      Var b = g.parameter("b", {width}, Init::zeros());
+      h = activation(matmul(h, w) + b);
       fan_in = width;
     }
     loss = logistic_loss(matmul(h, g.parameter("w_out", {fan_in}, Init::glorot_normal())), y);

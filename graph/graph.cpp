@@ -31,6 +31,7 @@ std::string Init::describe() const {
     case Kind::HeNormal: s << "he_normal"; break;
     case Kind::Orthogonal: s << "orthogonal(" << a << ")"; break;
     case Kind::Identity: s << "identity(" << a << ")"; break;
+    case Kind::Sphere: s << "sphere(" << a << ")"; break;
   }
   return s.str();
 }

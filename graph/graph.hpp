@@ -19,7 +19,7 @@ const char* to_string(Role role);
 
 // How a parameter is initialised; drawn reproducibly from (seed, parameter name) by ParamStore.
 struct Init {
-  enum class Kind { Zeros, Constant, Normal, Uniform, GlorotNormal, GlorotUniform, HeNormal, Orthogonal, Identity };
+  enum class Kind { Zeros, Constant, Normal, Uniform, GlorotNormal, GlorotUniform, HeNormal, Orthogonal, Identity, Sphere };
   Kind kind = Kind::Normal;
   Scalar a = 0;  // mean, constant value, lower bound, or gain, by kind
   Scalar b = 1;  // standard deviation or upper bound, by kind
@@ -32,6 +32,8 @@ struct Init {
   static Init he_normal() { return {Kind::HeNormal, 1, 0}; }
   static Init orthogonal(Scalar gain = 1) { return {Kind::Orthogonal, gain, 0}; }
   static Init identity(Scalar gain = 1) { return {Kind::Identity, gain, 0}; }
+  // Each column of a (d, m) matrix uniform on the sphere of this radius (particles of a two-layer net).
+  static Init sphere(Scalar radius = 1) { return {Kind::Sphere, radius, 0}; }
   std::string describe() const;
 };
 

@@ -68,6 +68,17 @@ void draw_init(const Init& init, std::uint64_t seed, const std::string& name, Vi
       fill([&] { return sd * rng.normal(); });
       break;
     }
+    case K::Sphere: {
+      fill([&] { return rng.normal(); });
+      std::size_t rows = out.dimension() >= 1 ? out.shape()[0] : 1, cols = out.size() / std::max<std::size_t>(rows, 1);
+      for (std::size_t j = 0; j < cols; ++j) {
+        Scalar norm = 0;
+        for (std::size_t i = 0; i < rows; ++i) norm += out.data()[i * cols + j] * out.data()[i * cols + j];
+        norm = std::sqrt(norm);
+        for (std::size_t i = 0; i < rows; ++i) out.data()[i * cols + j] *= init.a / norm;
+      }
+      break;
+    }
     case K::Identity:
     case K::Orthogonal: {
       if (out.dimension() != 2)
