@@ -4,6 +4,7 @@
 
 #include "dagrad.hpp"
 #include "demo.hpp"
+#include "train.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"dagrad: computation graphs of tensor ops and their derivatives"};
@@ -20,8 +21,26 @@ int main(int argc, char** argv) {
   add_demo_options(&app);
   CLI::App* demo_cmd = app.add_subcommand("demo", "build an MLP, print loss and gradient norm, DOT file and gradient cost table");
   add_demo_options(demo_cmd);
+  dagrad::apps::TrainCommand train;
+  CLI::App* train_cmd = app.add_subcommand("train", "train a model on a data set and plot loss and accuracy");
+  train_cmd->add_option("--data", train.data, "digits, iris, wine, breast_cancer, or a CSV file (label last)");
+  train_cmd->add_option("--model", train.model, "mlp, resnet, convnet, linear");
+  train_cmd->add_option("--optimizer", train.optimizer, "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, ...");
+  train_cmd->add_option("--lr", train.lr, "step size")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--weight-decay", train.weight_decay, "L2 weight decay (decoupled for adamw)")->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--clip", train.clip, "clip the gradient norm to this (0: off)")->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--epochs", train.epochs, "passes over the training set")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--batch", train.batch, "minibatch size")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--width", train.width, "hidden width (channels for convnet)")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--depth", train.depth, "hidden layers (residual blocks for resnet, convnet)")->check(CLI::Range(0, 64));
+  train_cmd->add_option("--eval-every", train.eval_every, "steps between evaluations (0: every epoch)");
+  train_cmd->add_option("--test-fraction", train.test_fraction, "held-out share")->check(CLI::Range(0.01, 0.99));
+  train_cmd->add_option("--seed", train.seed, "seed for split, shuffling and initial weights");
+  train_cmd->add_option("--min-accuracy", train.min_accuracy, "exit with status 3 below this final test accuracy");
+  train_cmd->add_option("--out", train.out_dir, "directory for metrics.csv and training.png");
   CLI11_PARSE(app, argc, argv);
   try {
+    if (*train_cmd) return dagrad::apps::run_train(train);
     return dagrad::apps::run_demo(demo);
   } catch (const dagrad::Error& e) {
     fmt::print(stderr, "dagrad: {}\n", e.what());

@@ -269,7 +269,6 @@ Var hessian(const Var& y, const Var& x, const SubgradientPolicy& policy) {
 std::vector<Var> substitute(const std::vector<Var>& ys, const std::vector<Var>& from, const std::vector<Var>& to) {
   Graph& g = common_graph("substitute", {&ys, &from, &to});
   if (from.size() != to.size()) throw AutodiffError("substitute: from and to differ in length");
-  for (std::size_t i = 0; i < from.size(); ++i) check_seed("substitute", "replacement", to[i], from[i]);
   std::vector<bool> affected = g.descendants(ids(from));
   std::vector<NodeId> order = g.schedule(ids(ys));
   std::vector<Var> image(g.size());

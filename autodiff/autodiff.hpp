@@ -69,6 +69,7 @@ struct Linearization {
 Linearization linearize(const std::vector<Var>& ys, const std::vector<Var>& wrt, const SubgradientPolicy& policy = {});
 
 // Copies the part of the graph between `from` and `ys`, reading `to[i]` wherever `from[i]` was read.
+// Replacements may have other shapes (another batch size): every copied op infers its shape again.
 std::vector<Var> substitute(const std::vector<Var>& ys, const std::vector<Var>& from, const std::vector<Var>& to);
 
 }  // namespace dagrad

@@ -48,6 +48,9 @@ Var max_mask(const std::vector<Var>& keys, const std::vector<int>& axes, const s
 // transpose a 2-D operand inside gemm/gemv, never as a copy.
 Var matmul(const Var& a, const Var& b, bool transpose_a = false, bool transpose_b = false);
 Var transpose(const Var& x, std::vector<std::size_t> perm = {});  // default: reverse the axes
+// One entry of `shape` may be kInferred: it takes whatever size makes the element counts agree,
+// so a graph built for one batch size can be substituted to another.
+inline constexpr std::size_t kInferred = static_cast<std::size_t>(-1);
 Var reshape(const Var& x, const Shape& shape);
 Var broadcast_to(const Var& x, const Shape& shape);
 Var sum_to(const Var& x, const Shape& shape);  // sums the axes broadcast_to would have added

@@ -8,6 +8,9 @@ packages=(
   libxtensor-dev libxtensor-blas-dev # tensors; xtensor-blas wraps BLAS/LAPACK
   libopenblas-dev liblapack-dev      # BLAS (gemm/gemv) and LAPACK (QR for orthogonal init)
   libboost-graph-dev                 # the DAG, topological sort, reachability, Graphviz output
+  zlib1g-dev                         # gzip-compressed CSV data sets
+  python3-sklearn                    # its bundled data sets (digits, iris, wine, breast cancer)
+  gnuplot-nox                        # loss/accuracy plots of dagrad train
   libcli11-dev libfmt-dev            # the dagrad command line
   libbenchmark-dev                   # bench/
 )

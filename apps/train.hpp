@@ -1,0 +1,21 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace dagrad::apps {
+
+struct TrainCommand {
+  std::string data = "digits";  // a scikit-learn set name or a CSV path (label last)
+  std::string model = "mlp";    // mlp, resnet, convnet, linear
+  std::string optimizer = "adam";
+  double lr = 1e-3, weight_decay = 0, clip = 0, test_fraction = 0.2, min_accuracy = 0;
+  std::size_t epochs = 20, batch = 64, width = 64, depth = 2, eval_every = 0;
+  std::uint64_t seed = 0;
+  std::string out_dir = "out/train";
+};
+
+// Trains, prints progress, writes metrics.csv and training.png under out_dir. Returns the exit
+// code: 3 when the final test accuracy is below min_accuracy.
+int run_train(const TrainCommand& command);
+
+}  // namespace dagrad::apps

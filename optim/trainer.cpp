@@ -1,0 +1,165 @@
+#include "optim/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <tuple>
+
+#include "autodiff/autodiff.hpp"
+
+namespace dagrad::optim {
+
+namespace {
+
+// Rows [begin, begin + rows) of a set in order `order` (or in place), into preallocated tensors.
+void gather_rows(const data::Dataset& set, const std::vector<std::size_t>* order, std::size_t begin, Tensor& x, Tensor& y) {
+  std::size_t rows = y.size(), d = set.features();
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::size_t i = order ? (*order)[begin + r] : begin + r;
+    std::copy(set.X.data() + i * d, set.X.data() + (i + 1) * d, x.data() + r * d);
+    y(r) = set.y(i);
+  }
+}
+
+double correct(Task task, const View& out, const Tensor& y) {
+  double hits = 0;
+  std::size_t n = y.size();
+  if (task == Task::Binary)
+    for (std::size_t i = 0; i < n; ++i) hits += (out.data()[i] >= 0 ? 1.0 : -1.0) == y(i);
+  if (task == Task::Classification) {
+    std::size_t c = out.size() / n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Scalar* row = out.data() + i * c;
+      hits += static_cast<double>(std::max_element(row, row + c) - row) == y(i);
+    }
+  }
+  return hits;
+}
+
+// Programs evaluating output and loss on batches of one size, by substituting new inputs for
+// the training batch (parameters are shared); built once per size and reused.
+class Evaluator {
+ public:
+  Evaluator(Graph& g, const TrainSetup& setup, ParamStore& store, std::size_t eval_batch)
+      : g_(g), setup_(setup), store_(store), eval_batch_(eval_batch) {}
+  std::pair<double, double> operator()(const data::Dataset& set) {
+    double loss = 0, hits = 0;
+    std::size_t n = set.size();
+    for (std::size_t begin = 0; begin < n;) {
+      std::size_t rows = std::min(eval_batch_, n - begin);
+      Entry& e = entry(rows, set.features());
+      gather_rows(set, nullptr, begin, e.xv, e.yv);
+      e.program->set(e.x, e.xv);
+      e.program->set(e.y, e.yv);
+      e.program->run();
+      loss += e.program->scalar(e.loss) * static_cast<double>(rows);
+      hits += correct(setup_.task, e.program->view(e.output), e.yv);
+      begin += rows;
+    }
+    return {loss / static_cast<double>(n), setup_.task == Task::Regression ? NAN : hits / static_cast<double>(n)};
+  }
+
+ private:
+  struct Entry {
+    Var x, y, output, loss;
+    Tensor xv, yv;
+    std::unique_ptr<Program> program;
+  };
+  Entry& entry(std::size_t rows, std::size_t features) {
+    auto it = entries_.find(rows);
+    if (it != entries_.end()) return it->second;
+    Entry e;
+    Shape xs = setup_.x.shape();
+    bool same = xs[0] == rows;  // the training batch size: evaluate the training graph itself
+    xs[0] = rows;
+    e.x = same ? setup_.x : g_.input("eval_x" + std::to_string(rows), xs);
+    e.y = g_.input("eval_y" + std::to_string(rows), {rows});
+    e.output = same ? setup_.output : substitute({setup_.output}, {setup_.x}, {e.x})[0];
+    e.loss = setup_.loss(e.output, e.y);
+    e.xv = Tensor::from_shape({rows, features});
+    e.yv = Tensor::from_shape({rows});
+    e.program = std::make_unique<Program>(g_, std::vector<Var>{e.output, e.loss});
+    e.program->bind(store_);
+    return entries_.emplace(rows, std::move(e)).first->second;
+  }
+  Graph& g_;
+  const TrainSetup& setup_;
+  ParamStore& store_;
+  std::size_t eval_batch_;
+  std::map<std::size_t, Entry> entries_;
+};
+
+}  // namespace
+
+std::pair<double, double> evaluate(Graph& g, const TrainSetup& setup, ParamStore& store, const data::Dataset& set,
+                                   std::size_t eval_batch) {
+  return Evaluator(g, setup, store, eval_batch)(set);
+}
+
+std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store, Optimizer& optimizer, const data::Split& data,
+                           const TrainOptions& options, const MetricsCallback& on_eval, const ProgressCallback& on_step) {
+  std::size_t batch = setup.x.shape()[0], n = data.train.size();
+  if (setup.x.shape().size() != 2 || setup.x.shape()[1] != data.train.features())
+    throw BindError("train: the model input '" + setup.x.name() + "' " + to_string(setup.x.shape()) + " does not take rows of " +
+                    std::to_string(data.train.features()) + " features");
+  if (batch > n) throw BindError("train: batch size " + std::to_string(batch) + " exceeds the " + std::to_string(n) + " training rows");
+  Var loss = setup.loss(setup.output, setup.y);
+  std::vector<Var> outputs = grad(loss, setup.params);
+  outputs.push_back(loss);
+  Program step_program(g, outputs);
+  step_program.bind(store);
+  Evaluator evaluator(g, setup, store, options.eval_batch);
+
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(options.seed);
+  Tensor xb = Tensor::from_shape({batch, data.train.features()}), yb = Tensor::from_shape({batch});
+  std::size_t per_epoch = n / batch, total = per_epoch * options.epochs, step = 0;
+  std::size_t eval_every = options.eval_every ? options.eval_every : per_epoch;
+  std::vector<Metrics> history;
+  auto start = std::chrono::steady_clock::now();
+  auto record = [&](std::size_t epoch) {
+    Metrics m;
+    m.step = step;
+    m.epoch = epoch;
+    std::tie(m.train_loss, m.train_accuracy) = evaluator(data.train);
+    std::tie(m.test_loss, m.test_accuracy) = evaluator(data.test);
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    history.push_back(m);
+    if (on_eval) on_eval(m);
+  };
+  record(0);
+  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    for (std::size_t b = 0; b < per_epoch; ++b) {
+      gather_rows(data.train, &order, b * batch, xb, yb);
+      step_program.set(setup.x, xb);
+      step_program.set(setup.y, yb);
+      step_program.run();
+      for (std::size_t p = 0; p < setup.params.size(); ++p)
+        std::copy(step_program.view(outputs[p]).begin(), step_program.view(outputs[p]).end(), store.grad(setup.params[p]).begin());
+      optimizer.step(store);
+      ++step;
+      if (on_step) on_step(step, total, step_program.scalar(loss));
+      if (step % eval_every == 0 && !(options.eval_every == 0 && b + 1 < per_epoch)) record(epoch);
+    }
+  }
+  if (history.back().step != step) record(options.epochs);
+  return history;
+}
+
+void write_metrics_csv(const std::string& path, const std::vector<Metrics>& metrics) {
+  std::ofstream out(path);
+  out << "step,epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
+  out.precision(12);
+  for (const Metrics& m : metrics)
+    out << m.step << ',' << m.epoch << ',' << m.train_loss << ',' << m.train_accuracy << ',' << m.test_loss << ','
+        << m.test_accuracy << ',' << m.seconds << '\n';
+  if (!out) throw Error("could not write " + path);
+}
+
+}  // namespace dagrad::optim

@@ -1,0 +1,54 @@
+#pragma once
+// Minibatch training of a model graph on a data set: seeded shuffling, evaluation on the whole
+// train and test sets every so often, metric callbacks and CSV output.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "graph/program.hpp"
+#include "optim/optimizer.hpp"
+
+namespace dagrad::optim {
+
+enum class Task { Classification, Binary, Regression };  // accuracy: argmax, sign against ±1 labels, none
+
+struct TrainSetup {
+  Var x;       // a batch of inputs, (B, features)
+  Var y;       // its labels, (B)
+  Var output;  // the model's output on x: (B, classes), or (B)
+  std::vector<Var> params;
+  // The mean loss of outputs against labels, built again for every evaluation batch size.
+  std::function<Var(const Var& output, const Var& labels)> loss;
+  Task task = Task::Classification;
+};
+
+struct TrainOptions {
+  std::size_t epochs = 10;
+  std::uint64_t seed = 0;
+  std::size_t eval_every = 0;    // steps between evaluations; 0: after every epoch
+  std::size_t eval_batch = 512;  // rows per evaluation program run
+};
+
+struct Metrics {
+  std::size_t step = 0, epoch = 0;
+  double train_loss = 0, train_accuracy = 0, test_loss = 0, test_accuracy = 0;
+  double seconds = 0;  // since training began
+};
+
+using MetricsCallback = std::function<void(const Metrics&)>;
+using ProgressCallback = std::function<void(std::size_t step, std::size_t total_steps, double batch_loss)>;
+
+// Trains in place (store holds the parameters); the last batch of an epoch is dropped when the
+// set does not divide evenly (each epoch reshuffles, so every example is used).
+std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store, Optimizer& optimizer,
+                           const data::Split& data, const TrainOptions& options, const MetricsCallback& on_eval = {},
+                           const ProgressCallback& on_step = {});
+
+// Mean loss and accuracy of the model on a whole data set.
+std::pair<double, double> evaluate(Graph& g, const TrainSetup& setup, ParamStore& store, const data::Dataset& set,
+                                   std::size_t eval_batch);
+
+void write_metrics_csv(const std::string& path, const std::vector<Metrics>& metrics);
+
+}  // namespace dagrad::optim

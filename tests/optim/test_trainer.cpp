@@ -1,0 +1,56 @@
+#include <catch2/catch.hpp>
+
+#include "data/dataset.hpp"
+#include "models/models.hpp"
+#include "optim/trainer.hpp"
+#include <xtensor/xsort.hpp>
+
+#include "support.hpp"
+
+using namespace dagrad;
+
+TEST_CASE("training a softmax regression on iris: evaluation, determinism, metrics", "[optim][trainer]") {
+  auto run = [] {
+    data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
+    data::standardize(split);
+    Graph g;
+    Var x = g.input("x", {16, 4}), y = g.input("y", {16});
+    models::Model m = models::linear(x, 3);
+    ParamStore store(g, 0);
+    optim::TrainSetup setup{x, y, m.output, m.params, [](const Var& o, const Var& l) { return cross_entropy(o, l); },
+                            optim::Task::Classification};
+    optim::Adam adam({optim::constant(0.05)});
+    optim::TrainOptions options;
+    options.epochs = 30;
+    options.seed = 3;
+    std::size_t evaluations = 0;
+    auto history = optim::train(g, setup, store, adam, split, options, [&](const optim::Metrics&) { ++evaluations; });
+    CHECK(evaluations == history.size());
+    // The reported test accuracy equals an independent count from the learned weights.
+    Tensor logits = xt::linalg::dot(split.test.X, Tensor(store.value(m.params[0]))) + Tensor(store.value(m.params[1]));
+    double hits = 0;
+    for (std::size_t i = 0; i < split.test.size(); ++i)
+      hits += static_cast<double>(xt::argmax(xt::view(logits, i))()) == split.test.y(i);
+    CHECK(history.back().test_accuracy == Approx(hits / static_cast<double>(split.test.size())));
+    return history;
+  };
+  auto first = run(), second = run();
+  REQUIRE(first.size() == 31);  // before training and after each epoch
+  CHECK(first.back().step == 30 * (120 / 16));
+  CHECK(first.front().train_loss == Approx(std::log(3.0)));  // zero weights: uniform softmax
+  CHECK(first.back().train_loss < 0.2);
+  CHECK(first.back().test_accuracy >= 0.9);
+  for (std::size_t i = 0; i < first.size(); ++i) CHECK(first[i].test_loss == second[i].test_loss);  // seeded: identical
+}
+
+TEST_CASE("trainer rejects a model input that does not fit the data", "[optim][trainer][errors]") {
+  data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
+  Graph g;
+  Var x = g.input("x", {16, 5}), y = g.input("y", {16});
+  models::Model m = models::linear(x, 3);
+  ParamStore store(g, 0);
+  optim::TrainSetup setup{x, y, m.output, m.params, [](const Var& o, const Var& l) { return cross_entropy(o, l); },
+                          optim::Task::Classification};
+  optim::GradientDescent gd({optim::constant(0.1)});
+  CHECK_THROWS_WITH(optim::train(g, setup, store, gd, split, {}), Catch::Contains("does not take rows of 4 features"));
+}
