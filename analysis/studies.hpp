@@ -1,0 +1,64 @@
+#pragma once
+// Implicit-bias studies: each runs its experiment and returns the measured series, the figure the
+// paper's claim is judged by, and whether it holds. The command line writes CSV, plots and the report.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.hpp"
+
+namespace dagrad::analysis {
+
+// A named table of numeric columns (one row per recorded step) plus the verdict.
+struct StudyResult {
+  std::string name, claim, measured;
+  bool holds = false;
+  std::map<std::string, std::vector<Scalar>> series;  // column name → values
+  std::vector<std::string> columns;                   // column order for CSV
+  void add(const std::string& column, Scalar value);
+};
+
+// Least-squares slope of y against x.
+Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y);
+
+// Soudry et al. (2018): GD on the logistic loss over separable data. Loss ~ 1/t (log-log slope
+// −1 ± 0.1 over the last decade), ‖w_t‖ ~ log t, angle to the SVM direction → 0; normalized GD
+// (Nacson et al. 2019) closes the angle much faster at equal step counts.
+struct MaxMarginOptions {
+  std::size_t n = 30, d = 3, steps = 100000;
+  Scalar margin = 0.2;
+  std::uint64_t seed = 0;
+  bool digits = false;  // a separable pair of digits classes (0 vs 1) instead of synthetic data
+};
+StudyResult max_margin(const MaxMarginOptions& options);
+
+// Ji & Telgarsky (2019): GD on deep linear nets (depth 2–4) with logistic loss over separable
+// data: consecutive layers align, each layer tends to rank one, and the end-to-end predictor's
+// direction approaches the SVM direction.
+struct DeepLinearOptions {
+  std::size_t n = 60, d = 4, width = 4, depth = 3, steps = 20000;
+  Scalar lr = 0.2, init_scale = 0.05;
+  std::uint64_t seed = 0;
+};
+StudyResult deep_linear(const DeepLinearOptions& options);
+
+// Du, Hu & Lee (2018): for positively homogeneous activations, per hidden neuron Σ(incoming
+// weights × gradients, bias included) = Σ(outgoing weights × gradients) at any parameters; so a GD
+// step changes ‖W_{h+1}‖² − ‖W_h‖² − ‖b_h‖² by exactly η²(‖g_{W_{h+1}}‖² − ‖g_{W_h}‖² − ‖g_{b_h}‖²).
+struct BalancednessOptions {
+  std::size_t n = 32, d = 5, width = 8, steps = 2000;
+  Scalar lr = 0.01;
+  std::string activation = "relu";  // relu, leaky_relu, linear
+  std::uint64_t seed = 0;
+};
+StudyResult balancedness_study(const BalancednessOptions& options);
+
+// Kinks in practice: how many exact kink elements a float64 ReLU net meets while training, and
+// the constructions where Clarke and the PyTorch convention must differ.
+struct KinkOptions {
+  std::size_t n = 64, d = 8, width = 32, steps = 300;
+  std::uint64_t seed = 0;
+};
+StudyResult kinks_study(const KinkOptions& options);
+
+}  // namespace dagrad::analysis
