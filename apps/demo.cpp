@@ -79,6 +79,15 @@ int run_demo(const DemoOptions& o) {
   for (const auto& r : rows)
     fmt::print("  {:<32} {:>8.0f} {:>14.4g} {:>8.1f}x {:>12.4f} {:>11.1f}x {:>14.2e}\n", r.method, r.passes, r.flops,
                r.flops / base.flops, r.seconds * 1e3, r.seconds / base.seconds, r.max_abs_diff);
+  if (o.markdown) {
+    *o.markdown << "## Cost of the full gradient\n\nMLP " << o.inputs << " -> " << o.depth << " x " << o.width << " (tanh) -> 1, "
+                << store.size() << " parameters, batch " << o.batch << "; loss " << program.scalar(loss) << ".\n\n"
+                << "| method | passes | flops | flops / eval | time [ms] | time / eval | max abs diff |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& r : rows)
+      *o.markdown << fmt::format("| {} | {:.0f} | {:.4g} | {:.1f} | {:.4f} | {:.1f} | {:.2e} |\n", r.method, r.passes, r.flops,
+                                 r.flops / base.flops, r.seconds * 1e3, r.seconds / base.seconds, r.max_abs_diff);
+    *o.markdown << "\nThe graph: `mlp.dot`, with the first layer's gradient: `mlp_grad.dot` (Graphviz DOT).\n\n";
+  }
   // The three gradients must agree: forward mode exactly up to rounding, differences to O(h²).
   if (rows[2].max_abs_diff > 1e-10 || rows[3].max_abs_diff > 1e-6) {
     fmt::print(stderr, "dagrad demo: gradients disagree (forward {:.2e}, differences {:.2e})\n", rows[2].max_abs_diff,

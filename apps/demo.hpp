@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 namespace dagrad::apps {
@@ -12,6 +13,7 @@ struct DemoOptions {
   std::uint64_t seed = 0;
   int repeats = 20;
   std::string out_dir = "out";
+  std::ostream* markdown = nullptr;  // also appends the cost table as markdown here
 };
 
 // Builds a tanh MLP with a logistic loss on synthetic data, prints loss and gradient norm,

@@ -1,9 +1,10 @@
-// The dagrad command line. With no subcommand it runs the demo.
+// The dagrad command line. With no subcommand it runs the report (the README's main job).
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "dagrad.hpp"
 #include "demo.hpp"
+#include "report.hpp"
 #include "train.hpp"
 
 int main(int argc, char** argv) {
@@ -38,10 +39,20 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--seed", train.seed, "seed for split, shuffling and initial weights");
   train_cmd->add_option("--min-accuracy", train.min_accuracy, "exit with status 3 below this final test accuracy");
   train_cmd->add_option("--out", train.out_dir, "directory for metrics.csv and training.png");
+  std::string study_name, study_out = "out/studies", report_out = "out";
+  bool quick = false;
+  CLI::App* study_cmd = app.add_subcommand("study", "run one implicit-bias study: CSV, PNG plot and a report section");
+  study_cmd->add_option("name", study_name, "max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks")
+      ->required();
+  study_cmd->add_flag("--quick", quick, "the short edition used by tests and the report");
+  study_cmd->add_option("--out", study_out, "output directory");
+  app.add_option("--report-out", report_out, "directory of the default report");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*train_cmd) return dagrad::apps::run_train(train);
-    return dagrad::apps::run_demo(demo);
+    if (*study_cmd) return dagrad::apps::run_study(study_name, quick, study_out);
+    if (*demo_cmd) return dagrad::apps::run_demo(demo);
+    return dagrad::apps::run_report(report_out);
   } catch (const dagrad::Error& e) {
     fmt::print(stderr, "dagrad: {}\n", e.what());
     return 1;

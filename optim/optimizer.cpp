@@ -10,6 +10,15 @@ Scalar standard_normal(std::mt19937_64& rng) {
   return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
 }
 
+// ‖v‖ without underflow: gradients of losses near 1e-300 have squares below the smallest double.
+Scalar norm2(const std::vector<Scalar>& v) {
+  Scalar scale = 0, sum = 0;
+  for (Scalar x : v) scale = std::max(scale, std::fabs(x));
+  if (scale == 0) return 0;
+  for (Scalar x : v) sum += (x / scale) * (x / scale);
+  return scale * std::sqrt(sum);
+}
+
 void Optimizer::step(ParamStore& store) {
   std::vector<Scalar>& w = store.values();
   const std::vector<Scalar>& grads = store.grads();
@@ -19,9 +28,7 @@ void Optimizer::step(ParamStore& store) {
       throw NumericError(name() + ": non-finite gradient at flat index " + std::to_string(i) + " in step " +
                          std::to_string(t_) + "; parameters left unchanged");
   if (options_.clip_norm > 0) {
-    Scalar norm = 0;
-    for (Scalar v : g_) norm += v * v;
-    norm = std::sqrt(norm);
+    Scalar norm = norm2(g_);
     if (norm > options_.clip_norm)
       for (Scalar& v : g_) v *= options_.clip_norm / norm;
   }
@@ -78,9 +85,7 @@ void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar l
 }
 
 void NormalizedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
-  Scalar norm = 0;
-  for (Scalar v : g) norm += v * v;
-  norm = std::sqrt(norm);
+  Scalar norm = norm2(g);
   if (norm == 0) return;
   for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i] / norm;
 }
@@ -97,10 +102,9 @@ void ExponentiatedGradient::update(std::vector<Scalar>& w, const std::vector<Sca
 }
 
 void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
-  Scalar norm = 0;
-  for (Scalar v : g) norm += v * v;
+  Scalar norm = norm2(g);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i];
-  if (std::sqrt(norm) > threshold_ || (perturbed_once_ && t_ - last_ < interval_)) return;
+  if (norm > threshold_ || (perturbed_once_ && t_ - last_ < interval_)) return;
   // Uniform in the ball: a Gaussian direction scaled by radius·U^{1/d}.
   std::vector<Scalar> xi(w.size());
   Scalar xi_norm = 0;

@@ -159,6 +159,9 @@ class Langevin : public Optimizer {
 // normalized_gd, exponentiated_gradient, langevin) with default hyperparameters; for the CLI.
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Options options, std::uint64_t seed = 0);
 
+// Euclidean norm, scaled so that it does not underflow for tiny gradients.
+Scalar norm2(const std::vector<Scalar>& v);
+
 // A standard normal from a 64-bit engine, the same on every standard library.
 Scalar standard_normal(std::mt19937_64& rng);
 

@@ -238,3 +238,16 @@ TEST_CASE("perturbed GD escapes the strict saddle of x^2 - y^2 + y^4/4 where GD 
   CHECK(descend(pgd) == Approx(-1).epsilon(1e-6));  // the minima (0, ±√2) have f = −1
   CHECK(pgd.perturbations() >= 1);
 }
+
+TEST_CASE("normalized GD keeps stepping when the gradient's square underflows", "[optim][normalized]") {
+  // Implicit-bias runs reach losses near 1e-300, where g_i² < 1e-308 would make ‖g‖ zero.
+  Graph g;
+  g.parameter("w", {2}, Init::zeros());
+  ParamStore s(g);
+  s.grads() = {3e-170, -4e-170};
+  optim::NormalizedGD ngd({optim::constant(1)});
+  ngd.step(s);
+  CHECK(s.values()[0] == Approx(-0.6).epsilon(1e-14));
+  CHECK(s.values()[1] == Approx(0.8).epsilon(1e-14));
+  CHECK(optim::norm2({3e-200, 4e-200}) == Approx(5e-200).epsilon(1e-14));
+}

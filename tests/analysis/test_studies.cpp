@@ -1,0 +1,79 @@
+// Fast editions of the studies, each asserting the paper's claim as the study states it.
+#include <catch2/catch.hpp>
+
+#include "analysis/studies.hpp"
+#include "models/models.hpp"
+#include "support.hpp"
+
+using namespace dagrad;
+using namespace dagrad::analysis;
+
+TEST_CASE("max-margin (Soudry et al. 2018; Nacson et al. 2019), synthetic separable data", "[studies][max-margin]") {
+  MaxMarginOptions o;
+  o.steps = 30000;
+  StudyResult r = max_margin(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  // The loss decays like 1/t: log-log slope −1 ± 0.1 over the last decade.
+  std::vector<Scalar> lt, ll;
+  for (std::size_t i = 0; i < r.series["step"].size(); ++i)
+    if (r.series["step"][i] >= 3000) lt.push_back(std::log(r.series["step"][i])), ll.push_back(std::log(r.series["gd_loss"][i]));
+  CHECK(fitted_slope(lt, ll) == Approx(-1).margin(0.1));
+  CHECK(r.series["ngd_angle"].back() < 0.1 * r.series["gd_angle"].back());  // normalized GD is far closer
+  auto& angles = r.series["gd_angle"];
+  CHECK(angles.back() < angles[angles.size() / 4]);
+}
+
+TEST_CASE("deep-linear (Ji & Telgarsky 2019): alignment, rank one, SVM direction", "[studies][deep-linear]") {
+  for (std::size_t depth : {2, 3, 4}) {
+    DeepLinearOptions o;
+    o.depth = depth;
+    o.steps = 10000;
+    StudyResult r = deep_linear(o);
+    INFO("depth " << depth << ": " << r.measured);
+    CHECK(r.series["min_alignment"].back() > 0.99);
+    CHECK(r.series["min_rank_one_ratio"].back() > 0.99);
+    CHECK(r.series["angle_to_svm"].back() < 0.05);
+  }
+}
+
+TEST_CASE("balancedness (Du, Hu & Lee 2018) for ReLU, leaky ReLU and linear nets", "[studies][balancedness]") {
+  for (const char* activation : {"relu", "leaky_relu", "linear"}) {
+    BalancednessOptions o;
+    o.activation = activation;
+    StudyResult r = balancedness_study(o);
+    INFO(activation << ": " << r.measured);
+    CHECK(r.holds);
+  }
+}
+
+TEST_CASE("Euler's identity per hidden neuron inside a residual block, at random parameters", "[studies][balancedness]") {
+  // h ← h + relu(hW1 + b1)W2 + b2: the block's inner neurons are positively homogeneous units.
+  test::Rng rng(8);
+  Graph g;
+  Var x = g.input("x", {6, 4}), y = g.input("y", {6, 2});
+  models::Model m = models::resnet_fc(x, 5, 1, 2);  // W_in b_in | W1 b1 W2 b2 | W_out b_out
+  Var loss = mse_loss(m.output, y);
+  std::vector<Var> grads = grad(loss, m.params);
+  ParamStore s(g, 1);
+  for (const Var& p : m.params) s.set(p, test::random_normal(rng, p.shape()));
+  Program p(g, grads);
+  p.bind(s);
+  p.set(x, test::random_normal(rng, {6, 4}));
+  p.set(y, test::random_normal(rng, {6, 2}));
+  p.run();
+  Tensor W1(s.value(m.params[2])), b1(s.value(m.params[3])), W2(s.value(m.params[4]));
+  Tensor gW1 = p.get(grads[2]), gb1 = p.get(grads[3]), gW2 = p.get(grads[4]);
+  for (std::size_t j = 0; j < 5; ++j) {
+    double in = b1(j) * gb1(j), out = 0, scale = std::fabs(in);
+    for (std::size_t i = 0; i < 5; ++i) in += W1(i, j) * gW1(i, j), scale += std::fabs(W1(i, j) * gW1(i, j));
+    for (std::size_t k = 0; k < 5; ++k) out += W2(j, k) * gW2(j, k), scale += std::fabs(W2(j, k) * gW2(j, k));
+    CHECK(std::fabs(in - out) <= 1e-12 * scale);
+  }
+}
+
+TEST_CASE("kinks: float64 training and the constructions where Clarke and convention differ", "[studies][kinks]") {
+  StudyResult r = kinks_study({});
+  INFO(r.measured);
+  CHECK(r.holds);
+}
