@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# README command 1: install what is missing, build (Release), run the dagrad demo.
+# README command 1: install what is missing, build (Release), run the main job (dagrad with no
+# arguments: the report with the cost table, the Clarke example and quick studies under out/).
 # Extra arguments go to dagrad (see: build/apps/dagrad --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
