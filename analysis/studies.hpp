@@ -61,4 +61,25 @@ struct KinkOptions {
 };
 StudyResult kinks_study(const KinkOptions& options);
 
+// Landscape: perturbed GD escapes the strict saddle of f(x) = −‖x‖² + ‖x‖⁴ at 0 where GD stays
+// (Jin et al. 2017); extreme Hessian eigenvalues (Lanczos on HVPs) along training of a small ReLU
+// net; σ_min of the Jacobian at initialisation grows with width (the PL constant, Liu et al. 2022).
+struct LandscapeOptions {
+  std::size_t d = 10, steps = 400, hessian_every = 50;
+  std::vector<std::size_t> widths{8, 32, 128};
+  std::uint64_t seed = 0;
+};
+StudyResult landscape_study(const LandscapeOptions& options);
+
+// Lazy vs active training (Chizat, Oyallon & Bach 2019): a two-layer ReLU student f = α(h(w) −
+// h(w0)) (zero output at initialisation) fits a teacher by GD with step η/α². The relative
+// displacement ‖w − w0‖/‖w0‖ falls like 1/α and the trained model approaches its linearisation.
+struct LazyOptions {
+  std::size_t n = 20, d = 4, width = 50, steps = 3000;
+  std::vector<Scalar> alphas{4, 16, 64, 256, 1024};
+  Scalar lr = 0.25;
+  std::uint64_t seed = 0;
+};
+StudyResult lazy_vs_active(const LazyOptions& options);
+
 }  // namespace dagrad::analysis

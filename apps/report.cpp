@@ -39,7 +39,14 @@ analysis::StudyResult run_named(const std::string& name, bool quick) {
     return balancedness_study(o);
   }
   if (name == "kinks") return kinks_study({});
-  throw Error("unknown study '" + name + "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks)");
+  if (name == "landscape") {
+    LandscapeOptions o;
+    if (quick) o.widths = {8, 32};
+    return landscape_study(o);
+  }
+  if (name == "lazy-vs-active") return lazy_vs_active({});
+  throw Error("unknown study '" + name +
+              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active)");
 }
 
 }  // namespace

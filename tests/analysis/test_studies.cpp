@@ -77,3 +77,25 @@ TEST_CASE("kinks: float64 training and the constructions where Clarke and conven
   INFO(r.measured);
   CHECK(r.holds);
 }
+
+TEST_CASE("landscape: saddle escape, Hessian spectrum by Lanczos, sigma_min of the Jacobian grows with width", "[studies][landscape]") {
+  LandscapeOptions o;
+  o.widths = {8, 32, 128};
+  StudyResult r = landscape_study(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  CHECK(r.series["gd_f"].back() == 0);                          // GD never leaves the saddle
+  CHECK(r.series["pgd_f_plus_0.25"].back() == Approx(0).margin(1e-6));  // PGD reaches f = −1/4
+}
+
+TEST_CASE("lazy vs active (Chizat, Oyallon & Bach 2019): displacement ~ 1/alpha, model -> its linearisation", "[studies][lazy]") {
+  StudyResult r = lazy_vs_active({});
+  INFO(r.measured);
+  CHECK(r.holds);
+  std::vector<Scalar> la, ld;
+  for (std::size_t i = 0; i < r.series["alpha"].size(); ++i)
+    la.push_back(std::log(r.series["alpha"][i])), ld.push_back(std::log(r.series["relative_displacement"][i]));
+  CHECK(fitted_slope(la, ld) == Approx(-1).margin(0.15));
+  for (Scalar loss : r.series["train_loss"]) CHECK(loss < 1e-4);  // every α fits the teacher
+  CHECK(r.series["distance_to_linearization"].back() < 0.2 * r.series["distance_to_linearization"].front());
+}
