@@ -4,17 +4,9 @@ namespace dagrad {
 namespace {
 
 // Mean over each window of the trailing axes; linear, its transpose is avgpool_adjoint.
-struct AvgPool : Op {
-  PoolGeometry geometry;
-  explicit AvgPool(PoolGeometry g) : geometry(std::move(g)) {}
+struct AvgPool : detail::Pooling {
+  using Pooling::Pooling;
   std::string name() const override { return "avgpool"; }
-  std::string attributes() const override {
-    return "kernel=" + detail::axes_string(geometry.kernel) + " stride=" + detail::axes_string(geometry.stride);
-  }
-  Shape infer_shape(const std::vector<Shape>& in) const override {
-    detail::expect_inputs(in, 1);
-    return detail::PoolWindows(in[0], geometry).out;
-  }
   void forward(const std::vector<const View*>& in, View& out) const override {
     detail::PoolWindows w(Shape(in[0]->shape().begin(), in[0]->shape().end()), geometry);
     for (std::size_t k = 0; k < w.windows; ++k) {

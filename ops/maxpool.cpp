@@ -5,17 +5,9 @@ namespace {
 
 // Max over non-overlapping or strided windows of the trailing axes. Derivatives route through
 // the winner chosen by pool_argmax over the policy's kink keys.
-struct MaxPool : Op {
-  PoolGeometry geometry;
-  explicit MaxPool(PoolGeometry g) : geometry(std::move(g)) {}
+struct MaxPool : detail::Pooling {
+  using Pooling::Pooling;
   std::string name() const override { return geometry.kernel.size() == 1 ? "maxpool1d" : "maxpool2d"; }
-  std::string attributes() const override {
-    return "kernel=" + detail::axes_string(geometry.kernel) + " stride=" + detail::axes_string(geometry.stride);
-  }
-  Shape infer_shape(const std::vector<Shape>& in) const override {
-    detail::expect_inputs(in, 1);
-    return detail::PoolWindows(in[0], geometry).out;
-  }
   void forward(const std::vector<const View*>& in, View& out) const override {
     detail::PoolWindows w(Shape(in[0]->shape().begin(), in[0]->shape().end()), geometry);
     const Scalar* x = in[0]->data();

@@ -161,3 +161,19 @@ void count_group_kinks(const std::vector<const View*>& keys, std::size_t n, Memb
 namespace dagrad::detail {
 Var avgpool(const Var& x, const PoolGeometry& geometry);  // avgpool2d with a given geometry (any rank)
 }  // namespace dagrad::detail
+
+namespace dagrad::detail {
+// Shared by the pooling ops: the geometry, its attributes, and the pooled output shape.
+class Pooling : public Op {
+ public:
+  explicit Pooling(PoolGeometry g) : geometry(std::move(g)) {}
+  std::string attributes() const override {
+    return "kernel=" + axes_string(geometry.kernel) + " stride=" + axes_string(geometry.stride);
+  }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    expect_inputs(in, 1);
+    return PoolWindows(in[0], geometry).out;
+  }
+  PoolGeometry geometry;
+};
+}  // namespace dagrad::detail

@@ -32,21 +32,22 @@ void GradientTable::replace(std::size_t i, const std::vector<Scalar>& g) {
   }
 }
 
-void SAG::step(ParamStore& store, const FiniteSum& f) {
+std::size_t TableMethod::sample(ParamStore& store, const FiniteSum& f) {
   if (table_.empty()) table_.fill(store, f);
   std::size_t j = draw(rng_, f.n);
   g_.resize(store.size());
   f.example_gradient(j, g_);
-  table_.replace(j, g_);
+  return j;
+}
+
+void SAG::step(ParamStore& store, const FiniteSum& f) {
+  table_.replace(sample(store, f), g_);
   std::vector<Scalar>& w = store.values();
   for (std::size_t k = 0; k < w.size(); ++k) w[k] -= lr_ * table_.mean()[k];
 }
 
 void SAGA::step(ParamStore& store, const FiniteSum& f) {
-  if (table_.empty()) table_.fill(store, f);
-  std::size_t j = draw(rng_, f.n);
-  g_.resize(store.size());
-  f.example_gradient(j, g_);
+  std::size_t j = sample(store, f);
   std::vector<Scalar>& w = store.values();
   const std::vector<Scalar>& old = table_.row(j);
   for (std::size_t k = 0; k < w.size(); ++k) w[k] -= lr_ * (g_[k] - old[k] + table_.mean()[k]);

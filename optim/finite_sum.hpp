@@ -30,28 +30,31 @@ class GradientTable {
   std::vector<Scalar> mean_;
 };
 
-// SAG (Schmidt, Le Roux & Bach 2017): w ← w − lr · mean of the table, after refreshing row j.
-class SAG {
+// State shared by SAG and SAGA: the step size, the sampler, the table and the fresh gradient.
+class TableMethod {
  public:
-  SAG(Scalar lr, std::uint64_t seed) : lr_(lr), rng_(seed) {}
-  void step(ParamStore& store, const FiniteSum& f);
- private:
+  TableMethod(Scalar lr, std::uint64_t seed) : lr_(lr), rng_(seed) {}
+ protected:
+  // Fills the table on first use, draws j and computes ∇f_j(w) into g_; returns j.
+  std::size_t sample(ParamStore& store, const FiniteSum& f);
   Scalar lr_;
   std::mt19937_64 rng_;
   GradientTable table_;
   std::vector<Scalar> g_;
 };
 
-// SAGA (Defazio, Bach & Lacoste-Julien 2014): w ← w − lr (∇f_j(w) − table_j + mean(table)).
-class SAGA {
+// SAG (Schmidt, Le Roux & Bach 2017): w ← w − lr · mean of the table, after refreshing row j.
+class SAG : public TableMethod {
  public:
-  SAGA(Scalar lr, std::uint64_t seed) : lr_(lr), rng_(seed) {}
+  using TableMethod::TableMethod;
   void step(ParamStore& store, const FiniteSum& f);
- private:
-  Scalar lr_;
-  std::mt19937_64 rng_;
-  GradientTable table_;
-  std::vector<Scalar> g_;
+};
+
+// SAGA (Defazio, Bach & Lacoste-Julien 2014): w ← w − lr (∇f_j(w) − table_j + mean(table)).
+class SAGA : public TableMethod {
+ public:
+  using TableMethod::TableMethod;
+  void step(ParamStore& store, const FiniteSum& f);
 };
 
 // SVRG (Johnson & Zhang 2013): every `epoch_length` steps a snapshot w̃ and μ = ∇f(w̃); in
