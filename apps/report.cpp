@@ -45,8 +45,13 @@ analysis::StudyResult run_named(const std::string& name, bool quick) {
     return landscape_study(o);
   }
   if (name == "lazy-vs-active") return lazy_vs_active({});
+  if (name == "factorization") {
+    FactorizationOptions o;
+    if (quick) o.size = 30, o.rank = 2, o.observed = {200};
+    return factorization_study(o);
+  }
   throw Error("unknown study '" + name +
-              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active)");
+              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization)");
 }
 
 }  // namespace
@@ -68,11 +73,12 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
   std::ofstream gp(script);
   gp << "set terminal pngcairo size " << 360 * std::min<std::size_t>(panels, 3) << "," << 300 * ((panels + 2) / 3) << "\n"
      << "set output '" << png << "'\nset datafile separator ','\nset multiplot layout " << (panels + 2) / 3 << ","
-     << std::min<std::size_t>(panels, 3) << " title '" << r.name << "'\nset logscale x\nset xlabel 'step'\nunset key\n";
+     << std::min<std::size_t>(panels, 3) << " title '" << r.name << "'\n" << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n" : "set logscale x\n")
+     << "set xlabel '" << r.columns[0] << "'\nunset key\n";
   for (std::size_t c = 1; c < r.columns.size(); ++c) {
     bool log_y = r.columns[c].find("loss") != std::string::npos || r.columns[c].find("angle") != std::string::npos;
     gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title '" << r.columns[c] << "' noenhanced\n"
-       << "plot '" << csv << "' using 1:" << c + 1 << " every ::1 with lines lw 2\n";
+       << "plot '" << csv << "' using 1:" << c + 1 << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
   }
   gp << "unset multiplot\n";
   gp.close();

@@ -99,3 +99,24 @@ TEST_CASE("lazy vs active (Chizat, Oyallon & Bach 2019): displacement ~ 1/alpha,
   for (Scalar loss : r.series["train_loss"]) CHECK(loss < 1e-4);  // every α fits the teacher
   CHECK(r.series["distance_to_linearization"].back() < 0.2 * r.series["distance_to_linearization"].front());
 }
+
+TEST_CASE("factorization (Arora et al. 2019), scaled down: deeper recovers better with lower effective rank", "[studies][factorization]") {
+  FactorizationOptions o;
+  o.size = 30;
+  o.rank = 2;
+  o.observed = {200};  // 200 of 900 entries, 1.7× the 116 degrees of freedom of a 30×30 rank-2 matrix
+  StudyResult r = factorization_study(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  // Rows: the convex reference, then depths 1, 2, 3.
+  auto& err = r.series["reconstruction_error"];
+  auto& erank = r.series["effective_rank"];
+  CHECK(err[3] < 0.5 * err[2]);
+  CHECK(err[2] < err[1]);
+  CHECK(erank[3] < erank[2]);
+  CHECK(err[3] < 0.1 * err[0]);  // depth 3 also beats the minimum nuclear-norm completion (Arora et al.)
+  // The convex reference interpolates the observed entries.
+  Completion c = matrix_completion(30, 30, 2, 200, 0);
+  Tensor X = min_nuclear_norm_completion(c.M, c.mask);
+  CHECK(xt::amax(xt::abs(Tensor((X - c.M) * c.mask)))() < 1e-6);
+}
