@@ -96,6 +96,19 @@ struct FactorizationOptions {
 };
 StudyResult factorization_study(const FactorizationOptions& options);
 
+// Gunasekar, Lee, Soudry & Srebro (2018): GD on full-width circular linear convolutional nets of
+// depth L over separable data converges towards predictors sparse in the Fourier domain (a
+// stationary point of min ‖DFT β‖_{2/L} under unit margins); fully connected linear nets of the
+// same depth converge to the ℓ2 max-margin direction.
+struct LinearConvOptions {
+  std::size_t n = 40, d = 8, depth = 3, steps = 20000;
+  Scalar lr = 0.05;
+  std::uint64_t seed = 0;
+};
+StudyResult linear_conv_study(const LinearConvOptions& options);
+// |DFT(β)|_k for k = 0..d−1.
+Tensor dft_magnitudes(const Tensor& beta);
+
 // min ‖X‖_* subject to X = M on the mask (soft-impute: X ← SVT_λ(P_Ω(M) + P_Ω⊥(X)) with λ → 0).
 Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar tolerance = 1e-9);
 

@@ -45,13 +45,14 @@ analysis::StudyResult run_named(const std::string& name, bool quick) {
     return landscape_study(o);
   }
   if (name == "lazy-vs-active") return lazy_vs_active({});
+  if (name == "linear-conv") return linear_conv_study({});
   if (name == "factorization") {
     FactorizationOptions o;
     if (quick) o.size = 30, o.rank = 2, o.observed = {200};
     return factorization_study(o);
   }
   throw Error("unknown study '" + name +
-              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization)");
+              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv)");
 }
 
 }  // namespace
