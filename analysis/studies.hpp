@@ -1,6 +1,7 @@
 #pragma once
 // Implicit-bias studies: each runs its experiment and returns the measured series, the figure the
 // paper's claim is judged by, and whether it holds. The command line writes CSV, plots and the report.
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ struct StudyResult {
   bool holds = false;
   std::map<std::string, std::vector<Scalar>> series;  // column name → values
   std::vector<std::string> columns;                   // column order for CSV
+  // Optional 2-D points over time (snapshot index, x, y), plotted as a scatter coloured by time.
+  std::vector<std::array<Scalar, 3>> particles;
   void add(const std::string& column, Scalar value);
 };
 
@@ -108,6 +111,17 @@ struct LinearConvOptions {
 StudyResult linear_conv_study(const LinearConvOptions& options);
 // |DFT(β)|_k for k = 0..d−1.
 Tensor dft_magnitudes(const Tensor& beta);
+
+// Mean-field two-layer nets (Chizat & Bach 2018): a teacher with 5 ReLU neurons in d = 2 and
+// students of m neurons under the 1/m scaling, trained by GD (step ∝ m). The final loss over
+// seeds falls with m and wide students fit on every seed; the particles |a_j|·b_j are recorded.
+struct MeanFieldOptions {
+  std::vector<std::size_t> widths{5, 10, 50, 200, 1000};
+  std::size_t seeds = 3, n = 200, steps = 3000, snapshots = 6, particle_width = 50;
+  Scalar lr = 0.5;
+  std::uint64_t seed = 0;
+};
+StudyResult mean_field(const MeanFieldOptions& options);
 
 // min ‖X‖_* subject to X = M on the mask (soft-impute: X ← SVT_λ(P_Ω(M) + P_Ω⊥(X)) with λ → 0).
 Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar tolerance = 1e-9);

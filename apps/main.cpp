@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   std::string study_name, study_out = "out/studies", report_out = "out";
   bool quick = false;
   CLI::App* study_cmd = app.add_subcommand("study", "run one implicit-bias study: CSV, PNG plot and a report section");
-  study_cmd->add_option("name", study_name, "max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv")
+  study_cmd->add_option("name", study_name, "max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv, mean-field")
       ->required();
   study_cmd->add_flag("--quick", quick, "the short edition used by tests and the report");
   study_cmd->add_option("--out", study_out, "output directory");

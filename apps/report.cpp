@@ -46,13 +46,18 @@ analysis::StudyResult run_named(const std::string& name, bool quick) {
   }
   if (name == "lazy-vs-active") return lazy_vs_active({});
   if (name == "linear-conv") return linear_conv_study({});
+  if (name == "mean-field") {
+    MeanFieldOptions o;
+    if (quick) o.widths = {5, 50, 500}, o.seeds = 2, o.steps = 1500;
+    return mean_field(o);
+  }
   if (name == "factorization") {
     FactorizationOptions o;
     if (quick) o.size = 30, o.rank = 2, o.observed = {200};
     return factorization_study(o);
   }
   throw Error("unknown study '" + name +
-              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv)");
+              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv, mean-field)");
 }
 
 }  // namespace
@@ -82,12 +87,22 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
        << "plot '" << csv << "' using 1:" << c + 1 << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
   }
   gp << "unset multiplot\n";
+  if (!r.particles.empty()) {  // particles over time, coloured by snapshot
+    std::string pcsv = dir + "/" + slug + "_particles.csv";
+    std::ofstream pout(pcsv);
+    pout << "snapshot,x,y\n";
+    for (const auto& q : r.particles) pout << q[0] << ',' << q[1] << ',' << q[2] << '\n';
+    gp << "set terminal pngcairo size 600,560\nset output '" << dir << "/" << slug << "_particles.png'\nunset logscale\n"
+       << "set title 'particles |a_j| b_j over time' noenhanced\nset xlabel 'x'\nset ylabel 'y'\nset size ratio -1\n"
+       << "plot '" << pcsv << "' every ::1 using 2:3:1 with points pt 7 ps 0.6 palette\n";
+  }
   gp.close();
   bool plotted = std::system(("gnuplot '" + script + "' 2>/dev/null").c_str()) == 0;
   std::ostringstream md;
   md << "## " << r.name << "\n\n**Claim.** " << r.claim << "\n\n**Measured.** " << r.measured << "\n\n**Holds:** "
      << (r.holds ? "yes" : "NO") << "\n\n";
   if (plotted) md << "![" << r.name << "](" << slug << ".png)\n\n";
+  if (plotted && !r.particles.empty()) md << "![particles](" << slug << "_particles.png)\n\n";
   md << "Data: `" << slug << ".csv`.\n\n";
   return md.str();
 }

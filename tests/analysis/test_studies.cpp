@@ -134,3 +134,17 @@ TEST_CASE("linear-conv (Gunasekar, Lee, Soudry & Srebro 2018): Fourier-concentra
   CHECK(spread("dft_conv") < spread("dft_svm") - 0.1);
   CHECK(std::fabs(spread("dft_fully_connected") - spread("dft_svm")) < 0.05);
 }
+
+TEST_CASE("mean-field (Chizat & Bach 2018): wider students fit a 5-neuron teacher better, on every seed", "[studies][mean-field]") {
+  MeanFieldOptions o;
+  o.widths = {5, 50, 500};
+  o.seeds = 2;
+  o.steps = 1500;
+  StudyResult r = mean_field(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  auto& loss = r.series["final_loss"];  // rows: (width, seed)
+  CHECK(std::max(loss[4], loss[5]) < 1e-3);               // m = 500: every seed fits
+  CHECK((loss[4] + loss[5]) < 0.1 * (loss[0] + loss[1]));  // mean falls with m
+  CHECK(r.particles.size() == 50 * o.snapshots);           // particles of the m = 50 student over time
+}
