@@ -5,6 +5,8 @@
 
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
+#include "optim/gradient_program.hpp"
+#include "optim/optimizer.hpp"
 
 namespace dagrad::analysis {
 
@@ -52,21 +54,15 @@ StudyResult factorization_study(const FactorizationOptions& o) {
         Graph g;
         models::Model f = models::factorization(g, o.size, o.size, depth, depth == 1 ? 0 : init);
         Var loss = 0.5 * sum(g.constant(c.mask, "mask") * square(f.output - g.constant(c.M, "M")));
-        std::vector<Var> grads = grad(loss, f.params);
-        std::vector<Var> outs = grads;
-        outs.push_back(f.output);
         ParamStore store(g, o.seed + depth);
-        Program p(g, outs);
-        p.bind(store);
-        Scalar lr = depth == 1 ? 1 : o.lr;
+        optim::GradientProgram objective(g, loss, store, {}, {f.output});
+        optim::GradientDescent gd({optim::constant(depth == 1 ? 1 : o.lr)});
         for (std::size_t t = 0; t < o.steps; ++t) {
-          p.run();
-          std::size_t at = 0;
-          for (const Var& gv : grads)
-            for (Scalar v : p.view(gv)) store.values()[at++] -= lr * v;
+          objective.run();
+          gd.step(store);
         }
-        p.run();
-        Tensor W = p.get(f.output);
+        objective.run();
+        Tensor W = objective.program().get(f.output);
         Scalar error = xt::linalg::norm(Tensor(W - c.M)) / xt::linalg::norm(c.M);
         errors.push_back(error);
         ranks.push_back(effective_rank(W));

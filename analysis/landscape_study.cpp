@@ -3,6 +3,7 @@
 
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
+#include "optim/gradient_program.hpp"
 #include "optim/optimizer.hpp"
 
 namespace dagrad::analysis {
@@ -26,15 +27,10 @@ StudyResult landscape_study(const LandscapeOptions& o) {
     Graph g;
     Var x = g.parameter("x", {o.d}, Init::zeros());
     Var r2 = sum(square(x));
-    Var f = r2 * r2 - r2;
-    Var gx = grad(f, x);
     ParamStore s(g);
-    Program p(g, {f, gx});
-    p.bind(s);
+    optim::GradientProgram objective(g, r2 * r2 - r2, s);
     for (std::size_t t = 0; t < o.steps; ++t) {
-      p.run();
-      trace.push_back(p.scalar(f));
-      std::copy(p.view(gx).begin(), p.view(gx).end(), s.grads().begin());
+      trace.push_back(objective.run());
       opt.step(s);
     }
   };
@@ -60,9 +56,8 @@ StudyResult landscape_study(const LandscapeOptions& o) {
   models::Model m = models::mlp(g.constant(X, "X"), mo);
   Var loss = mse_loss(reshape(m.output, {32}), g.constant(Y, "Y"));
   ParamStore store(g, o.seed);
-  std::vector<Var> grads = grad(loss, m.params);
-  Program p(g, grads);
-  p.bind(store);
+  optim::GradientProgram objective(g, loss, store);
+  optim::GradientDescent net_gd({optim::constant(0.05)});
   HessianOperator H(g, loss, store, {});
   std::string hessians;
   for (std::size_t t = 0; t <= o.steps; ++t) {
@@ -71,10 +66,8 @@ StudyResult landscape_study(const LandscapeOptions& o) {
       hessians += (hessians.empty() ? "" : ", ") + std::string("step ") + std::to_string(t) + ": [" + short_number(e.smallest) +
                   ", " + short_number(e.largest) + "]";
     }
-    p.run();
-    std::size_t at = 0;
-    for (const Var& gv : grads)
-      for (Scalar v : p.view(gv)) store.values()[at++] -= 0.05 * v;
+    objective.run();
+    net_gd.step(store);
   }
   // 3. σ_min of the Jacobian of a two-layer ReLU net (standard parameterization) at init, by width.
   std::string sigmas;

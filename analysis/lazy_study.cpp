@@ -6,6 +6,8 @@
 
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
+#include "optim/gradient_program.hpp"
+#include "optim/optimizer.hpp"
 
 namespace dagrad::analysis {
 
@@ -39,26 +41,19 @@ StudyResult lazy_vs_active(const LazyOptions& o) {
     Var h = lin.output;
     Var f = alpha * (h - h0);
     Var loss = mse_loss(f, g.constant(Y, "Y"));
-    std::vector<Var> grads = grad(loss, student.params);
     ParamStore store(g, o.seed);
     std::vector<Scalar> w0 = store.values();
-    std::vector<Var> outs = grads;
-    outs.push_back(loss);
-    outs.push_back(f);
-    Program p(g, outs);
-    p.bind(store);
+    optim::GradientProgram objective(g, loss, store, student.params, {f});
+    Program& p = objective.program();
     p.set(x, X);
     for (std::size_t i = 0; i < anchors.size(); ++i) p.set(anchors[i], Tensor(store.value(student.params[i])));
     if (linear) models::bind_anchors(lin, p, store);
     // The mean-field 1/m output scale makes per-parameter gradients O(1/m): the step absorbs it.
-    Scalar lr = o.lr * static_cast<Scalar>(o.width) / (alpha * alpha);
+    optim::GradientDescent gd({optim::constant(o.lr * static_cast<Scalar>(o.width) / (alpha * alpha))});
     Scalar final_loss = 0;
     for (std::size_t t = 0; t < o.steps; ++t) {
-      p.run();
-      final_loss = p.scalar(loss);
-      std::size_t at = 0;
-      for (std::size_t k = 0; k < grads.size(); ++k)
-        for (Scalar v : p.view(grads[k])) store.values()[at++] -= lr * v;
+      final_loss = objective.run();
+      gd.step(store);
     }
     p.set(x, Xt);
     p.run();

@@ -6,6 +6,8 @@
 
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
+#include "optim/gradient_program.hpp"
+#include "optim/optimizer.hpp"
 
 namespace dagrad::analysis {
 
@@ -42,19 +44,14 @@ StudyResult linear_conv_study(const LinearConvOptions& o) {
     Var loss = logistic_loss(m.output, g.constant(data.y, "y"));
     Var probe = g.input("identity", {o.d, o.d});
     Var beta = substitute({m.output}, {x}, {probe})[0];
-    std::vector<Var> grads = grad(loss, m.params);
-    std::vector<Var> outs = grads;
-    outs.push_back(loss);
     ParamStore store(g, o.seed);
-    Program p(g, outs);
-    p.bind(store);
-    p.set(x, data.X);
+    optim::GradientProgram objective(g, loss, store, m.params);
+    objective.program().set(x, data.X);
+    optim::GradientDescent gd({optim::constant(o.lr)});
     for (std::size_t t = 0; t < o.steps; ++t) {
-      p.run();
-      if (t % (o.steps / 20) == 0) losses.push_back(p.scalar(loss));
-      std::size_t at = 0;
-      for (const Var& gv : grads)
-        for (Scalar v : p.view(gv)) store.values()[at++] -= o.lr * v;
+      Scalar l = objective.run();
+      if (t % (o.steps / 20) == 0) losses.push_back(l);
+      gd.step(store);
     }
     Program pb(g, {beta});
     pb.bind(store);

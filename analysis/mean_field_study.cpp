@@ -6,6 +6,8 @@
 
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
+#include "optim/gradient_program.hpp"
+#include "optim/optimizer.hpp"
 
 namespace dagrad::analysis {
 
@@ -35,28 +37,22 @@ StudyResult mean_field(const MeanFieldOptions& o) {
       Var x = g.constant(X, "X");
       models::Model student = models::two_layer_relu(x, width, models::ParticleInit::Gaussian);
       Var loss = mse_loss(student.output, g.constant(Y, "Y"));
-      std::vector<Var> grads = grad(loss, student.params);
-      std::vector<Var> outs = grads;
-      outs.push_back(loss);
       ParamStore store(g, o.seed + 1000 * s + width);
-      Program p(g, outs);
-      p.bind(store);
+      optim::GradientProgram objective(g, loss, store);
       bool record = width == o.particle_width && s == 0;
       std::size_t every = std::max<std::size_t>(1, o.steps / (o.snapshots - 1));
       // Each particle's gradient is O(1/m) under the 1/m scaling: the step is ∝ m (mean-field time).
-      Scalar lr = o.lr * static_cast<Scalar>(width), final_loss = 0;
+      optim::GradientDescent gd({optim::constant(o.lr * static_cast<Scalar>(width))});
+      Scalar final_loss = 0;
       for (std::size_t t = 0; t <= o.steps; ++t) {
         if (record && t % every == 0) {
           const View &b = store.value(student.params[0]), &a = store.value(student.params[1]);
           for (std::size_t j = 0; j < width; ++j)
             r.particles.push_back({static_cast<Scalar>(t / every), std::fabs(a(j)) * b(0, j), std::fabs(a(j)) * b(1, j)});
         }
-        p.run();
-        final_loss = p.scalar(loss);
+        final_loss = objective.run();
         if (t == o.steps) break;
-        std::size_t at = 0;
-        for (const Var& gv : grads)
-          for (Scalar v : p.view(gv)) store.values()[at++] -= lr * v;
+        gd.step(store);
       }
       r.add("width", static_cast<Scalar>(width));
       r.add("seed", static_cast<Scalar>(s));

@@ -7,6 +7,7 @@
 
 #include "data/dataset.hpp"
 #include "models/models.hpp"
+#include "optim/gradient_program.hpp"
 #include "optim/optimizer.hpp"
 
 namespace dagrad::analysis {
@@ -42,26 +43,6 @@ std::vector<std::size_t> log_steps(std::size_t steps, std::size_t count) {
   return out;
 }
 
-// A scalar loss of the store's parameters with its gradient program: evaluate() fills store.grads().
-struct Objective {
-  std::vector<Var> params, grads;
-  Var loss;
-  std::unique_ptr<Program> program;
-  Objective(Graph& g, const Var& l, ParamStore& store) : params(store.parameters()), loss(l) {
-    grads = grad(loss, params);
-    std::vector<Var> outs = grads;
-    outs.push_back(loss);
-    program = std::make_unique<Program>(g, outs);
-    program->bind(store);
-  }
-  Scalar evaluate(ParamStore& store) {
-    program->run();
-    for (std::size_t i = 0; i < params.size(); ++i)
-      std::copy(program->view(grads[i]).begin(), program->view(grads[i]).end(), store.grad(params[i]).begin());
-    return program->scalar(loss);
-  }
-};
-
 Classification digits_pair() {
   data::Dataset d = data::load_sklearn("digits");
   std::vector<std::size_t> rows;
@@ -93,7 +74,7 @@ StudyResult max_margin(const MaxMarginOptions& o) {
     Graph g;
     Var w, loss;
     std::unique_ptr<ParamStore> store;
-    std::unique_ptr<Objective> objective;
+    std::unique_ptr<optim::GradientProgram> objective;
     std::unique_ptr<optim::Optimizer> opt;
   };
   auto make = [&](bool normalized) {
@@ -101,7 +82,7 @@ StudyResult max_margin(const MaxMarginOptions& o) {
     run->w = run->g.parameter("w", {d}, Init::zeros());
     run->loss = logistic_loss(matmul(run->g.constant(data.X, "X"), run->w), run->g.constant(data.y, "y"));
     run->store = std::make_unique<ParamStore>(run->g, o.seed);
-    run->objective = std::make_unique<Objective>(run->g, run->loss, *run->store);
+    run->objective = std::make_unique<optim::GradientProgram>(run->g, run->loss, *run->store);
     if (normalized) run->opt = std::make_unique<optim::NormalizedGD>(optim::Options{optim::constant(1.0)});
     else run->opt = std::make_unique<optim::GradientDescent>(optim::Options{optim::constant(1 / L)});
     return run;
@@ -110,9 +91,9 @@ StudyResult max_margin(const MaxMarginOptions& o) {
   std::vector<std::size_t> record = log_steps(o.steps, 60);
   std::size_t next = 0;
   for (std::size_t t = 1; t <= o.steps; ++t) {
-    Scalar loss_gd = gd->objective->evaluate(*gd->store);
+    Scalar loss_gd = gd->objective->run();
     gd->opt->step(*gd->store);
-    Scalar loss_ngd = ngd->objective->evaluate(*ngd->store);
+    Scalar loss_ngd = ngd->objective->run();
     ngd->opt->step(*ngd->store);
     if (next < record.size() && t == record[next]) {
       ++next;
@@ -155,7 +136,7 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
   models::Model m = models::deep_linear(x, dims, models::LinearInit::Gaussian, o.init_scale);
   Var loss = logistic_loss(reshape(m.output, {o.n}), g.constant(data.y, "y"));
   ParamStore store(g, o.seed);
-  Objective objective(g, loss, store);
+  optim::GradientProgram objective(g, loss, store);
   optim::GradientDescent gd({optim::constant(o.lr)});
   StudyResult r;
   r.name = "deep-linear (depth " + std::to_string(o.depth) + ")";
@@ -164,7 +145,7 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
   std::vector<std::size_t> record = log_steps(o.steps, 40);
   std::size_t next = 0;
   for (std::size_t t = 1; t <= o.steps; ++t) {
-    Scalar l = objective.evaluate(store);
+    Scalar l = objective.run();
     gd.step(store);
     if (next < record.size() && t == record[next]) {
       ++next;
@@ -207,7 +188,7 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
   ParamStore store(g, o.seed);
   for (std::size_t i = 1; i < m.params.size(); i += 2)  // nonzero biases, so they take part
     for (auto& v : store.value(m.params[i])) v = 0.1 * normal(rng);
-  Objective objective(g, loss, store);
+  optim::GradientProgram objective(g, loss, store);
   auto sq = [](const View& v) { return xt::sum(v * v)(); };
   // Per hidden layer h (W_h: (in, width) column j = neuron j's incoming weights): Euler's identity.
   auto euler_error = [&]() {
@@ -232,11 +213,12 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
   r.name = "balancedness (" + o.activation + ")";
   r.claim = "Du, Hu & Lee 2018: per hidden neuron, sum(incoming w * grad, bias included) = sum(outgoing w * grad); one GD step "
             "changes |W_{h+1}|^2 - |W_h|^2 - |b_h|^2 by exactly lr^2 (|g_{W_{h+1}}|^2 - |g_{W_h}|^2 - |g_{b_h}|^2)";
+  optim::GradientDescent gd({optim::constant(o.lr)});
   Scalar start[2] = {invariant(0), invariant(1)}, predicted[2] = {0, 0}, worst_euler = 0;
   std::size_t checked = 0;
   Scalar first_gnorm = 0;
   for (std::size_t t = 1; t <= o.steps; ++t) {
-    Scalar l = objective.evaluate(store);
+    Scalar l = objective.run();
     if (!std::isfinite(l)) throw NumericError("balancedness: the loss diverged at step " + std::to_string(t) + "; lower the step size");
     // Near a stationary point the gradient is mostly rounding error (it loses as many digits as it
     // shrank), so the identity is checked while ‖g‖ is above 1e-3 of its first value.
@@ -247,7 +229,7 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
     for (std::size_t h = 0; h < 2; ++h)
       predicted[h] += o.lr * o.lr *
                       (sq(store.grad(m.params[2 * h + 2])) - sq(store.grad(m.params[2 * h])) - sq(store.grad(m.params[2 * h + 1])));
-    for (std::size_t i = 0; i < store.size(); ++i) store.values()[i] -= o.lr * store.grads()[i];  // plain GD
+    gd.step(store);
     if (t % std::max<std::size_t>(1, o.steps / 50) == 0) {
       r.add("step", static_cast<Scalar>(t));
       r.add("loss", l);
@@ -282,7 +264,7 @@ StudyResult kinks_study(const KinkOptions& o) {
   models::Model m = models::mlp(x, mo);
   Var loss = cross_entropy(m.output, y);
   ParamStore store(g, o.seed);
-  Objective objective(g, loss, store);
+  optim::GradientProgram objective(g, loss, store);
   optim::Adam adam({optim::constant(1e-2)});
   std::mt19937_64 rng(o.seed);
   Tensor xb = Tensor::from_shape({o.n, digits.features()}), yb = Tensor::from_shape({o.n});
@@ -293,10 +275,10 @@ StudyResult kinks_study(const KinkOptions& o) {
       for (std::size_t k = 0; k < digits.features(); ++k) xb(i, k) = digits.X(row, k) / 16.0;
       yb(i) = digits.y(row);
     }
-    objective.program->set(x, xb);
-    objective.program->set(y, yb);
-    objective.evaluate(store);
-    const KinkReport& report = objective.program->kink_report();
+    objective.program().set(x, xb);
+    objective.program().set(y, yb);
+    objective.run();
+    const KinkReport& report = objective.program().kink_report();
     steps_with_kinks += report.kinks() > 0;
     kink_elements += report.kinks();
     directional_runs += report.directional_pass_ran;

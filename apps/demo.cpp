@@ -58,8 +58,9 @@ int run_demo(const DemoOptions& o) {
              o.depth, o.width, o.batch, store.size(), o.seed);
   fmt::print("  graph: {} nodes; gradient program: {} ops, {:.0f} flops/run, peak live {:.1f} KiB\n", g.size(),
              program.stats().ops, program.stats().per_run.flops, program.stats().peak_live_bytes / 1024.0);
+  std::string kinks = program.kink_report().summary();
   fmt::print("  loss = {:.12g}\n  |grad| = {:.12g} (Clarke policy; {})\n", program.scalar(loss), std::sqrt(norm2),
-             program.kink_report().summary().substr(0, program.kink_report().summary().find('\n')));
+             kinks.substr(0, kinks.find('\n')));
 
   std::filesystem::create_directories(o.out_dir);
   std::string dot_path = o.out_dir + "/mlp.dot";

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "autodiff/autodiff.hpp"
+#include "optim/gradient_program.hpp"
 
 namespace dagrad::optim {
 
@@ -107,24 +108,20 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
     throw BindError("train: the model input '" + setup.x.name() + "' " + to_string(setup.x.shape()) + " does not take rows of " +
                     std::to_string(data.train.features()) + " features");
   if (batch > n) throw BindError("train: batch size " + std::to_string(batch) + " exceeds the " + std::to_string(n) + " training rows");
-  Var loss = setup.loss(setup.output, setup.y);
-  std::vector<Var> outputs = grad(loss, setup.params);
-  outputs.push_back(loss);
-  Program step_program(g, outputs);
-  step_program.bind(store);
+  GradientProgram step(g, setup.loss(setup.output, setup.y), store, setup.params);
   Evaluator evaluator(g, setup, store, options.eval_batch);
 
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(options.seed);
   Tensor xb = Tensor::from_shape({batch, data.train.features()}), yb = Tensor::from_shape({batch});
-  std::size_t per_epoch = n / batch, total = per_epoch * options.epochs, step = 0;
+  std::size_t per_epoch = n / batch, total = per_epoch * options.epochs, step_count = 0;
   std::size_t eval_every = options.eval_every ? options.eval_every : per_epoch;
   std::vector<Metrics> history;
   auto start = std::chrono::steady_clock::now();
   auto record = [&](std::size_t epoch) {
     Metrics m;
-    m.step = step;
+    m.step = step_count;
     m.epoch = epoch;
     std::tie(m.train_loss, m.train_accuracy) = evaluator(data.train);
     std::tie(m.test_loss, m.test_accuracy) = evaluator(data.test);
@@ -137,18 +134,16 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
     for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
     for (std::size_t b = 0; b < per_epoch; ++b) {
       gather_rows(data.train, &order, b * batch, xb, yb);
-      step_program.set(setup.x, xb);
-      step_program.set(setup.y, yb);
-      step_program.run();
-      for (std::size_t p = 0; p < setup.params.size(); ++p)
-        std::copy(step_program.view(outputs[p]).begin(), step_program.view(outputs[p]).end(), store.grad(setup.params[p]).begin());
+      step.program().set(setup.x, xb);
+      step.program().set(setup.y, yb);
+      Scalar batch_loss = step.run();
       optimizer.step(store);
-      ++step;
-      if (on_step) on_step(step, total, step_program.scalar(loss));
-      if (step % eval_every == 0 && !(options.eval_every == 0 && b + 1 < per_epoch)) record(epoch);
+      ++step_count;
+      if (on_step) on_step(step_count, total, batch_loss);
+      if (step_count % eval_every == 0 && !(options.eval_every == 0 && b + 1 < per_epoch)) record(epoch);
     }
   }
-  if (history.back().step != step) record(options.epochs);
+  if (history.back().step != step_count) record(options.epochs);
   return history;
 }
 

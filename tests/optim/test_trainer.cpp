@@ -9,22 +9,37 @@
 
 using namespace dagrad;
 
+namespace {
+// A softmax regression on batches of 16 rows of `features` features, with its training setup.
+struct SoftmaxRegression {
+  Graph g;
+  Var x, y;
+  models::Model m;
+  std::unique_ptr<ParamStore> store;
+  optim::TrainSetup setup;
+  explicit SoftmaxRegression(std::size_t features) {
+    x = g.input("x", {16, features});
+    y = g.input("y", {16});
+    m = models::linear(x, 3);
+    store = std::make_unique<ParamStore>(g, 0);
+    setup = {x, y, m.output, m.params, [](const Var& o, const Var& l) { return cross_entropy(o, l); }, optim::Task::Classification};
+  }
+};
+}  // namespace
+
 TEST_CASE("training a softmax regression on iris: evaluation, determinism, metrics", "[optim][trainer]") {
   auto run = [] {
     data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
     data::standardize(split);
-    Graph g;
-    Var x = g.input("x", {16, 4}), y = g.input("y", {16});
-    models::Model m = models::linear(x, 3);
-    ParamStore store(g, 0);
-    optim::TrainSetup setup{x, y, m.output, m.params, [](const Var& o, const Var& l) { return cross_entropy(o, l); },
-                            optim::Task::Classification};
+    SoftmaxRegression model(4);
+    models::Model& m = model.m;
+    ParamStore& store = *model.store;
     optim::Adam adam({optim::constant(0.05)});
     optim::TrainOptions options;
     options.epochs = 30;
     options.seed = 3;
     std::size_t evaluations = 0;
-    auto history = optim::train(g, setup, store, adam, split, options, [&](const optim::Metrics&) { ++evaluations; });
+    auto history = optim::train(model.g, model.setup, store, adam, split, options, [&](const optim::Metrics&) { ++evaluations; });
     CHECK(evaluations == history.size());
     // The reported test accuracy equals an independent count from the learned weights.
     Tensor logits = xt::linalg::dot(split.test.X, Tensor(store.value(m.params[0]))) + Tensor(store.value(m.params[1]));
@@ -45,12 +60,8 @@ TEST_CASE("training a softmax regression on iris: evaluation, determinism, metri
 
 TEST_CASE("trainer rejects a model input that does not fit the data", "[optim][trainer][errors]") {
   data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
-  Graph g;
-  Var x = g.input("x", {16, 5}), y = g.input("y", {16});
-  models::Model m = models::linear(x, 3);
-  ParamStore store(g, 0);
-  optim::TrainSetup setup{x, y, m.output, m.params, [](const Var& o, const Var& l) { return cross_entropy(o, l); },
-                          optim::Task::Classification};
+  SoftmaxRegression model(5);
   optim::GradientDescent gd({optim::constant(0.1)});
-  CHECK_THROWS_WITH(optim::train(g, setup, store, gd, split, {}), Catch::Contains("does not take rows of 4 features"));
+  CHECK_THROWS_WITH(optim::train(model.g, model.setup, *model.store, gd, split, {}),
+                    Catch::Contains("does not take rows of 4 features"));
 }
