@@ -4,6 +4,7 @@
 
 #include <xtensor-blas/xlinalg.hpp>
 
+#include "analysis/progress.hpp"
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
 #include "optim/gradient_program.hpp"
@@ -51,7 +52,9 @@ StudyResult lazy_vs_active(const LazyOptions& o) {
     // The mean-field 1/m output scale makes per-parameter gradients O(1/m): the step absorbs it.
     optim::GradientDescent gd({optim::constant(o.lr * static_cast<Scalar>(o.width) / (alpha * alpha))});
     Scalar final_loss = 0;
+    Progress progress(std::string(linear ? "linearized" : "model") + " alpha=" + std::to_string(alpha), o.steps);
     for (std::size_t t = 0; t < o.steps; ++t) {
+      progress.tick(t);
       final_loss = objective.run();
       gd.step(store);
     }

@@ -4,6 +4,7 @@
 
 #include <xtensor-blas/xlinalg.hpp>
 
+#include "analysis/progress.hpp"
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
 #include "optim/gradient_program.hpp"
@@ -48,7 +49,9 @@ StudyResult linear_conv_study(const LinearConvOptions& o) {
     optim::GradientProgram objective(g, loss, store, m.params);
     objective.program().set(x, data.X);
     optim::GradientDescent gd({optim::constant(o.lr)});
+    Progress progress(convolutional ? "linear-conv: convolutional" : "linear-conv: fully connected", o.steps);
     for (std::size_t t = 0; t < o.steps; ++t) {
+      progress.tick(t);
       Scalar l = objective.run();
       if (t % (o.steps / 20) == 0) losses.push_back(l);
       gd.step(store);

@@ -4,6 +4,7 @@
 
 #include <xtensor-blas/xlinalg.hpp>
 
+#include "analysis/progress.hpp"
 #include "analysis/studies.hpp"
 #include "models/models.hpp"
 #include "optim/gradient_program.hpp"
@@ -44,7 +45,9 @@ StudyResult mean_field(const MeanFieldOptions& o) {
       // Each particle's gradient is O(1/m) under the 1/m scaling: the step is ∝ m (mean-field time).
       optim::GradientDescent gd({optim::constant(o.lr * static_cast<Scalar>(width))});
       Scalar final_loss = 0;
+      Progress progress("mean-field m=" + std::to_string(width) + " seed " + std::to_string(s), o.steps);
       for (std::size_t t = 0; t <= o.steps; ++t) {
+        progress.tick(t);
         if (record && t % every == 0) {
           const View &b = store.value(student.params[0]), &a = store.value(student.params[1]);
           for (std::size_t j = 0; j < width; ++j)

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -76,12 +77,23 @@ Completion matrix_completion(std::size_t rows, std::size_t cols, std::size_t ran
   Completion c;
   c.M = xt::linalg::dot(U, xt::transpose(V));
   c.M /= xt::linalg::norm(c.M);  // unit Frobenius norm, as in Arora et al. (2019)
+  // A row or column with fewer than `rank` observed entries cannot be recovered by any method, so
+  // masks are uniform among those with at least `rank` entries in every row and column (rejection).
   std::vector<std::size_t> cells(rows * cols);
-  std::iota(cells.begin(), cells.end(), 0);
-  for (std::size_t i = cells.size(); i > 1; --i) std::swap(cells[i - 1], cells[rng() % i]);
-  c.mask = xt::zeros<Scalar>({rows, cols});
-  for (std::size_t k = 0; k < observed; ++k) c.mask.flat(cells[k]) = 1;
-  return c;
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    std::iota(cells.begin(), cells.end(), 0);
+    for (std::size_t i = cells.size(); i > 1; --i) std::swap(cells[i - 1], cells[rng() % i]);
+    c.mask = xt::zeros<Scalar>({rows, cols});
+    std::vector<std::size_t> per_row(rows), per_col(cols);
+    for (std::size_t k = 0; k < observed; ++k) {
+      c.mask.flat(cells[k]) = 1;
+      ++per_row[cells[k] / cols], ++per_col[cells[k] % cols];
+    }
+    if (*std::min_element(per_row.begin(), per_row.end()) >= rank && *std::min_element(per_col.begin(), per_col.end()) >= rank) return c;
+  }
+  throw Error("matrix_completion: " + std::to_string(observed) + " observed entries of a " + std::to_string(rows) + "x" +
+              std::to_string(cols) + " matrix rarely give every row and column the " + std::to_string(rank) +
+              " entries rank " + std::to_string(rank) + " needs; observe more");
 }
 
 }  // namespace dagrad::analysis

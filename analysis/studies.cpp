@@ -5,6 +5,7 @@
 
 #include <xtensor-blas/xlinalg.hpp>
 
+#include "analysis/progress.hpp"
 #include "data/dataset.hpp"
 #include "models/models.hpp"
 #include "optim/gradient_program.hpp"
@@ -90,7 +91,9 @@ StudyResult max_margin(const MaxMarginOptions& o) {
   auto gd = make(false), ngd = make(true);
   std::vector<std::size_t> record = log_steps(o.steps, 60);
   std::size_t next = 0;
+  Progress progress(o.digits ? "max-margin (digits)" : "max-margin", o.steps);
   for (std::size_t t = 1; t <= o.steps; ++t) {
+    progress.tick(t);
     Scalar loss_gd = gd->objective->run();
     gd->opt->step(*gd->store);
     Scalar loss_ngd = ngd->objective->run();
@@ -144,7 +147,9 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
             "tends to rank one (s1/|W|_F > 0.99), the end-to-end direction approaches the SVM direction";
   std::vector<std::size_t> record = log_steps(o.steps, 40);
   std::size_t next = 0;
+  Progress progress(r.name, o.steps);
   for (std::size_t t = 1; t <= o.steps; ++t) {
+    progress.tick(t);
     Scalar l = objective.run();
     gd.step(store);
     if (next < record.size() && t == record[next]) {

@@ -90,11 +90,13 @@ StudyResult lazy_vs_active(const LazyOptions& options);
 // which beats depth 1; deeper factorizations have lower effective rank; against the minimum
 // nuclear-norm completion (convex reference, soft-impute with continuation).
 struct FactorizationOptions {
-  std::size_t size = 100, rank = 5, steps = 20000;
+  std::size_t size = 100, rank = 5;
+  std::size_t steps = 100000;  // the budget per run; runs stop once the training loss is below `tolerance`
+  Scalar tolerance = 1e-14;
   std::vector<std::size_t> observed{2000, 5000};
-  std::vector<std::size_t> depths{1, 2, 3};
-  std::vector<Scalar> init_scales{1e-3};
-  Scalar lr = 2;  // depth 1 uses 1: its loss is a quadratic with unit curvature
+  std::vector<std::size_t> depths{1, 2, 3, 4};
+  std::vector<Scalar> init_scales{1e-3, 1e-2, 1e-1};
+  Scalar lr = 2;  // capped per run by the initial curvature; depth 1 uses 1 (unit curvature on the mask)
   std::uint64_t seed = 0;
 };
 StudyResult factorization_study(const FactorizationOptions& options);

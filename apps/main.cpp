@@ -46,11 +46,24 @@ int main(int argc, char** argv) {
       ->required();
   study_cmd->add_flag("--quick", quick, "the short edition used by tests and the report");
   study_cmd->add_option("--out", study_out, "output directory");
+  dagrad::apps::StudyOverrides overrides;
+  study_cmd->add_option("--seed", overrides.seed, "seed for data and initial weights");
+  study_cmd->add_option("--steps", overrides.steps, "training steps")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--n", overrides.n, "training examples")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--d", overrides.d, "input dimension")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--width", overrides.width, "hidden width")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--depth", overrides.depth, "depth")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--size", overrides.size, "matrix side (factorization)")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--rank", overrides.rank, "planted rank (factorization)")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--depths", overrides.depths, "factorization depths")->check(CLI::PositiveNumber)->delimiter(',');
+  study_cmd->add_option("--observed", overrides.observed, "observed entries (factorization)")->check(CLI::PositiveNumber)->delimiter(',');
+  study_cmd->add_option("--widths", overrides.widths, "widths (mean-field, landscape)")->check(CLI::PositiveNumber)->delimiter(',');
+  study_cmd->add_option("--init-scales", overrides.init_scales, "initialisation scales (factorization)")->check(CLI::PositiveNumber)->delimiter(',');
   app.add_option("--report-out", report_out, "directory of the default report");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*train_cmd) return dagrad::apps::run_train(train);
-    if (*study_cmd) return dagrad::apps::run_study(study_name, quick, study_out);
+    if (*study_cmd) return dagrad::apps::run_study(study_name, quick, study_out, overrides);
     if (*demo_cmd) return dagrad::apps::run_demo(demo);
     return dagrad::apps::run_report(report_out);
   } catch (const dagrad::Error& e) {

@@ -5,56 +5,127 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
+
+#include <unistd.h>
 
 #include <fmt/core.h>
 
+#include "analysis/progress.hpp"
 #include "demo.hpp"
 
 namespace dagrad::apps {
 
 namespace {
 
-analysis::StudyResult run_named(const std::string& name, bool quick) {
+// Progress of long studies on stderr: one rewritten line on a terminal, a line every ten seconds in
+// logs (CI, nohup) so they stay readable.
+class ProgressPrinter {
+ public:
+  ProgressPrinter() : terminal_(isatty(fileno(stderr)) != 0) {
+    previous_ = analysis::set_progress_hook([this](const std::string& stage, std::size_t done, std::size_t total) { show(stage, done, total); });
+  }
+  ~ProgressPrinter() { analysis::set_progress_hook(std::move(previous_)); }
+  ProgressPrinter(const ProgressPrinter&) = delete;
+  ProgressPrinter& operator=(const ProgressPrinter&) = delete;
+
+ private:
+  void show(const std::string& stage, std::size_t done, std::size_t total) {
+    auto now = std::chrono::steady_clock::now();
+    double elapsed = std::chrono::duration<double>(now - started_).count();
+    bool finished = done >= total;
+    if (!terminal_ && !finished && done != 0 && now - last_line_ < std::chrono::seconds(10)) return;
+    last_line_ = now;
+    std::string line = fmt::format("  {}: {}/{} ({:.0f}%), {:.0f}s", stage, done, total, total ? 100.0 * done / total : 100.0, elapsed);
+    if (terminal_) fmt::print(stderr, "\r{:<100}{}", line, finished ? "\n" : "");
+    else fmt::print(stderr, "{}\n", line);
+    std::fflush(stderr);
+  }
+  bool terminal_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now(), last_line_ = started_;
+  analysis::ProgressHook previous_;
+};
+
+// Member accessor usable in `if constexpr (std::is_invocable_v<...>)`: options structs differ in
+// which sizes they have, and an override of a missing one must be reported, not ignored.
+#define DAGRAD_OPTION(member) [](auto& options) -> decltype((options.member)) { return options.member; }
+
+template <class Options, class Member, class Value>
+void override_option(Options& o, const std::string& study, const char* option, const Value& value, Member member) {
+  if constexpr (std::is_invocable_v<Member, Options&>) {
+    using Target = std::decay_t<std::invoke_result_t<Member, Options&>>;
+    if constexpr (std::is_assignable_v<Target&, const Value&>) member(o) = value;
+    else throw Error("study '" + study + "': option " + option + " has another type here");
+  } else {
+    throw Error("study '" + study + "' has no option " + option);
+  }
+}
+
+template <class Options>
+Options with_overrides(Options o, const std::string& study, const StudyOverrides& v) {
+  auto one = [&](const char* option, const auto& value, auto member) {
+    if (value) override_option(o, study, option, *value, member);
+  };
+  auto many = [&](const char* option, const auto& values, auto member) {
+    if (!values.empty()) override_option(o, study, option, values, member);
+  };
+  one("--seed", v.seed, DAGRAD_OPTION(seed));
+  one("--steps", v.steps, DAGRAD_OPTION(steps));
+  one("--n", v.n, DAGRAD_OPTION(n));
+  one("--d", v.d, DAGRAD_OPTION(d));
+  one("--width", v.width, DAGRAD_OPTION(width));
+  one("--depth", v.depth, DAGRAD_OPTION(depth));
+  one("--size", v.size, DAGRAD_OPTION(size));
+  one("--rank", v.rank, DAGRAD_OPTION(rank));
+  many("--depths", v.depths, DAGRAD_OPTION(depths));
+  many("--observed", v.observed, DAGRAD_OPTION(observed));
+  many("--widths", v.widths, DAGRAD_OPTION(widths));
+  many("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
+  return o;
+}
+#undef DAGRAD_OPTION
+
+analysis::StudyResult run_named(const std::string& name, bool quick, const StudyOverrides& v = {}) {
   using namespace analysis;
   if (name == "max-margin") {
     MaxMarginOptions o;
     if (quick) o.steps = 30000;
-    return max_margin(o);
+    return max_margin(with_overrides(o, name, v));
   }
   if (name == "max-margin-digits") {
     MaxMarginOptions o;
     o.digits = true;
-    o.steps = quick ? 3000 : 20000;
-    return max_margin(o);
+    o.steps = quick ? 3000 : 100000;
+    return max_margin(with_overrides(o, name, v));
   }
   if (name == "deep-linear") {
     DeepLinearOptions o;
     if (quick) o.steps = 10000;
-    return deep_linear(o);
+    return deep_linear(with_overrides(o, name, v));
   }
-  if (name == "balancedness") return balancedness_study({});
+  if (name == "balancedness") return balancedness_study(with_overrides(BalancednessOptions{}, name, v));
   if (name == "balancedness-linear") {
     BalancednessOptions o;
     o.activation = "linear";
-    return balancedness_study(o);
+    return balancedness_study(with_overrides(o, name, v));
   }
-  if (name == "kinks") return kinks_study({});
+  if (name == "kinks") return kinks_study(with_overrides(KinkOptions{}, name, v));
   if (name == "landscape") {
     LandscapeOptions o;
     if (quick) o.widths = {8, 32};
-    return landscape_study(o);
+    return landscape_study(with_overrides(o, name, v));
   }
-  if (name == "lazy-vs-active") return lazy_vs_active({});
-  if (name == "linear-conv") return linear_conv_study({});
+  if (name == "lazy-vs-active") return lazy_vs_active(with_overrides(LazyOptions{}, name, v));
+  if (name == "linear-conv") return linear_conv_study(with_overrides(LinearConvOptions{}, name, v));
   if (name == "mean-field") {
     MeanFieldOptions o;
     if (quick) o.widths = {5, 50, 500}, o.seeds = 2, o.steps = 1500;
-    return mean_field(o);
+    return mean_field(with_overrides(o, name, v));
   }
   if (name == "factorization") {
     FactorizationOptions o;
-    if (quick) o.size = 30, o.rank = 2, o.observed = {200};
-    return factorization_study(o);
+    if (quick) o.size = 30, o.rank = 2, o.observed = {250}, o.depths = {1, 2, 3}, o.init_scales = {1e-3}, o.steps = 20000;
+    return factorization_study(with_overrides(o, name, v));
   }
   throw Error("unknown study '" + name +
               "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv, mean-field)");
@@ -107,10 +178,12 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
   return md.str();
 }
 
-int run_study(const std::string& name, bool quick, const std::string& out_dir) {
+int run_study(const std::string& name, bool quick, const std::string& out_dir, const StudyOverrides& overrides) {
   auto start = std::chrono::steady_clock::now();
   fmt::print("dagrad study {}{} ...\n", name, quick ? " (quick)" : "");
-  analysis::StudyResult r = run_named(name, quick);
+  std::fflush(stdout);
+  ProgressPrinter printer;
+  analysis::StudyResult r = run_named(name, quick, overrides);
   std::string section = write_study(r, out_dir, name);
   std::ofstream(out_dir + "/" + name + ".md") << section;
   fmt::print("{}\n(took {:.1f}s; wrote {}/{}.csv, .png, .md)\n", section,
@@ -121,6 +194,7 @@ int run_study(const std::string& name, bool quick, const std::string& out_dir) {
 int run_report(const std::string& out_dir) {
   auto start = std::chrono::steady_clock::now();
   std::filesystem::create_directories(out_dir);
+  ProgressPrinter printer;
   std::ostringstream md;
   md << "# dagrad report\n\nQuick editions of the headline studies; full runs: `dagrad study NAME`.\n\n";
   DemoOptions demo;

@@ -1,5 +1,8 @@
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "analysis/studies.hpp"
 
@@ -9,9 +12,18 @@ namespace dagrad::apps {
 // steps, log-scaled losses) and returns the study's markdown section.
 std::string write_study(const analysis::StudyResult& result, const std::string& dir, const std::string& slug);
 
+// Command-line overrides of a study's options, for reruns with other seeds and sizes. Setting one the
+// study does not have is an error naming the study and the option.
+struct StudyOverrides {
+  std::optional<std::uint64_t> seed;
+  std::optional<std::size_t> steps, n, d, width, depth, size, rank;
+  std::vector<std::size_t> depths, observed, widths;
+  std::vector<double> init_scales;
+};
+
 // `dagrad study NAME`: runs one study in full (or quick) and prints its section. Exit status 4 when
-// the claim does not hold.
-int run_study(const std::string& name, bool quick, const std::string& out_dir);
+// the claim does not hold. Progress goes to stderr.
+int run_study(const std::string& name, bool quick, const std::string& out_dir, const StudyOverrides& overrides = {});
 
 // `dagrad` with no arguments: the demo's gradient cost table, the Clarke example and quick editions
 // of max-margin and deep-linear, written to <out_dir>/report.md with plots.

@@ -104,21 +104,55 @@ TEST_CASE("factorization (Arora et al. 2019), scaled down: deeper recovers bette
   FactorizationOptions o;
   o.size = 30;
   o.rank = 2;
-  o.observed = {200};  // 200 of 900 entries, 1.7× the 116 degrees of freedom of a 30×30 rank-2 matrix
-  StudyResult r = factorization_study(o);
-  INFO(r.measured);
-  CHECK(r.holds);
-  // Rows: the convex reference, then depths 1, 2, 3.
-  auto& err = r.series["reconstruction_error"];
-  auto& erank = r.series["effective_rank"];
-  CHECK(err[3] < 0.5 * err[2]);
-  CHECK(err[2] < err[1]);
-  CHECK(erank[3] < erank[2]);
-  CHECK(err[3] < 0.1 * err[0]);  // depth 3 also beats the minimum nuclear-norm completion (Arora et al.)
+  o.observed = {250};  // 250 of 900 entries, 2.2× the 116 degrees of freedom of a 30×30 rank-2 matrix
+  o.depths = {1, 2, 3};
+  o.init_scales = {1e-3};
+  o.steps = 20000;
+  // Seeds held out from tuning (the defaults were chosen on seed 0) must show the same ordering.
+  for (std::uint64_t seed : {0, 11, 12}) {
+    o.seed = seed;
+    StudyResult r = factorization_study(o);
+    INFO("seed " << seed << ": " << r.measured);
+    CHECK(r.holds);
+    // Rows: the convex reference, then depths 1, 2, 3.
+    auto& err = r.series["reconstruction_error"];
+    auto& erank = r.series["effective_rank"];
+    REQUIRE(err.size() == 4);
+    CHECK(err[3] < 0.5 * err[2]);
+    CHECK(err[2] < err[1]);
+    CHECK(erank[3] < erank[2]);
+    CHECK(err[3] < 0.1 * err[0]);  // depth 3 also beats the minimum nuclear-norm completion (Arora et al.)
+  }
   // The convex reference interpolates the observed entries.
-  Completion c = matrix_completion(30, 30, 2, 200, 0);
+  Completion c = matrix_completion(30, 30, 2, 250, 0);
   Tensor X = min_nuclear_norm_completion(c.M, c.mask);
   CHECK(xt::amax(xt::abs(Tensor((X - c.M) * c.mask)))() < 1e-6);
+}
+
+TEST_CASE("factorization: a large initialisation caps the step instead of diverging", "[studies][factorization]") {
+  FactorizationOptions o;
+  o.size = 20;
+  o.rank = 2;
+  o.observed = {200};
+  o.depths = {2, 3};
+  o.init_scales = {0.3};  // factors with ‖W‖₂ ≈ 2.7: lr 2 would diverge at once
+  o.steps = 3000;
+  StudyResult r = factorization_study(o);
+  INFO(r.measured);
+  for (std::size_t i = 1; i < r.series["step_size"].size(); ++i) {
+    CHECK(r.series["step_size"][i] < 0.2);
+    CHECK(std::isfinite(r.series["reconstruction_error"][i]));
+  }
+}
+
+TEST_CASE("matrix_completion: every row and column gets at least rank observations, or a clear error", "[analysis][completion]") {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    Completion c = matrix_completion(30, 30, 2, 200, seed);
+    CHECK(xt::sum(c.mask)() == 200);
+    CHECK(xt::amin(xt::sum(c.mask, {1}))() >= 2);
+    CHECK(xt::amin(xt::sum(c.mask, {0}))() >= 2);
+  }
+  CHECK_THROWS_WITH(matrix_completion(30, 30, 5, 100, 0), Catch::Contains("every row and column"));
 }
 
 TEST_CASE("linear-conv (Gunasekar, Lee, Soudry & Srebro 2018): Fourier-concentrated vs l2 max margin", "[studies][linear-conv]") {
