@@ -4,4 +4,5 @@
 #include "graph/graph.hpp"
 #include "graph/param_store.hpp"
 #include "graph/program.hpp"
+#include "graph/threads.hpp"
 #include "ops/ops.hpp"

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <limits>
 #include <sstream>
 
@@ -42,8 +43,12 @@ Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar t
 namespace {
 
 struct FactorizationRun {
-  Scalar error = kNaN, effective_rank = kNaN, nuclear_norm = kNaN, train_loss = kNaN, step_size = kNaN;
+  Scalar error = kNaN, effective_rank = kNaN, nuclear_norm = kNaN, train_loss = kNaN, step_size = kNaN, initial_loss = kNaN;
   std::size_t steps = 0;
+  // Deep factorizations from small inits learn singular values one at a time with long plateaus; a
+  // run still on one when the budget ends has not reached the solution GD picks, so it is reported
+  // but not judged.
+  bool converged() const { return train_loss <= 1e-7 * initial_loss; }
 };
 
 // GD on ½‖P_Ω(W₁⋯W_N − M)‖² from N(0, init²) factors until the loss is below `tolerance` or the
@@ -72,7 +77,9 @@ FactorizationRun train_factorization(const Completion& c, std::size_t depth, Sca
   try {
     for (; run.steps < o.steps; ++run.steps) {
       progress.tick(run.steps);
-      if (objective.run() < o.tolerance) break;
+      Scalar l = objective.run();
+      if (run.steps == 0) run.initial_loss = l;
+      if (l < o.tolerance) break;
       gd.step(store);
     }
   } catch (const NumericError&) {  // reported as NaN in the table; the other configurations go on
@@ -105,10 +112,12 @@ StudyResult factorization_study(const FactorizationOptions& o) {
     r.add("train_loss", run.train_loss);
     r.add("steps", static_cast<Scalar>(run.steps));
     r.add("step_size", run.step_size);
+    r.add("converged", run.converged() ? 1 : 0);
   };
   std::ostringstream m;
   m.precision(3);
   bool holds = true;
+  std::size_t judged = 0;  // converged depth >= 3 runs compared with depth 2
   Scalar smallest_init = *std::min_element(o.init_scales.begin(), o.init_scales.end());
   std::size_t fewest = *std::min_element(o.observed.begin(), o.observed.end());
   for (std::size_t observed : o.observed) {
@@ -119,25 +128,40 @@ StudyResult factorization_study(const FactorizationOptions& o) {
     reference.nuclear_norm = nuclear_norm(X);
     reference.effective_rank = effective_rank(X);
     reference.train_loss = 0.5 * xt::sum(xt::square(Tensor((X - c.M) * c.mask)))();
+    reference.initial_loss = 0.5 * xt::sum(xt::square(Tensor(c.M * c.mask)))();
     add_row(0, observed, 0, reference);  // depth 0: the convex reference
     m << observed << " observed: min-nuclear-norm error " << reference.error << " (eff. rank " << reference.effective_rank << ")";
+    auto describe = [&](std::size_t depth, Scalar init, const FactorizationRun& run) {
+      m << "; depth " << depth;
+      if (depth > 1) m << " init " << init;
+      if (std::isnan(run.error)) m << ": diverged at step " << run.step_size;
+      else m << ": error " << run.error << ", eff. rank " << run.effective_rank << " (" << run.steps << " steps"
+             << (run.converged() ? "" : ", NOT converged: not judged") << ")";
+    };
+    std::optional<FactorizationRun> shallow;  // depth 1 starts at zero whatever the scale: run once
+    if (std::find(o.depths.begin(), o.depths.end(), 1) != o.depths.end()) {
+      shallow = train_factorization(c, 1, 0, o);
+      add_row(1, observed, 0, *shallow);
+      describe(1, 0, *shallow);
+    }
     for (Scalar init : o.init_scales) {
       std::map<std::size_t, FactorizationRun> by_depth;
+      if (shallow) by_depth[1] = *shallow;
       for (std::size_t depth : o.depths) {
-        if (depth == 1 && init != o.init_scales.front()) continue;  // starts at zero whatever the scale
+        if (depth == 1) continue;
         FactorizationRun run = train_factorization(c, depth, init, o);
-        add_row(depth, observed, depth == 1 ? 0 : init, run);
+        add_row(depth, observed, init, run);
+        describe(depth, init, run);
         by_depth[depth] = run;
-        m << "; depth " << depth;
-        if (depth > 1) m << " init " << init;
-        if (std::isnan(run.error)) m << ": diverged at step " << run.step_size;
-        else m << ": error " << run.error << ", eff. rank " << run.effective_rank << " (" << run.steps << " steps)";
       }
-      if (init != smallest_init || !by_depth.count(2)) continue;  // the claim is about small initialisation
+      if (init != smallest_init) continue;  // the claim is about small initialisation
+      for (auto it = by_depth.begin(); it != by_depth.end();) it = it->second.converged() ? std::next(it) : by_depth.erase(it);
+      if (!by_depth.count(2)) continue;
       const FactorizationRun& two = by_depth[2];
       if (by_depth.count(1)) holds = holds && two.error < by_depth[1].error && two.effective_rank < by_depth[1].effective_rank;
       for (const auto& [depth, run] : by_depth) {
         if (depth < 3) continue;
+        ++judged;
         holds = holds && run.error < 0.5 * two.error && run.effective_rank < two.effective_rank;  // "far better", lower rank
         if (observed == fewest) holds = holds && run.error < reference.error;
       }
@@ -145,7 +169,7 @@ StudyResult factorization_study(const FactorizationOptions& o) {
     m << ". ";
   }
   r.measured = m.str();
-  r.holds = holds;
+  r.holds = holds && judged > 0;
   return r;
 }
 

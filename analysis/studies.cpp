@@ -123,6 +123,15 @@ StudyResult max_margin(const MaxMarginOptions& o) {
   r.measured = "loss slope " + fmt(slope) + " (theory -1), d|w|/dlog t " + fmt(norm_slope) + " (theory |w_svm| = " +
                fmt(xt::linalg::norm(svm.w)) + "), angle to SVM after " + std::to_string(o.steps) + " steps: GD " + fmt(angle_gd) +
                " rad, normalized GD " + fmt(angle_ngd) + " rad; SVM KKT residual " + fmt(svm.kkt_residual, 2);
+  // Normalized GD's margins grow linearly, so its loss soon underflows float64; its gradient, and
+  // with it the direction, freezes there. Said in the report so a flat angle curve is not misread.
+  const auto& ngd_loss = r.series["ngd_loss"];
+  for (std::size_t i = 0; i < ngd_loss.size(); ++i)
+    if (ngd_loss[i] < 1e-300) {
+      r.measured += "; normalized GD's loss underflows float64 by step " + std::to_string(static_cast<std::size_t>(r.series["step"][i])) +
+                    ", where its direction freezes";
+      break;
+    }
   r.holds = std::fabs(slope + 1) <= 0.1 && angle_gd < angle_early && angle_ngd < 0.5 * angle_gd &&
             std::fabs(norm_slope / xt::linalg::norm(svm.w) - 1) < 0.25;
   return r;

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   study_cmd->add_option("--d", overrides.d, "input dimension")->check(CLI::PositiveNumber);
   study_cmd->add_option("--width", overrides.width, "hidden width")->check(CLI::PositiveNumber);
   study_cmd->add_option("--depth", overrides.depth, "depth")->check(CLI::PositiveNumber);
+  study_cmd->add_option("--lr", overrides.lr, "step size")->check(CLI::PositiveNumber);
   study_cmd->add_option("--size", overrides.size, "matrix side (factorization)")->check(CLI::PositiveNumber);
   study_cmd->add_option("--rank", overrides.rank, "planted rank (factorization)")->check(CLI::PositiveNumber);
   study_cmd->add_option("--depths", overrides.depths, "factorization depths")->check(CLI::PositiveNumber)->delimiter(',');

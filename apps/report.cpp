@@ -77,6 +77,7 @@ Options with_overrides(Options o, const std::string& study, const StudyOverrides
   one("--depth", v.depth, DAGRAD_OPTION(depth));
   one("--size", v.size, DAGRAD_OPTION(size));
   one("--rank", v.rank, DAGRAD_OPTION(rank));
+  one("--lr", v.lr, DAGRAD_OPTION(lr));
   many("--depths", v.depths, DAGRAD_OPTION(depths));
   many("--observed", v.observed, DAGRAD_OPTION(observed));
   many("--widths", v.widths, DAGRAD_OPTION(widths));
@@ -95,7 +96,7 @@ analysis::StudyResult run_named(const std::string& name, bool quick, const Study
   if (name == "max-margin-digits") {
     MaxMarginOptions o;
     o.digits = true;
-    o.steps = quick ? 3000 : 100000;
+    o.steps = quick ? 3000 : 1000000;
     return max_margin(with_overrides(o, name, v));
   }
   if (name == "deep-linear") {

@@ -17,6 +17,7 @@ std::string write_study(const analysis::StudyResult& result, const std::string& 
 struct StudyOverrides {
   std::optional<std::uint64_t> seed;
   std::optional<std::size_t> steps, n, d, width, depth, size, rank;
+  std::optional<double> lr;
   std::vector<std::size_t> depths, observed, widths;
   std::vector<double> init_scales;
 };
