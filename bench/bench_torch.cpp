@@ -12,7 +12,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <random>
@@ -157,17 +156,10 @@ void check_equal(const Case& c) {
   torch::Tensor lt = t.loss();
   lt.backward();
   double worst = std::fabs(ld - lt.item<double>());
-  if (std::getenv("BENCH_TORCH_DEBUG")) std::printf("loss %.12f vs %.12f\n", ld, lt.item<double>());
-  for (std::size_t i = 0; i < t.params.size(); ++i) {
-    worst = std::max(worst, max_abs_diff(d.store->grad(d.model.params[i]), t.params[i].grad()));
-    if (std::getenv("BENCH_TORCH_DEBUG")) std::printf("grad %zu %s: %.3e\n", i, d.model.params[i].name().c_str(), max_abs_diff(d.store->grad(d.model.params[i]), t.params[i].grad()));
-  }
+  for (std::size_t i = 0; i < t.params.size(); ++i) worst = std::max(worst, max_abs_diff(d.store->grad(d.model.params[i]), t.params[i].grad()));
   d.sgd.step(*d.store);
   t.sgd->step();
-  for (int s = 0; s < 2; ++s) {
-    double a = d.train_step(), b = t.train_step();
-    if (std::getenv("BENCH_TORCH_DEBUG")) std::printf("step %d loss %.12f vs %.12f\n", s, a, b);
-  }
+  for (int s = 0; s < 2; ++s) d.train_step(), t.train_step();
   for (std::size_t i = 0; i < t.params.size(); ++i) worst = std::max(worst, max_abs_diff(d.store->value(d.model.params[i]), t.params[i].detach()));
   std::printf("check %-10s loss %.6f: largest difference in loss, gradients and weights after 3 SGD steps %.2e\n", c.name.c_str(), ld, worst);
   if (!(worst <= 1e-10)) throw std::runtime_error("bench_torch: dagrad and LibTorch disagree on " + c.name);
@@ -259,7 +251,7 @@ void print_memory(const Case& c) {
   std::size_t bound = activations + 2 * params + largest + inputs;
   std::size_t peak = d.step_program->program().stats().peak_live_bytes;
   std::printf("memory %-10s step peak %8.2f MiB, bound (activations %.2f + params %.2f + grads %.2f + workspace %.2f + inputs %.2f) %8.2f MiB: %s\n",
-              c.name.c_str(), peak / 1048576.0, activations / 1048576.0, params / 1048576.0, params / 1048576.0, largest / 1048576.0,
+              c.name.c_str(), static_cast<double>(peak) / 1048576.0, activations / 1048576.0, params / 1048576.0, params / 1048576.0, largest / 1048576.0,
               inputs / 1048576.0, bound / 1048576.0, peak <= bound ? "within" : "OVER");
 }
 
@@ -267,11 +259,16 @@ void print_memory(const Case& c) {
 
 int main(int argc, char** argv) {
   // Defaults for a noisy shared machine; later command-line flags override them.
+  // --check-only: the equality checks and memory lines without timing (the ctest peer check).
+  bool check_only = false;
   std::vector<char*> args{argv[0]};
   std::string reps = "--benchmark_repetitions=7", interleave = "--benchmark_enable_random_interleaving=true",
               min_time = "--benchmark_min_time=0.05", aggregates = "--benchmark_report_aggregates_only=true";
   for (std::string* s : {&reps, &interleave, &min_time, &aggregates}) args.push_back(s->data());
-  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--check-only") check_only = true;
+    else args.push_back(argv[i]);
+  }
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
   try {
@@ -281,6 +278,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const Case& c : cases()) print_memory(c);
+  if (check_only) return 0;
   register_dgemm();
   for (const Case& c : cases()) register_case(c);
   SummaryReporter reporter;

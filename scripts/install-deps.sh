@@ -18,6 +18,7 @@ test_packages=(
   catch2                             # tests (v2, catch2/catch.hpp)
   nlohmann-json3-dev                 # reads the PyTorch reference in the peer test
   python3 python3-numpy python3-torch # PyTorch 1.13 computes peer reference values at test time
+  libtorch-dev                       # LibTorch 1.13 for bench_torch and its equality check (peer test)
 )
 [[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
 
