@@ -5,7 +5,9 @@ namespace {
 
 struct Mul : detail::Elementwise {
   std::string name() const override { return "mul"; }
-  void forward(const std::vector<const View*>& in, View& out) const override { xt::noalias(out) = *in[0] * *in[1]; }
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    if (!detail::fast_binary(*in[0], *in[1], out, [](Scalar a, Scalar b) { return a * b; })) xt::noalias(out) = *in[0] * *in[1];
+  }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::unbroadcast(g * x[1], x[0].shape()), detail::unbroadcast(g * x[0], x[1].shape())};
   }

@@ -19,6 +19,15 @@ struct SumTo : Op {
   }
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View& x = *in[0];
+    if (out.size() > 0 && detail::is_trailing_block(shape, {x.shape().begin(), x.shape().end()})) {  // a bias gradient: sum the rows
+      const std::size_t block = out.size(), n = x.size();
+      Scalar* po = out.data();
+      const Scalar* px = x.data();
+      std::fill(po, po + block, Scalar(0));
+      for (std::size_t r = 0; r < n; r += block)
+        for (std::size_t j = 0; j < block; ++j) po[j] += px[r + j];
+      return;
+    }
     std::size_t lead = x.dimension() - shape.size();
     std::vector<std::size_t> axes;
     Shape kept(x.dimension(), 1);
