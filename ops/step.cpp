@@ -39,7 +39,7 @@ struct Step : PieceSelector {
       Scalar k = key0[e];
       po[e] = k > 0 ? Scalar(1) : (k == 0 ? at_tie : Scalar(0));
     }
-    if (std::find(key0, key0 + n, Scalar(0)) == key0 + n) return;
+    if (!has_kink(in)) return;
     for (std::size_t e = 0; e < n; ++e) {
       if (key0[e] != 0) continue;
       for (std::size_t j = 1; j < keys; ++j)  // only a kink reads the directional keys
@@ -51,9 +51,8 @@ struct Step : PieceSelector {
   }
   bool has_kink(const std::vector<const View*>& in) const override {
     const Scalar* key0 = in[0]->data();
-    for (std::size_t e = 0, n = in[0]->size(); e < n; ++e)
-      if (key0[e] == 0) return true;
-    return false;
+    const std::size_t n = in[0]->size();
+    return std::find(key0, key0 + n, Scalar(0)) != key0 + n;
   }
   KinkCount count_kinks(const std::vector<const View*>& in) const override {
     KinkCount c;

@@ -19,7 +19,7 @@ struct SumTo : Op {
   }
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View& x = *in[0];
-    if (out.size() > 0 && detail::is_trailing_block(shape, {x.shape().begin(), x.shape().end()})) {  // a bias gradient: sum the rows
+    if (out.size() > 0 && detail::is_trailing_block(shape, x.shape())) {  // a bias gradient: sum the rows
       const std::size_t block = out.size(), n = x.size();
       Scalar* po = out.data();
       const Scalar* px = x.data();

@@ -55,7 +55,9 @@ class Elementwise : public Op {
 namespace dagrad::detail {
 // True when `part` (leading unit axes ignored) equals the trailing axes of `whole`: it repeats as
 // one contiguous block over whole's leading axes (a bias over a batch).
-inline bool is_trailing_block(const std::vector<std::size_t>& part, const std::vector<std::size_t>& whole) {
+// Templated on the shape types so the run path compares views' shapes without copying them.
+template <class PartShape, class WholeShape>
+bool is_trailing_block(const PartShape& part, const WholeShape& whole) {
   std::size_t skip = 0;
   while (skip < part.size() && part[skip] == 1) ++skip;
   std::size_t rank = part.size() - skip;
@@ -76,10 +78,10 @@ bool fast_binary(const View& a, const View& b, View& out, F f) {
     for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[0]);
   } else if (nb == n && na == 1) {
     for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[0], pb[i]);
-  } else if (na == n && nb > 0 && is_trailing_block({b.shape().begin(), b.shape().end()}, {out.shape().begin(), out.shape().end()})) {
+  } else if (na == n && nb > 0 && is_trailing_block(b.shape(), out.shape())) {
     for (std::size_t r = 0; r < n; r += nb)
       for (std::size_t j = 0; j < nb; ++j) po[r + j] = f(pa[r + j], pb[j]);
-  } else if (nb == n && na > 0 && is_trailing_block({a.shape().begin(), a.shape().end()}, {out.shape().begin(), out.shape().end()})) {
+  } else if (nb == n && na > 0 && is_trailing_block(a.shape(), out.shape())) {
     for (std::size_t r = 0; r < n; r += na)
       for (std::size_t j = 0; j < na; ++j) po[r + j] = f(pa[j], pb[r + j]);
   } else {
