@@ -57,6 +57,28 @@ std::vector<Var> hvp(const Var& y, const std::vector<Var>& wrt, const std::vecto
 // output element (Reverse), or whichever needs fewer passes (Auto).
 Var jacobian(const Var& y, const Var& x, Mode mode = Mode::Auto, const SubgradientPolicy& policy = {});
 Mode cheaper_mode(std::size_t inputs, std::size_t outputs);
+
+// Jacobian accumulation along a chain x_0 → x_1 → … → x_L with local Jacobians J_i = ∂x_i/∂x_{i−1}
+// (n_i × n_{i−1}, n_i = x_i.size()): J = J_L ⋯ J_1 is a matrix-chain product (Naumann 2004; Griewank
+// & Walther, "Evaluating Derivatives", 2nd ed., ch. 9), and its bracketing decides the cost. Forward
+// accumulation multiplies right to left, J_L(⋯(J_2 J_1)); reverse left to right, ((J_L J_{L−1})⋯)J_1;
+// the cheapest bracketing comes from the matrix-chain dynamic programme (CLRS §15.2).
+struct ChainOrder {
+  std::vector<std::size_t> sizes;  // n_0 (input) … n_L (output)
+  double multiplications = 0;      // scalar multiplications of the cheapest bracketing
+  double forward = 0;              // … of right-to-left (forward) accumulation
+  double reverse = 0;              // … of left-to-right (reverse) accumulation
+  std::string bracketing;          // e.g. "(J3 (J2 J1))"
+  // split[i][j] (1 ≤ i < j ≤ L): the cheapest product J_j⋯J_i is (J_j⋯J_{k+1})(J_k⋯J_i), k = split.
+  std::vector<std::vector<std::size_t>> split;
+};
+ChainOrder chain_order(const std::vector<std::size_t>& sizes);
+// The Jacobian of stages.back() with respect to stages.front(), shape stages.back().shape ++
+// stages.front().shape, formed from the local Jacobians (each by its cheaper mode) multiplied in the
+// order `mode` names: Forward, Reverse, or Auto = chain_order's cheapest. Each stage may read the
+// earlier ones only through its predecessor; a stage that skips one is an error naming it.
+Var jacobian_chain(const std::vector<Var>& stages, Mode mode = Mode::Auto, const SubgradientPolicy& policy = {});
+
 // Hessian of a scalar, shape x.shape ++ x.shape: forward-mode Jacobian of the gradient.
 Var hessian(const Var& y, const Var& x, const SubgradientPolicy& policy = {});
 
