@@ -8,7 +8,7 @@
 #include <fmt/core.h>
 
 #include "dagrad.hpp"
-#include "gradient_cost.hpp"
+#include "analysis/cost.hpp"
 
 namespace dagrad::apps {
 
@@ -72,16 +72,27 @@ int run_demo(const DemoOptions& o) {
   write_dot(grad_dot, g, {grads[0].id()});
   fmt::print("  wrote {} (forward graph) and {} (with the first layer's gradient)\n\n", dot_path, grad_dot_path);
 
-  auto rows = gradient_costs(g, loss, store, data, o.repeats);
-  fmt::print("Cost of the full gradient ({} parameters), median of repeated runs:\n", store.size());
+  // The gradient with respect to every parameter, so d here is the parameter count.
+  std::vector<Tensor> at;
+  for (const Var& p : store.parameters()) {
+    Tensor t = Tensor::from_shape(p.shape());
+    std::copy(store.value(p).begin(), store.value(p).end(), t.begin());
+    at.push_back(std::move(t));
+  }
+  analysis::GradientMethods methods(g, loss, store.parameters(), at, [&](Program& p) {
+    p.bind(store);
+    for (const auto& [v, t] : data) p.set(v, t);
+  });
+  auto rows = analysis::gradient_costs(methods, o.repeats);
+  fmt::print("Cost of the full gradient (d = {} parameters), median of repeated runs:\n", store.size());
   fmt::print("  {:<32} {:>8} {:>14} {:>9} {:>12} {:>12} {:>14}\n", "method", "passes", "flops", "vs eval", "time [ms]",
              "vs eval", "max |diff|");
-  const GradientCost& base = rows[0];
+  const analysis::MethodCost& base = rows[0];
   for (const auto& r : rows)
     fmt::print("  {:<32} {:>8.0f} {:>14.4g} {:>8.1f}x {:>12.4f} {:>11.1f}x {:>14.2e}\n", r.method, r.passes, r.flops,
                r.flops / base.flops, r.seconds * 1e3, r.seconds / base.seconds, r.max_abs_diff);
   if (o.markdown) {
-    *o.markdown << "## Cost of the full gradient\n\nMLP " << o.inputs << " -> " << o.depth << " x " << o.width << " (tanh) -> 1, "
+    *o.markdown << "## Cost of the full gradient\n\nWith respect to all d parameters of an MLP " << o.inputs << " -> " << o.depth << " x " << o.width << " (tanh) -> 1, "
                 << store.size() << " parameters, batch " << o.batch << "; loss " << program.scalar(loss) << ".\n\n"
                 << "| method | passes | flops | flops / eval | time [ms] | time / eval | max abs diff |\n|---|---|---|---|---|---|---|\n";
     for (const auto& r : rows)

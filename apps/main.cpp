@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "dagrad.hpp"
+#include "cost.hpp"
 #include "demo.hpp"
 #include "report.hpp"
 #include "train.hpp"
@@ -60,11 +61,18 @@ int main(int argc, char** argv) {
   study_cmd->add_option("--observed", overrides.observed, "observed entries (factorization)")->check(CLI::PositiveNumber)->delimiter(',');
   study_cmd->add_option("--widths", overrides.widths, "widths (mean-field, landscape)")->check(CLI::PositiveNumber)->delimiter(',');
   study_cmd->add_option("--init-scales", overrides.init_scales, "initialisation scales (factorization)")->check(CLI::PositiveNumber)->delimiter(',');
+  dagrad::apps::CostCommand cost;
+  CLI::App* cost_cmd = app.add_subcommand("cost", "forward vs reverse mode vs finite differences: counted flops, time, fitted exponents, plot");
+  cost_cmd->add_flag("--quick", cost.quick, "small sizes (seconds)");
+  cost_cmd->add_option("--repeats", cost.repeats, "timing runs per measurement (median)")->check(CLI::Range(1, 10000));
+  cost_cmd->add_option("--seed", cost.seed, "seed for data and weights");
+  cost_cmd->add_option("--out", cost.out_dir, "output directory");
   app.add_option("--report-out", report_out, "directory of the default report");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*train_cmd) return dagrad::apps::run_train(train);
     if (*study_cmd) return dagrad::apps::run_study(study_name, quick, study_out, overrides);
+    if (*cost_cmd) return dagrad::apps::run_cost(cost);
     if (*demo_cmd) return dagrad::apps::run_demo(demo);
     return dagrad::apps::run_report(report_out);
   } catch (const dagrad::Error& e) {

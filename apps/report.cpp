@@ -1,5 +1,6 @@
 #include "report.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "analysis/progress.hpp"
+#include "cost.hpp"
 #include "demo.hpp"
 
 namespace dagrad::apps {
@@ -202,6 +204,12 @@ int run_report(const std::string& out_dir) {
   demo.out_dir = out_dir;
   demo.markdown = &md;
   int status = run_demo(demo);
+  fmt::print("\n");
+  CostCommand cost;
+  cost.quick = true;
+  cost.out_dir = out_dir;
+  cost.markdown = &md;
+  status = std::max(status, run_cost(cost));
   bool all_hold = status == 0;
   for (const char* name : {"kinks", "max-margin", "deep-linear", "balancedness"}) {
     fmt::print("\nstudy {} ...\n", name);

@@ -58,25 +58,35 @@ std::vector<Var> hvp(const Var& y, const std::vector<Var>& wrt, const std::vecto
 Var jacobian(const Var& y, const Var& x, Mode mode = Mode::Auto, const SubgradientPolicy& policy = {});
 Mode cheaper_mode(std::size_t inputs, std::size_t outputs);
 
-// Jacobian accumulation along a chain x_0 → x_1 → … → x_L with local Jacobians J_i = ∂x_i/∂x_{i−1}
-// (n_i × n_{i−1}, n_i = x_i.size()): J = J_L ⋯ J_1 is a matrix-chain product (Naumann 2004; Griewank
-// & Walther, "Evaluating Derivatives", 2nd ed., ch. 9), and its bracketing decides the cost. Forward
-// accumulation multiplies right to left, J_L(⋯(J_2 J_1)); reverse left to right, ((J_L J_{L−1})⋯)J_1;
-// the cheapest bracketing comes from the matrix-chain dynamic programme (CLRS §15.2).
+// Jacobian accumulation along a chain x_0 → x_1 → … → x_L: J = J_L ⋯ J_1 with J_i = ∂x_i/∂x_{i−1}
+// (n_i × n_{i−1}, n_i = x_i.size()). Dynamic programming over segments J_j⋯J_i finds the cheapest
+// plan under one of two cost models, in scalar multiplications:
+// - local Jacobians given (no stage costs): the matrix-chain product (CLRS §15.2). Forward
+//   accumulation multiplies right to left, J_L(⋯(J_2 J_1)); reverse left to right, ((J_L J_{L−1})⋯)J_1.
+// - stages given as programs (stage_costs[k−1]: one tangent or adjoint through stage k): a segment is
+//   a product of two shorter ones or pushed through directly by n_{i−1} tangents or n_j adjoints, the
+//   matrix-free chain of Naumann et al. ("Matrix-Free Jacobian Chaining", arXiv:2406.11862). Pure
+//   forward mode costs n_0·Σc, pure reverse n_L·Σc; the plan never costs more than either.
 struct ChainOrder {
+  struct Segment {
+    std::size_t split = 0;      // k ≥ i: (J_j⋯J_{k+1})(J_k⋯J_i); 0: evaluated directly
+    Mode direct = Mode::Auto;   // how a direct segment is evaluated (Auto: a given local Jacobian)
+  };
   std::vector<std::size_t> sizes;  // n_0 (input) … n_L (output)
-  double multiplications = 0;      // scalar multiplications of the cheapest bracketing
-  double forward = 0;              // … of right-to-left (forward) accumulation
-  double reverse = 0;              // … of left-to-right (reverse) accumulation
-  std::string bracketing;          // e.g. "(J3 (J2 J1))"
-  // split[i][j] (1 ≤ i < j ≤ L): the cheapest product J_j⋯J_i is (J_j⋯J_{k+1})(J_k⋯J_i), k = split.
-  std::vector<std::vector<std::size_t>> split;
+  std::vector<double> stage_costs;
+  double multiplications = 0;      // of the cheapest plan
+  double forward = 0, reverse = 0; // of pure forward and pure reverse accumulation
+  std::string bracketing;          // e.g. "(J3 (J2 J1))" or "(rev[J3..J2] fwd[J1])"
+  std::vector<std::vector<Segment>> plan;  // plan[i][j], 1 ≤ i ≤ j ≤ L
 };
-ChainOrder chain_order(const std::vector<std::size_t>& sizes);
+ChainOrder chain_order(const std::vector<std::size_t>& sizes, const std::vector<double>& stage_costs = {});
+// The matrix-free plan jacobian_chain(stages, Mode::Auto) follows.
+ChainOrder chain_order(const std::vector<Var>& stages);
 // The Jacobian of stages.back() with respect to stages.front(), shape stages.back().shape ++
-// stages.front().shape, formed from the local Jacobians (each by its cheaper mode) multiplied in the
-// order `mode` names: Forward, Reverse, or Auto = chain_order's cheapest. Each stage may read the
-// earlier ones only through its predecessor; a stage that skips one is an error naming it.
+// stages.front().shape. Forward and Reverse push basis tangents or cotangents through the whole chain
+// (as jacobian does); Auto follows chain_order's plan with each stage's cost taken from the ops' cost
+// model (a tangent through a stage costs about one evaluation of it). Each stage may read the earlier
+// ones only through its predecessor; a stage that skips one is an error naming it.
 Var jacobian_chain(const std::vector<Var>& stages, Mode mode = Mode::Auto, const SubgradientPolicy& policy = {});
 
 // Hessian of a scalar, shape x.shape ++ x.shape: forward-mode Jacobian of the gradient.

@@ -1,0 +1,22 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace dagrad::apps {
+
+struct CostCommand {
+  bool quick = false;  // small sizes (seconds): the edition the report and tests use
+  std::optional<int> repeats;
+  std::uint64_t seed = 0;
+  std::string out_dir = "out/cost";
+  std::ostream* markdown = nullptr;  // also appends the tables as markdown here
+};
+
+// `dagrad cost`: the forward-vs-reverse cost study (analysis::cost_study). Prints its tables and
+// fitted exponents, writes cost_{d,w,L,m}.csv, cost.png (log-log, gnuplot) and cost.md under out_dir.
+// Exit status 2 when the methods disagree numerically.
+int run_cost(const CostCommand& command);
+
+}  // namespace dagrad::apps
