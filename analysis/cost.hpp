@@ -65,7 +65,7 @@ std::vector<MethodCost> jacobian_costs(Graph& g, const Var& y, const Var& x, con
 // defaults below.
 struct CostOptions {
   std::size_t d = 16, width = 256, depth = 4;
-  std::vector<std::size_t> ds{4, 8, 16, 32, 64, 128}, widths{32, 64, 128, 256, 512}, depths{4, 8, 16, 32, 64};
+  std::vector<std::size_t> ds{4, 8, 16, 32, 64, 128}, widths{64, 128, 256, 512, 1024}, depths{4, 8, 16, 32, 64};
   std::size_t jacobian_inputs = 32;
   std::vector<std::size_t> jacobian_outputs{1, 4, 16, 64, 256};
   // Widths x_0 … x_L of a tanh chain for the Jacobian-accumulation comparison.
