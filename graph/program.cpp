@@ -39,6 +39,35 @@ class ArenaPlanner {
   std::size_t live_total_ = 0, peak_ = 0, end_ = 0;
 };
 
+// Every node as late as its consumers allow: Kahn's algorithm on the reversed graph with a stack, so
+// a node is placed right before the first of its consumers to run. A short side branch that only a
+// late node reads (an activation transposed for a weight gradient) then runs just before it instead
+// of wherever the topological sort put it, and its buffer is not live across the whole forward pass.
+std::vector<NodeId> late_as_possible(const Graph& g, const std::vector<NodeId>& order) {
+  std::vector<std::size_t> position(g.size(), kNoNode), waiting(order.size(), 0);
+  for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+  for (NodeId id : order)
+    for (NodeId in : g.node(id).inputs) ++waiting[position[in]];
+  std::vector<std::size_t> stack, ready;
+  for (std::size_t i = 0; i < order.size(); ++i)
+    if (waiting[i] == 0) stack.push_back(i);
+  std::vector<NodeId> reversed;
+  reversed.reserve(order.size());
+  while (!stack.empty()) {
+    std::size_t i = stack.back();
+    stack.pop_back();
+    reversed.push_back(order[i]);
+    ready.clear();
+    for (NodeId in : g.node(order[i]).inputs)
+      if (--waiting[position[in]] == 0) ready.push_back(position[in]);
+    // The originally earlier input is placed first (right before this node): a short branch (a
+    // transposed activation) goes there, while the long chain it waits beside keeps its place.
+    std::sort(ready.rbegin(), ready.rend());
+    stack.insert(stack.end(), ready.begin(), ready.end());
+  }
+  return {reversed.rbegin(), reversed.rend()};
+}
+
 }  // namespace
 
 Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions options)
@@ -48,18 +77,29 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
     graph.check_owns(v, "Program");
     outputs_.push_back(v.id());
   }
-  order_ = graph.schedule(outputs_);
-  // Phases: A (no directional dependence), G (the directional pass), B (reads G). A's selectors'
-  // value keys are ready before G, so the run can decide whether G is needed at all.
-  std::vector<char> in_pass(graph.size(), 0), after_pass(graph.size(), 0);
+  order_ = late_as_possible(graph, graph.schedule(outputs_));
+  // Phases: A (what the directional pass and the gate selectors' value keys need), G (the pass), B
+  // (everything else). A's value keys are ready before G, so the run can decide whether G is needed
+  // at all; the rest waits in B, so a weight gradient's side branches stay next to their consumers.
+  std::vector<char> in_pass(graph.size(), 0), after_pass(graph.size(), 0), before_pass(graph.size(), 0);
   for (NodeId id : order_) {
     const Node& n = graph.node(id);
     in_pass[id] = n.role == Role::Op && n.directional;
     for (NodeId in : n.inputs) after_pass[id] |= in_pass[in] | after_pass[in];
     after_pass[id] &= !in_pass[id];
   }
-  std::stable_partition(order_.begin(), order_.end(), [&](NodeId id) { return !in_pass[id] && !after_pass[id]; });
-  std::stable_partition(std::find_if(order_.begin(), order_.end(), [&](NodeId id) { return in_pass[id] || after_pass[id]; }),
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    const Node& n = graph.node(*it);
+    bool reads_pass = std::any_of(n.inputs.begin(), n.inputs.end(), [&](NodeId in) { return in_pass[in] != 0; });
+    if (in_pass[*it] || before_pass[*it]) {
+      for (NodeId in : n.inputs) before_pass[in] = 1;
+    } else if (reads_pass && !n.inputs.empty() && dynamic_cast<const PieceSelector*>(n.op.get())) {
+      before_pass[n.inputs[0]] = 1;
+    }
+  }
+  for (NodeId id : order_) before_pass[id] &= !in_pass[id] && !after_pass[id];
+  std::stable_partition(order_.begin(), order_.end(), [&](NodeId id) { return before_pass[id] != 0; });
+  std::stable_partition(std::find_if(order_.begin(), order_.end(), [&](NodeId id) { return !before_pass[id]; }),
                         order_.end(), [&](NodeId id) { return in_pass[id] != 0; });
   kinks_.has_directional_pass = std::any_of(order_.begin(), order_.end(), [&](NodeId id) { return in_pass[id] != 0; });
   directional_skippable_ = kinks_.has_directional_pass;
@@ -73,21 +113,48 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   std::vector<bool> pinned(order_.size(), false);
   for (NodeId o : outputs_) pinned[slot_of_node_[o]] = true;
 
-  ArenaPlanner planner;
-  std::vector<std::size_t> offset(order_.size());
+  std::vector<Scalar*> outside(order_.size(), nullptr);
+  for (const auto& [v, memory] : options_.outputs_outside) {
+    graph.check_owns(v, "ProgramOptions::outputs_outside");
+    std::size_t slot = v.id() < slot_of_node_.size() ? slot_of_node_[v.id()] : kNoNode;
+    if (slot == kNoNode || !pinned[slot] || graph.node(v.id()).role != Role::Op || !memory || outside[slot])
+      throw BindError("ProgramOptions::outputs_outside: " + graph.describe(v.id()) +
+                      " must be an output computed by an op, named once, with memory");
+    outside[slot] = memory;
+    stats_.outside_bytes += size_of(graph.node(v.id()).shape) * sizeof(Scalar);
+  }
+  // The Clarke directional pass gets an arena of its own, allocated at the first run that needs the
+  // pass: training that never meets a kink never holds the pass's tangents.
+  ArenaPlanner planner, pass_planner;
+  std::vector<std::size_t> offset(order_.size(), kNoNode);
+  in_pass_slot_.assign(order_.size(), false);
+  for (std::size_t i = 0; i < order_.size(); ++i) in_pass_slot_[i] = in_pass[order_[i]] != 0;
+  // Constants only the pass reads (its random directions, as large as the parameters) belong to it too.
+  std::vector<char> read_outside_pass(order_.size(), 0);
+  for (std::size_t i = 0; i < order_.size(); ++i)
+    for (NodeId in : graph.node(order_[i]).inputs) read_outside_pass[slot_of_node_[in]] |= !in_pass_slot_[i];
+  for (NodeId o : outputs_) read_outside_pass[slot_of_node_[o]] = 1;
+  for (std::size_t i = 0; i < order_.size(); ++i)
+    if (graph.node(order_[i]).role == Role::Constant && !read_outside_pass[i]) in_pass_slot_[i] = true;
   std::vector<std::vector<std::size_t>> release_after(order_.size());
   // Leaves hold their values from set() until the run ends, so they are placed before any op.
-  for (std::size_t i = 0; i < order_.size(); ++i)
-    if (graph.node(order_[i]).role != Role::Op) offset[i] = planner.allocate(size_of(graph.node(order_[i]).shape));
   for (std::size_t i = 0; i < order_.size(); ++i) {
     const Node& n = graph.node(order_[i]);
-    if (n.role == Role::Op) {
-      offset[i] = planner.allocate(size_of(n.shape));
+    if (n.role == Role::Op) continue;
+    if (n.role == Role::Parameter && options_.parameters_outside) stats_.outside_bytes += size_of(n.shape) * sizeof(Scalar);
+    else offset[i] = (in_pass_slot_[i] ? pass_planner : planner).allocate(size_of(n.shape));
+  }
+  for (std::size_t i = 0; i < order_.size(); ++i) {
+    const Node& n = graph.node(order_[i]);
+    if (n.role == Role::Op && !outside[i]) {
+      offset[i] = (in_pass_slot_[i] ? pass_planner : planner).allocate(size_of(n.shape));
       // Outputs live to the end; an op's output is placed before its inputs are freed.
       if (!pinned[i]) release_after[std::max(i, last_use[i])].push_back(i);
     }
-    for (std::size_t r : release_after[i]) planner.release(offset[r]);
+    for (std::size_t r : release_after[i]) (in_pass_slot_[r] ? pass_planner : planner).release(offset[r]);
   }
+  pass_arena_size_ = pass_planner.end();
+  stats_.directional_bytes = pass_planner.end() * sizeof(Scalar);
   offset_ = offset;
   arena_.assign(std::max<std::size_t>(planner.end(), 1), 0);
   stats_.arena_bytes = planner.end() * sizeof(Scalar);
@@ -98,10 +165,14 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   bound_.assign(order_.size(), false);
   for (std::size_t i = 0; i < order_.size(); ++i) {
     const Node& n = graph.node(order_[i]);
-    views_[i].emplace(make_view(arena_.data() + offset[i], n.shape));
+    // An outside parameter points nowhere until bound; run() refuses unbound leaves.
+    // Outside parameters and the directional pass point nowhere until bound or allocated; run()
+    // refuses unbound leaves, and only selectors at kinks read the pass.
+    Scalar* data = outside[i] ? outside[i] : offset[i] == kNoNode || in_pass_slot_[i] ? nullptr : arena_.data() + offset[i];
+    views_[i].emplace(make_view(data, n.shape));
     readable_[i] = pinned[i] || n.role != Role::Op;
     if (n.role == Role::Constant) {
-      std::copy(n.value.begin(), n.value.end(), views_[i]->begin());
+      if (!in_pass_slot_[i]) std::copy(n.value.begin(), n.value.end(), views_[i]->begin());  // else when the pass arena is made
       bound_[i] = true;
     }
     if (n.role != Role::Op) {
@@ -136,6 +207,17 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
     if (options_.time_nodes) stats_.timings.push_back({order_[i], n.name, n.op->name(), 0});
   }
   stats_.ops = steps_.size();
+  if (kinks_.has_directional_pass && !directional_skippable_) allocate_pass_arena();
+}
+
+void Program::allocate_pass_arena() {
+  pass_arena_.assign(std::max<std::size_t>(pass_arena_size_, 1), 0);
+  for (std::size_t i = 0; i < order_.size(); ++i) {
+    if (!in_pass_slot_[i]) continue;
+    const Node& n = graph_->node(order_[i]);
+    views_[i].emplace(make_view(pass_arena_.data() + offset_[i], n.shape));
+    if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), views_[i]->begin());
+  }
 }
 
 std::size_t Program::slot_of(const Var& v, const char* what) const {
@@ -159,7 +241,9 @@ void Program::set(const Var& leaf, const Tensor& value) {
   // to programs that each read part of it.
   std::size_t slot = leaf.id() < slot_of_node_.size() ? slot_of_node_[leaf.id()] : kNoNode;
   if (slot == kNoNode) return;
-  Scalar* own = arena_.data() + offset_[slot];
+  if (offset_[slot] == kNoNode && own_.size() <= slot) own_.resize(offset_.size());
+  if (offset_[slot] == kNoNode && own_[slot].empty()) own_[slot].resize(size_of(n.shape));
+  Scalar* own = offset_[slot] == kNoNode ? own_[slot].data() : arena_.data() + offset_[slot];
   if (views_[slot]->data() != own) views_[slot].emplace(make_view(own, n.shape));  // stop following a ParamStore
   View& target = *views_[slot];
   std::copy(value.begin(), value.end(), target.begin());
@@ -194,7 +278,7 @@ void Program::run() {
       throw BindError("Program::run: " + graph_->describe(order_[slot]) + " is unbound; " +
                       (n.role == Role::Parameter ? "bind a ParamStore or set() it" : "set() it") + " before running");
     }
-    if (options_.check_finite) check_leaf_finite(slot);
+    if (options_.check_finite && (!in_pass_slot_[slot] || !pass_arena_.empty())) check_leaf_finite(slot);
   }
   kinks_.sites.clear();
   run_steps(0, directional_begin_);
@@ -202,7 +286,10 @@ void Program::run() {
   for (std::size_t k = 0; !needed && k < gate_steps_.size(); ++k)
     needed = static_cast<const PieceSelector*>(steps_[gate_steps_[k]].op)->has_kink(steps_[gate_steps_[k]].inputs);
   kinks_.directional_pass_ran = kinks_.has_directional_pass && needed;
-  if (kinks_.directional_pass_ran) run_steps(directional_begin_, directional_end_);
+  if (kinks_.directional_pass_ran) {
+    if (pass_arena_.empty()) allocate_pass_arena();  // once, at the first kink
+    run_steps(directional_begin_, directional_end_);
+  }
   run_steps(directional_end_, steps_.size());
   ++stats_.runs;
   stats_.executed_flops += stats_.per_run.flops - (kinks_.directional_pass_ran ? 0 : stats_.directional.flops);

@@ -12,6 +12,13 @@ struct ProgramOptions {
   bool check_finite = false;  // throw NumericError naming the first node that yields NaN/Inf
   bool time_nodes = false;    // record per-node wall time of every run
   bool report_kinks = true;   // count kink elements of every piece selector after each run
+  // Parameters get no arena space: a training program reads them where bind(store) points, so a
+  // copy in the arena would only double their memory. set() on one gives it a buffer of its own.
+  bool parameters_outside = false;
+  // Outputs the program's ops write straight into memory that outlives it (a ParamStore's gradient
+  // buffer: no arena copy, no copy after each run). Each must be an output computed by an op; the
+  // memory must hold the output's size.
+  std::vector<std::pair<Var, Scalar*>> outputs_outside = {};
 };
 
 // Where the last run met kinks: one entry per nonsmooth node (by name) whose selectors saw any.
@@ -42,8 +49,10 @@ struct ProgramStats {
   Cost directional;                 // the part of per_run in a skippable Clarke directional pass
   std::size_t runs = 0;
   double executed_flops = 0;        // summed over runs, without directional passes that were skipped
-  std::size_t peak_live_bytes = 0;  // largest total of simultaneously live buffers, leaves included
+  std::size_t peak_live_bytes = 0;  // largest total of simultaneously live arena buffers, leaves included
   std::size_t arena_bytes = 0;      // what the planned arena actually holds (after reuse)
+  std::size_t outside_bytes = 0;    // parameters and outputs held outside the arena (ProgramOptions)
+  std::size_t directional_bytes = 0;  // the Clarke pass's own arena, held from the first run at a kink
   std::size_t ops = 0;              // scheduled op nodes
   std::vector<NodeTiming> timings;  // filled when ProgramOptions::time_nodes
 };
@@ -80,6 +89,7 @@ class Program {
   std::size_t slot_of(const Var& v, const char* what) const;
   void check_leaf_finite(std::size_t slot) const;
   void run_steps(std::size_t begin, std::size_t end);
+  void allocate_pass_arena();
   void count_kinks(std::size_t step);
 
   Graph* graph_;
@@ -88,7 +98,11 @@ class Program {
   std::vector<NodeId> outputs_;
   std::vector<std::size_t> slot_of_node_;  // by node id; kNoNode where the node is not scheduled
   std::vector<Scalar> arena_;
-  std::vector<std::size_t> offset_;        // each scheduled node's own slice of the arena
+  std::vector<std::size_t> offset_;        // each scheduled node's own slice of the arena (kNoNode: outside)
+  std::vector<std::vector<Scalar>> own_;   // buffers of outside parameters that were set()
+  std::vector<Scalar> pass_arena_;         // the directional pass's buffers (empty until needed)
+  std::size_t pass_arena_size_ = 0;
+  std::vector<bool> in_pass_slot_;
   std::vector<std::optional<View>> views_;  // one per scheduled node
   std::vector<bool> readable_;              // outputs and leaves keep their values after a run
   std::vector<bool> bound_;                 // leaves only

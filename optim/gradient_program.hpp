@@ -23,6 +23,7 @@ class GradientProgram {
   Var loss_;
   std::vector<Var> params_, grads_;
   std::unique_ptr<Program> program_;
+  std::vector<bool> copied_;  // gradients copied into the store after a run (the rest are written there)
 };
 
 }  // namespace dagrad::optim

@@ -148,3 +148,48 @@ TEST_CASE("a program bound to a ParamStore sees in-place updates without rebindi
   CHECK(p.scalar(y) == 1);
   CHECK(store.values()[0] == 2);
 }
+
+TEST_CASE("parameters and outputs outside the arena: read and written in place, no arena space", "[program][memory]") {
+  Graph g;
+  Var x = g.input("x", {4, 3});
+  Var w = g.parameter("W", {3, 5});
+  Var y = matmul(x, w);
+  Var s = sum(y);
+  ParamStore store(g, 1);
+  dagrad::test::Rng rng(2);
+  Tensor xv = dagrad::test::random_normal(rng, {4, 3});
+  Program inside(g, {y, s});
+  inside.bind(store);
+  inside.set(x, xv);
+  inside.run();
+  std::vector<Scalar> target(20, -1);
+  ProgramOptions options;
+  options.parameters_outside = true;
+  options.outputs_outside = {{y, target.data()}};
+  Program outside(g, {y, s}, options);
+  CHECK(outside.stats().arena_bytes + (15 + 20) * sizeof(Scalar) == inside.stats().arena_bytes);
+  CHECK(outside.stats().outside_bytes == (15 + 20) * sizeof(Scalar));
+  outside.set(x, xv);
+  CHECK_THROWS_AS(outside.run(), BindError);  // W has no memory until bound or set
+  outside.bind(store);
+  outside.run();
+  CHECK(dagrad::test::same_tensor(outside.get(y), inside.get(y)));
+  CHECK(std::equal(target.begin(), target.end(), inside.view(y).begin()));
+  CHECK(outside.scalar(s) == inside.scalar(s));
+  // set() gives an outside parameter a buffer of its own and stops following the store.
+  Tensor wv = xt::ones<Scalar>({3, 5});
+  outside.set(w, wv);
+  outside.run();
+  CHECK(outside.scalar(s) == Approx(xt::sum(xv)() * 5).epsilon(1e-14));
+  // Only outputs computed by ops, each once.
+  std::vector<Scalar> spare(20);
+  ProgramOptions leaf;
+  leaf.outputs_outside = {{x, spare.data()}};
+  CHECK_THROWS_AS(Program(g, {x, s}, leaf), BindError);
+  ProgramOptions not_output;
+  not_output.outputs_outside = {{y, spare.data()}};
+  CHECK_THROWS_AS(Program(g, {s}, not_output), BindError);
+  ProgramOptions twice;
+  twice.outputs_outside = {{y, spare.data()}, {y, target.data()}};
+  CHECK_THROWS_AS(Program(g, {y}, twice), BindError);
+}
