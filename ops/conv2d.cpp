@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <xtensor-blas/xblas.hpp>
 
 #include "ops/support.hpp"
@@ -27,8 +29,10 @@ struct Conv2d : Op {
     std::size_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3];
     std::size_t K = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
     std::size_t Ho = out.shape()[2], Wo = out.shape()[3], rows = C * kh * kw, cols_n = Ho * Wo;
-    // The im2col workspace is the op's one temporary (rows × Ho·Wo doubles per image).
-    std::vector<Scalar> cols(rows * cols_n);
+    // The im2col workspace is the op's one temporary (rows × Ho·Wo doubles per image), kept per
+    // thread and grown as needed, so runs allocate nothing once the largest layer has run.
+    thread_local std::vector<Scalar> cols;
+    if (cols.size() < rows * cols_n) cols.resize(rows * cols_n);
     View col_view = make_view(cols.data(), {rows, cols_n});
     View w_mat = make_view(const_cast<Scalar*>(w.data()), {K, rows});
     for (std::size_t n = 0; n < N; ++n) {
@@ -36,13 +40,20 @@ struct Conv2d : Op {
         for (std::size_t i = 0; i < kh; ++i)
           for (std::size_t j = 0; j < kw; ++j) {
             Scalar* row = cols.data() + ((c * kh + i) * kw + j) * cols_n;
-            for (std::size_t h = 0; h < Ho; ++h)
-              for (std::size_t v = 0; v < Wo; ++v) {
-                std::ptrdiff_t y = static_cast<std::ptrdiff_t>(h + i) - static_cast<std::ptrdiff_t>(ph);
-                std::ptrdiff_t z = static_cast<std::ptrdiff_t>(v + j) - static_cast<std::ptrdiff_t>(pw);
-                bool inside = y >= 0 && z >= 0 && y < static_cast<std::ptrdiff_t>(H) && z < static_cast<std::ptrdiff_t>(W);
-                row[h * Wo + v] = inside ? x.data()[((n * C + c) * H + static_cast<std::size_t>(y)) * W + static_cast<std::size_t>(z)] : 0;
+            // Output columns v read input column v + j − pw: inside the image for v in [v0, v1).
+            std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0), v1 = std::max(v0, std::min(Wo, W + pw - j));
+            for (std::size_t h = 0; h < Ho; ++h) {
+              Scalar* dst = row + h * Wo;
+              std::ptrdiff_t y = static_cast<std::ptrdiff_t>(h + i) - static_cast<std::ptrdiff_t>(ph);
+              if (y < 0 || y >= static_cast<std::ptrdiff_t>(H)) {
+                std::fill(dst, dst + Wo, Scalar(0));
+                continue;
               }
+              const Scalar* src = x.data() + ((n * C + c) * H + static_cast<std::size_t>(y)) * W + (v0 + j - pw);
+              std::fill(dst, dst + v0, Scalar(0));
+              std::copy(src, src + (v1 - v0), dst + v0);
+              std::fill(dst + v1, dst + Wo, Scalar(0));
+            }
           }
       View out_n = make_view(out.data() + n * K * cols_n, {K, cols_n});
       xt::blas::gemm(w_mat, col_view, out_n, false, false);
