@@ -7,10 +7,10 @@
 namespace dagrad {
 namespace {
 
-// Cross-correlation with stride 1 by im2col + one gemm per image. Both derivatives are conv2d
-// again (so every order is available): with g the output cotangent,
+// Cross-correlation with stride 1 by im2col + one gemm per image. With g the output cotangent,
 //   dx = conv2d(g, flip(wᵀ over channels), kh − 1 − p)          (a full correlation)
-//   dw = conv2d(xᵀ, gᵀ, p)ᵀ over the (batch, channel) axes      (batch summed by the gemm)
+//   dw = conv2d_weight_grad(x, g, p)                             (its own op: one gemm per image,
+//        no transposed copies of x and g; as PyTorch's convolution_backward)
 struct Conv2d : Op {
   std::size_t ph, pw;  // zero padding of the height and width axes
   Conv2d(std::size_t h, std::size_t w) : ph(h), pw(w) {}
@@ -26,35 +26,13 @@ struct Conv2d : Op {
   }
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View &x = *in[0], &w = *in[1];
-    std::size_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3];
-    std::size_t K = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
+    std::size_t N = x.shape()[0], C = x.shape()[1], K = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
     std::size_t Ho = out.shape()[2], Wo = out.shape()[3], rows = C * kh * kw, cols_n = Ho * Wo;
-    // The im2col workspace is the op's one temporary (rows × Ho·Wo doubles per image), kept per
-    // thread and grown as needed, so runs allocate nothing once the largest layer has run.
-    thread_local std::vector<Scalar> cols;
-    if (cols.size() < rows * cols_n) cols.resize(rows * cols_n);
-    View col_view = make_view(cols.data(), {rows, cols_n});
+    Scalar* cols = detail::conv_workspace(rows * cols_n);
+    View col_view = make_view(cols, {rows, cols_n});
     View w_mat = make_view(const_cast<Scalar*>(w.data()), {K, rows});
     for (std::size_t n = 0; n < N; ++n) {
-      for (std::size_t c = 0; c < C; ++c)
-        for (std::size_t i = 0; i < kh; ++i)
-          for (std::size_t j = 0; j < kw; ++j) {
-            Scalar* row = cols.data() + ((c * kh + i) * kw + j) * cols_n;
-            // Output columns v read input column v + j − pw: inside the image for v in [v0, v1).
-            std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0), v1 = std::max(v0, std::min(Wo, W + pw - j));
-            for (std::size_t h = 0; h < Ho; ++h) {
-              Scalar* dst = row + h * Wo;
-              std::ptrdiff_t y = static_cast<std::ptrdiff_t>(h + i) - static_cast<std::ptrdiff_t>(ph);
-              if (y < 0 || y >= static_cast<std::ptrdiff_t>(H)) {
-                std::fill(dst, dst + Wo, Scalar(0));
-                continue;
-              }
-              const Scalar* src = x.data() + ((n * C + c) * H + static_cast<std::size_t>(y)) * W + (v0 + j - pw);
-              std::fill(dst, dst + v0, Scalar(0));
-              std::copy(src, src + (v1 - v0), dst + v0);
-              std::fill(dst + v1, dst + Wo, Scalar(0));
-            }
-          }
+      detail::im2col(x, n, kh, kw, ph, pw, Ho, Wo, cols);
       View out_n = make_view(out.data() + n * K * cols_n, {K, cols_n});
       xt::blas::gemm(w_mat, col_view, out_n, false, false);
     }
@@ -65,7 +43,7 @@ struct Conv2d : Op {
       throw AutodiffError("conv2d: the input gradient needs padding <= kernel - 1 on each axis");
     Var w_adjoint = flip(transpose(x[1], {1, 0, 2, 3}), {2, 3});
     Var dx = detail::make<Conv2d>({g, w_adjoint}, ws[2] - 1 - ph, ws[3] - 1 - pw);
-    Var dw = transpose(detail::make<Conv2d>({transpose(x[0], {1, 0, 2, 3}), transpose(g, {1, 0, 2, 3})}, ph, pw), {1, 0, 2, 3});
+    Var dw = conv2d_weight_grad(x[0], g, ph, pw);
     return {dx, dw};
   }
   Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
@@ -82,5 +60,8 @@ struct Conv2d : Op {
 }  // namespace
 
 Var conv2d(const Var& x, const Var& w, std::size_t padding) { return detail::make<Conv2d>({x, w}, padding, padding); }
+Var conv2d(const Var& x, const Var& w, std::size_t padding_h, std::size_t padding_w) {
+  return detail::make<Conv2d>({x, w}, padding_h, padding_w);
+}
 
 }  // namespace dagrad

@@ -84,6 +84,10 @@ Var avgpool_adjoint(const Var& g, const PoolGeometry& geometry, const Shape& inp
 // 2-D convolution (cross-correlation, as PyTorch): x (N, C, H, W), w (K, C, kh, kw), stride 1,
 // zero padding `padding` on each side → (N, K, H + 2p − kh + 1, W + 2p − kw + 1).
 Var conv2d(const Var& x, const Var& w, std::size_t padding = 0);
+Var conv2d(const Var& x, const Var& w, std::size_t padding_h, std::size_t padding_w);
+// The weight gradient of conv2d(x, w, padding) given its output cotangent g (N, K, Ho, Wo):
+// Σ_n g_n ⋆ x_n, shape (K, C, kh, kw) with kh = H + 2·padding_h − Ho + 1.
+Var conv2d_weight_grad(const Var& x, const Var& g, std::size_t padding_h, std::size_t padding_w);
 // Reverses the order of elements along the given axes.
 Var flip(const Var& x, const std::vector<int>& axes);
 // circulant(w) for w (d): the (d, d) matrix C[i][j] = w[(j − i) mod d], so x·C is the circular

@@ -154,4 +154,38 @@ Var operator*(Scalar a, const Var& b) { return mul(b.graph().scalar(a), b); }
 Var operator/(const Var& a, Scalar b) { return div(a, a.graph().scalar(b)); }
 Var operator/(Scalar a, const Var& b) { return div(b.graph().scalar(a), b); }
 
+namespace detail {
+
+void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::size_t ph, std::size_t pw,
+            std::size_t Ho, std::size_t Wo, Scalar* cols) {
+  const std::size_t C = x.shape()[1], H = x.shape()[2], W = x.shape()[3], cols_n = Ho * Wo;
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t i = 0; i < kh; ++i)
+      for (std::size_t j = 0; j < kw; ++j) {
+        Scalar* row = cols + ((c * kh + i) * kw + j) * cols_n;
+        // Output column v reads input column v + j − pw: inside the image for v in [v0, v1).
+        std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0), v1 = std::max(v0, std::min(Wo, W + pw - j));
+        for (std::size_t h = 0; h < Ho; ++h) {
+          Scalar* dst = row + h * Wo;
+          std::ptrdiff_t y = static_cast<std::ptrdiff_t>(h + i) - static_cast<std::ptrdiff_t>(ph);
+          if (y < 0 || y >= static_cast<std::ptrdiff_t>(H)) {
+            std::fill(dst, dst + Wo, Scalar(0));
+            continue;
+          }
+          const Scalar* src = x.data() + ((n * C + c) * H + static_cast<std::size_t>(y)) * W + (v0 + j - pw);
+          std::fill(dst, dst + v0, Scalar(0));
+          std::copy(src, src + (v1 - v0), dst + v0);
+          std::fill(dst + v1, dst + Wo, Scalar(0));
+        }
+      }
+}
+
+Scalar* conv_workspace(std::size_t doubles) {
+  thread_local std::vector<Scalar> workspace;
+  if (workspace.size() < doubles) workspace.resize(doubles);
+  return workspace.data();
+}
+
+}  // namespace detail
+
 }  // namespace dagrad

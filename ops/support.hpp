@@ -214,3 +214,14 @@ class Pooling : public Op {
   PoolGeometry geometry;
 };
 }  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+// im2col of image n of x (N, C, H, W) for a kh × kw kernel, stride 1, zero padding (ph, pw): row
+// (c·kh + i)·kw + j holds the (Ho, Wo) window shifted by (i − ph, j − pw). cols: C·kh·kw × Ho·Wo.
+void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::size_t ph, std::size_t pw,
+            std::size_t Ho, std::size_t Wo, Scalar* cols);
+// The workspace convolutions fill: one per thread, grown to the largest layer, so runs allocate nothing.
+Scalar* conv_workspace(std::size_t doubles);
+
+}  // namespace dagrad::detail
