@@ -164,7 +164,7 @@ void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::s
       for (std::size_t j = 0; j < kw; ++j) {
         Scalar* row = cols + ((c * kh + i) * kw + j) * cols_n;
         // Output column v reads input column v + j − pw: inside the image for v in [v0, v1).
-        std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0), v1 = std::max(v0, std::min(Wo, W + pw - j));
+        std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0), v1 = std::max(v0, W + pw > j ? std::min(Wo, W + pw - j) : 0);
         for (std::size_t h = 0; h < Ho; ++h) {
           Scalar* dst = row + h * Wo;
           std::ptrdiff_t y = static_cast<std::ptrdiff_t>(h + i) - static_cast<std::ptrdiff_t>(ph);
@@ -172,9 +172,11 @@ void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::s
             std::fill(dst, dst + Wo, Scalar(0));
             continue;
           }
-          const Scalar* src = x.data() + ((n * C + c) * H + static_cast<std::size_t>(y)) * W + (v0 + j - pw);
           std::fill(dst, dst + v0, Scalar(0));
-          std::copy(src, src + (v1 - v0), dst + v0);
+          if (v1 > v0) {  // else v0 + j < pw may hold: no source column, and no pointer to form
+            const Scalar* src = x.data() + ((n * C + c) * H + static_cast<std::size_t>(y)) * W + (v0 + j - pw);
+            std::copy(src, src + (v1 - v0), dst + v0);
+          }
           std::fill(dst + v1, dst + Wo, Scalar(0));
         }
       }

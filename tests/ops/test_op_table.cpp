@@ -149,6 +149,8 @@ std::vector<OpCase> op_table() {
       {"conv2d", {{2, 3, 5, 4}, {4, 3, 3, 2}}, [](const V& x) { return conv2d(x[0], x[1]); }, kAny,
        {{{2, 3, 5, 4}, {4, 2, 3, 2}}, {{2, 3, 5}, {4, 3, 3}}}, "conv2d"},
       {"conv2d padded", {{1, 2, 4, 4}, {3, 2, 3, 3}}, [](const V& x) { return conv2d(x[0], x[1], 1); }, kAny, {}, "conv2d"},
+      {"conv2d padding wider than the image", {{1, 1, 1, 1}, {2, 1, 7, 7}}, [](const V& x) { return conv2d(x[0], x[1], 3); },
+       kAny, {}, "conv2d"},
       {"conv2d_weight_grad", {{2, 3, 5, 4}, {2, 4, 3, 3}}, [](const V& x) { return conv2d_weight_grad(x[0], x[1], 0, 0); },
        kAny, {{{2, 3, 5, 4}, {3, 4, 3, 3}}, {{2, 3, 5}, {2, 4, 3, 3}}}, "conv2d_weight_grad"},
       {"conv2d_weight_grad padded", {{1, 2, 4, 4}, {1, 3, 4, 4}},
