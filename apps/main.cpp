@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--seed", train.seed, "seed for split, shuffling and initial weights");
   train_cmd->add_option("--min-accuracy", train.min_accuracy, "exit with status 3 below this final test accuracy");
   train_cmd->add_option("--out", train.out_dir, "directory for metrics.csv and training.png");
+  train_cmd->add_option("--checkpoint", train.checkpoint_dir, "save a crash-safe checkpoint here after every epoch");
+  train_cmd->add_option("--resume", train.resume_dir, "continue from the checkpoint in this directory (same options), saving to it")
+      ->excludes(train_cmd->get_option("--checkpoint"));
   std::string study_name, study_out = "out/studies", report_out = "out";
   bool quick = false;
   CLI::App* study_cmd = app.add_subcommand("study", "run one implicit-bias study: CSV, PNG plot and a report section");

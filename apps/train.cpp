@@ -79,6 +79,9 @@ int run_train(const TrainCommand& c) {
   to.epochs = c.epochs;
   to.seed = c.seed;
   to.eval_every = c.eval_every;
+  to.checkpoint_dir = c.resume_dir.empty() ? c.checkpoint_dir : c.resume_dir;
+  to.resume = !c.resume_dir.empty();
+  if (to.resume) fmt::print("  resuming from {}\n", c.resume_dir);
   auto on_eval = [&](const optim::Metrics& m) {
     if (terminal) fmt::print("\r\033[K");
     fmt::print("  epoch {:>3} step {:>6}  train loss {:.4f} acc {:.4f}  test loss {:.4f} acc {:.4f}  {:.1f}s\n", m.epoch, m.step,

@@ -12,6 +12,8 @@ struct TrainCommand {
   std::size_t epochs = 20, batch = 64, width = 64, depth = 2, eval_every = 0;
   std::uint64_t seed = 0;
   std::string out_dir = "out/train";
+  std::string checkpoint_dir;  // save a checkpoint here after every epoch
+  std::string resume_dir;      // continue from the checkpoint here (and keep saving to it)
 };
 
 // Trains, prints progress, writes metrics.csv and training.png under out_dir. Returns the exit

@@ -37,3 +37,10 @@ struct ValueError : Error {
   using Error::Error;
 };
 }  // namespace dagrad
+
+namespace dagrad {
+// A checkpoint that cannot be written, or read back whole: what is wrong and in which file.
+struct CheckpointError : Error {
+  using Error::Error;
+};
+}  // namespace dagrad

@@ -1,6 +1,7 @@
 #include "optim/optimizer.hpp"
 
 #include <cmath>
+#include <sstream>
 
 namespace dagrad::optim {
 
@@ -18,6 +19,111 @@ Scalar norm2(const std::vector<Scalar>& v) {
   for (Scalar x : v) sum += (x / scale) * (x / scale);
   return scale * std::sqrt(sum);
 }
+
+const std::vector<Scalar>& TrainingState::buffer(const std::string& key) const {
+  auto it = buffers.find(key);
+  if (it == buffers.end()) throw CheckpointError("training state: buffer '" + key + "' is missing");
+  return it->second;
+}
+
+const std::string& TrainingState::value(const std::string& key) const {
+  auto it = values.find(key);
+  if (it == values.end()) throw CheckpointError("training state: value '" + key + "' is missing");
+  return it->second;
+}
+
+namespace {
+
+std::size_t parse_count(const std::string& key, const std::string& text) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) throw CheckpointError("training state: '" + key + "' is not a count: '" + text + "'");
+  return static_cast<std::size_t>(v);
+}
+
+// A buffer of the subclass: empty (before the first step) or one entry per parameter.
+std::vector<Scalar> sized(const TrainingState& state, const std::string& key, std::size_t n) {
+  const std::vector<Scalar>& b = state.buffer(key);
+  if (!b.empty() && b.size() != n)
+    throw CheckpointError("training state: '" + key + "' has " + std::to_string(b.size()) + " entries, the store " +
+                          std::to_string(n));
+  return b;
+}
+
+std::string engine_text(const std::mt19937_64& rng) {
+  std::ostringstream out;
+  out << rng;
+  return out.str();
+}
+
+std::mt19937_64 engine(const TrainingState& state, const std::string& key) {
+  std::istringstream in(state.value(key));
+  std::mt19937_64 rng;
+  in >> rng;
+  if (!in) throw CheckpointError("training state: '" + key + "' is not a random engine state");
+  return rng;
+}
+
+}  // namespace
+
+void Optimizer::save_state(TrainingState& state) const {
+  state.values["optimizer/name"] = name();
+  state.values["optimizer/steps"] = std::to_string(t_);
+  save_extra(state);
+}
+
+void Optimizer::load_state(const TrainingState& state, std::size_t n) {
+  if (state.value("optimizer/name") != name())
+    throw CheckpointError("training state: saved by optimizer '" + state.value("optimizer/name") + "', loading into '" +
+                          name() + "'");
+  std::size_t steps = parse_count("optimizer/steps", state.value("optimizer/steps"));
+  load_extra(state, n);  // checks everything before it assigns
+  t_ = steps;
+}
+
+void Momentum::save_extra(TrainingState& state) const { state.buffers["optimizer/momentum"] = b_; }
+void Momentum::load_extra(const TrainingState& state, std::size_t n) { b_ = sized(state, "optimizer/momentum", n); }
+
+void AdaGrad::save_extra(TrainingState& state) const { state.buffers["optimizer/sum"] = sum_; }
+void AdaGrad::load_extra(const TrainingState& state, std::size_t n) { sum_ = sized(state, "optimizer/sum", n); }
+
+void RMSProp::save_extra(TrainingState& state) const { state.buffers["optimizer/square_average"] = v_; }
+void RMSProp::load_extra(const TrainingState& state, std::size_t n) { v_ = sized(state, "optimizer/square_average", n); }
+
+void Adam::save_extra(TrainingState& state) const {
+  state.buffers["optimizer/m"] = m_;
+  state.buffers["optimizer/v"] = v_;
+}
+void Adam::load_extra(const TrainingState& state, std::size_t n) {
+  std::vector<Scalar> m = sized(state, "optimizer/m", n), v = sized(state, "optimizer/v", n);
+  m_ = std::move(m);
+  v_ = std::move(v);
+}
+
+void PerturbedGD::save_extra(TrainingState& state) const {
+  state.values["optimizer/rng"] = engine_text(rng_);
+  state.values["optimizer/last_perturbation"] = std::to_string(last_);
+  state.values["optimizer/perturbations"] = std::to_string(perturbations_);
+  state.values["optimizer/perturbed_once"] = perturbed_once_ ? "1" : "0";
+}
+void PerturbedGD::load_extra(const TrainingState& state, std::size_t) {
+  std::mt19937_64 rng = engine(state, "optimizer/rng");
+  std::size_t last = parse_count("optimizer/last_perturbation", state.value("optimizer/last_perturbation"));
+  std::size_t count = parse_count("optimizer/perturbations", state.value("optimizer/perturbations"));
+  std::size_t once = parse_count("optimizer/perturbed_once", state.value("optimizer/perturbed_once"));
+  rng_ = rng;
+  last_ = last;
+  perturbations_ = count;
+  perturbed_once_ = once != 0;
+}
+
+void Langevin::save_extra(TrainingState& state) const { state.values["optimizer/rng"] = engine_text(rng_); }
+void Langevin::load_extra(const TrainingState& state, std::size_t) { rng_ = engine(state, "optimizer/rng"); }
 
 void Optimizer::step(ParamStore& store) {
   std::vector<Scalar>& w = store.values();

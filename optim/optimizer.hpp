@@ -1,6 +1,7 @@
 #pragma once
 // Numeric updates of a ParamStore from the gradients in it. Every optimizer sees the flat
 // parameter and gradient buffers, so one pass updates all parameters.
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -17,6 +18,16 @@ struct Options {
   Scalar clip_norm = 0;     // if > 0, scales the gradient to at most this Euclidean norm first
 };
 
+// What an exact resume needs beyond the parameters: named flat buffers (moments, tables) and named
+// values kept as text (step counters, RNG engine states), as a checkpoint stores them.
+struct TrainingState {
+  std::map<std::string, std::vector<Scalar>> buffers;
+  std::map<std::string, std::string> values;
+  // Throw CheckpointError naming the key when it is missing.
+  const std::vector<Scalar>& buffer(const std::string& key) const;
+  const std::string& value(const std::string& key) const;
+};
+
 class Optimizer {
  public:
   explicit Optimizer(Options options) : options_(std::move(options)) {}
@@ -26,8 +37,15 @@ class Optimizer {
   void step(ParamStore& store);
   std::size_t steps() const { return t_; }
   Scalar learning_rate() const { return options_.lr(t_); }
+  // The state under "optimizer/…" keys. load_state checks the optimizer's name and every buffer's
+  // size against the store (n parameters) and changes nothing when one is wrong.
+  void save_state(TrainingState& state) const;
+  void load_state(const TrainingState& state, std::size_t n);
 
  protected:
+  // The subclass's own state: buffers (empty before the first step, else n long) and values.
+  virtual void save_extra(TrainingState&) const {}
+  virtual void load_extra(const TrainingState&, std::size_t /*n*/) {}
   // w ← update(w, g) with step size lr; g already clipped and decayed. Called with t_ = steps so far.
   virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) = 0;
   // Decoupled decay (AdamW) replaces the L2 term.
@@ -56,6 +74,8 @@ class Momentum : public Optimizer {
       : Optimizer(std::move(o)), mu_(momentum), nesterov_(nesterov), dampening_(dampening) {}
   std::string name() const override { return nesterov_ ? "nesterov" : "momentum"; }
  protected:
+  void save_extra(TrainingState& state) const override;
+  void load_extra(const TrainingState& state, std::size_t n) override;
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
  private:
   Scalar mu_;
@@ -71,6 +91,8 @@ class AdaGrad : public Optimizer {
       : Optimizer(std::move(o)), eps_(eps), lr_decay_(lr_decay), initial_(initial) {}
   std::string name() const override { return "adagrad"; }
  protected:
+  void save_extra(TrainingState& state) const override;
+  void load_extra(const TrainingState& state, std::size_t n) override;
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
  private:
   Scalar eps_, lr_decay_, initial_;
@@ -83,6 +105,8 @@ class RMSProp : public Optimizer {
   RMSProp(Options o, Scalar alpha = 0.99, Scalar eps = 1e-8) : Optimizer(std::move(o)), alpha_(alpha), eps_(eps) {}
   std::string name() const override { return "rmsprop"; }
  protected:
+  void save_extra(TrainingState& state) const override;
+  void load_extra(const TrainingState& state, std::size_t n) override;
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
  private:
   Scalar alpha_, eps_;
@@ -96,6 +120,8 @@ class Adam : public Optimizer {
       : Optimizer(std::move(o)), beta1_(beta1), beta2_(beta2), eps_(eps), decoupled_(decoupled) {}
   std::string name() const override { return decoupled_ ? "adamw" : "adam"; }
  protected:
+  void save_extra(TrainingState& state) const override;
+  void load_extra(const TrainingState& state, std::size_t n) override;
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
   bool decoupled_decay() const override { return decoupled_; }
  private:
@@ -134,6 +160,8 @@ class PerturbedGD : public Optimizer {
   std::string name() const override { return "perturbed_gd"; }
   std::size_t perturbations() const { return perturbations_; }
  protected:
+  void save_extra(TrainingState& state) const override;
+  void load_extra(const TrainingState& state, std::size_t n) override;
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
  private:
   Scalar threshold_, radius_;
@@ -149,6 +177,8 @@ class Langevin : public Optimizer {
   Langevin(Options o, Scalar beta, std::uint64_t seed) : Optimizer(std::move(o)), beta_(beta), rng_(seed) {}
   std::string name() const override { return "langevin"; }
  protected:
+  void save_extra(TrainingState& state) const override;
+  void load_extra(const TrainingState& state, std::size_t n) override;
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
  private:
   Scalar beta_;

@@ -6,10 +6,12 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <sstream>
 #include <random>
 #include <tuple>
 
 #include "autodiff/autodiff.hpp"
+#include "optim/checkpoint.hpp"
 #include "optim/gradient_program.hpp"
 
 namespace dagrad::optim {
@@ -129,8 +131,67 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
     history.push_back(m);
     if (on_eval) on_eval(m);
   };
-  record(0);
-  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+  std::size_t first_epoch = 1;
+  if (options.resume) {
+    if (options.checkpoint_dir.empty()) throw CheckpointError("train: resume needs a checkpoint directory");
+    // load_checkpoint checks its files before it writes the store; what it cannot check (the loop's
+    // and the optimizer's state) is checked here, and a fault puts the store back.
+    std::vector<Scalar> before = store.values();
+    std::size_t epochs_done = 0, steps_done = 0;
+    try {
+      TrainingState state = load_checkpoint(options.checkpoint_dir, store);
+      const std::vector<Scalar>& saved_order = state.buffer("loop/order");
+      if (saved_order.size() != n)
+        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " shuffled " + std::to_string(saved_order.size()) +
+                              " rows, the data set has " + std::to_string(n));
+      std::vector<std::size_t> restored(n);
+      std::vector<bool> seen(n, false);
+      for (std::size_t i = 0; i < n; ++i) {
+        Scalar v = saved_order[i];
+        if (!(v >= 0 && v < static_cast<Scalar>(n)) || v != std::floor(v) || seen[static_cast<std::size_t>(v)])
+          throw CheckpointError("train: 'loop/order' in " + options.checkpoint_dir + " is not a permutation");
+        restored[i] = static_cast<std::size_t>(v);
+        seen[restored[i]] = true;
+      }
+      std::istringstream engine(state.value("loop/rng"));
+      std::mt19937_64 restored_rng;
+      engine >> restored_rng;
+      if (!engine) throw CheckpointError("train: 'loop/rng' in " + options.checkpoint_dir + " is not an engine state");
+      auto count = [&](const char* key) {
+        const std::string& text = state.value(key);
+        if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+          throw CheckpointError(std::string("train: '") + key + "' in " + options.checkpoint_dir + " is not a count: '" + text + "'");
+        return static_cast<std::size_t>(std::stoull(text));
+      };
+      epochs_done = count("loop/epoch");
+      steps_done = count("loop/step");
+      if (steps_done != epochs_done * per_epoch)
+        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " is at step " + std::to_string(steps_done) +
+                              " of epoch " + std::to_string(epochs_done) + ", not an epoch's end with this batch size");
+      optimizer.load_state(state, store.size());
+      order = std::move(restored);
+      rng = restored_rng;
+    } catch (...) {
+      store.values() = before;
+      throw;
+    }
+    first_epoch = epochs_done + 1;
+    step_count = steps_done;
+  }
+  auto save = [&](std::size_t epoch) {
+    if (options.checkpoint_dir.empty()) return;
+    TrainingState state;
+    optimizer.save_state(state);
+    state.buffers["loop/order"] = std::vector<Scalar>(order.begin(), order.end());
+    std::ostringstream engine;
+    engine << rng;
+    state.values["loop/rng"] = engine.str();
+    state.values["loop/epoch"] = std::to_string(epoch);
+    state.values["loop/step"] = std::to_string(step_count);
+    save_checkpoint(options.checkpoint_dir, store, state);
+  };
+  record(first_epoch - 1);
+  for (std::size_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
     for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
     for (std::size_t b = 0; b < per_epoch; ++b) {
       gather_rows(data.train, &order, b * batch, xb, yb);
@@ -142,6 +203,7 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
       if (on_step) on_step(step_count, total, batch_loss);
       if (step_count % eval_every == 0 && !(options.eval_every == 0 && b + 1 < per_epoch)) record(epoch);
     }
+    save(epoch);
   }
   if (history.back().step != step_count) record(options.epochs);
   return history;

@@ -28,6 +28,11 @@ struct TrainOptions {
   std::uint64_t seed = 0;
   std::size_t eval_every = 0;    // steps between evaluations; 0: after every epoch
   std::size_t eval_batch = 512;  // rows per evaluation program run
+  // After every epoch, a checkpoint (parameters, optimizer state, epoch, step, shuffle order and
+  // engine) is saved here; empty: none. With `resume`, training starts from the one found there and
+  // continues bit for bit as if it had never stopped, up to `epochs` in all.
+  std::string checkpoint_dir;
+  bool resume = false;
 };
 
 struct Metrics {

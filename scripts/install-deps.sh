@@ -8,7 +8,8 @@ packages=(
   libxtensor-dev libxtensor-blas-dev # tensors; xtensor-blas wraps BLAS/LAPACK
   libopenblas-dev liblapack-dev      # BLAS (gemm/gemv) and LAPACK (QR for orthogonal init)
   libboost-graph-dev                 # the DAG, topological sort, reachability, Graphviz output
-  zlib1g-dev                         # gzip-compressed CSV data sets
+  zlib1g-dev                         # gzip-compressed CSV data sets; CRC-32 of checkpoint files
+  nlohmann-json3-dev                 # checkpoint manifests (and the peer tests' reference files)
   python3-sklearn                    # its bundled data sets (digits, iris, wine, breast cancer)
   gnuplot-nox                        # loss/accuracy plots of dagrad train
   libcli11-dev libfmt-dev            # the dagrad command line
@@ -16,7 +17,6 @@ packages=(
 )
 test_packages=(
   catch2                             # tests (v2, catch2/catch.hpp)
-  nlohmann-json3-dev                 # reads the PyTorch reference in the peer test
   python3 python3-numpy python3-torch # PyTorch 1.13 computes peer reference values at test time
   libtorch-dev                       # LibTorch 1.13 for bench_torch and its equality check (peer test)
 )

@@ -4,6 +4,10 @@
 #include "models/models.hpp"
 #include "optim/gradient_program.hpp"
 #include "optim/trainer.hpp"
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <xtensor/xsort.hpp>
 
 #include "support.hpp"
@@ -100,4 +104,42 @@ TEST_CASE("a training step's memory: forward activations + parameters + gradient
     Var y = g.input("y", {16});
     check(g, x, y, cross_entropy(models::resnet_conv(x, 8, 2, 10).output, y));
   }
+}
+
+TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more = 10 epochs", "[optim][trainer][checkpoint]") {
+  data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
+  data::standardize(split);
+  std::string dir = (std::filesystem::temp_directory_path() / ("dagrad_train_resume_" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(dir);
+  optim::TrainOptions options;
+  options.seed = 3;
+  options.epochs = 10;
+  SoftmaxRegression direct(4);
+  optim::Adam adam({optim::constant(0.05)});
+  optim::train(direct.g, direct.setup, *direct.store, adam, split, options);
+
+  options.checkpoint_dir = dir;
+  options.epochs = 4;
+  SoftmaxRegression first(4);
+  optim::Adam adam1({optim::constant(0.05)});
+  optim::train(first.g, first.setup, *first.store, adam1, split, options);
+  REQUIRE(first.store->values() != direct.store->values());
+
+  options.epochs = 10;
+  options.resume = true;
+  SoftmaxRegression second(4);
+  optim::Adam adam2({optim::constant(0.05)});
+  auto history = optim::train(second.g, second.setup, *second.store, adam2, split, options);
+  CHECK(second.store->values() == direct.store->values());
+  CHECK(history.front().epoch == 4);
+  CHECK(history.back().step == 10 * (120 / 16));
+  CHECK(adam2.steps() == 10 * (120 / 16));
+  // Another optimizer cannot take over the state.
+  SoftmaxRegression third(4);
+  optim::Momentum momentum({optim::constant(0.05)}, 0.9);
+  std::vector<Scalar> untouched = third.store->values();
+  CHECK_THROWS_WITH(optim::train(third.g, third.setup, *third.store, momentum, split, options),
+                    Catch::Contains("saved by optimizer 'adam'"));
+  CHECK(third.store->values() == untouched);
+  std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,269 @@
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "optim/checkpoint.hpp"
+#include "optim/gradient_program.hpp"
+#include "support.hpp"
+
+using namespace dagrad;
+using namespace dagrad::optim;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("dagrad_checkpoint_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+// Least squares through a two-layer linear net, so moments and counters all move.
+struct Problem {
+  Graph g;
+  Var loss;
+  std::unique_ptr<ParamStore> store;
+  std::unique_ptr<GradientProgram> program;
+  explicit Problem(std::uint64_t init_seed) {
+    Var x = g.input("x", {8, 3});
+    Var y = g.input("y", {8});
+    Var w1 = g.parameter("layer1/W", {3, 4});
+    Var w2 = g.parameter("layer2/w", {4});
+    loss = mse_loss(matmul(matmul(x, w1), w2), y);
+    store = std::make_unique<ParamStore>(g, init_seed);
+    program = std::make_unique<GradientProgram>(g, loss, *store);
+    test::Rng rng(5);
+    program->program().set(x, test::random_normal(rng, {8, 3}));
+    program->program().set(y, test::random_normal(rng, {8}));
+  }
+  void train(Optimizer& opt, int steps) {
+    for (int s = 0; s < steps; ++s) {
+      program->run();
+      opt.step(*store);
+    }
+  }
+};
+
+std::unique_ptr<Optimizer> optimizer(const std::string& name) { return make_optimizer(name, Options{constant(0.05)}, 9); }
+
+void expect_error(const fs::path& dir, ParamStore& store, const std::string& fragment) {
+  std::vector<Scalar> before = store.values();
+  try {
+    load_checkpoint(dir.string(), store);
+    FAIL("expected a CheckpointError containing '" << fragment << "'");
+  } catch (const CheckpointError& e) {
+    CHECK_THAT(e.what(), Catch::Contains(fragment));
+  }
+  CHECK(store.values() == before);  // nothing partial
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint round trip: parameters, state buffers and values, NumPy files", "[optim][checkpoint]") {
+  fs::path dir = fresh_dir("roundtrip");
+  Problem a(1);
+  auto adam = optimizer("adam");
+  a.train(*adam, 5);
+  TrainingState state;
+  adam->save_state(state);
+  state.values["loop/epoch"] = "3";
+  save_checkpoint(dir.string(), *a.store, state);
+  save_checkpoint(dir.string(), *a.store, state);  // a second generation replaces the first's files
+  std::size_t npy = 0;
+  for (const auto& f : fs::directory_iterator(dir)) npy += f.path().extension() == ".npy";
+  CHECK(npy == 2 + 2);  // two parameters, Adam's m and v
+  // Standard NumPy format 1.0: magic, version, then the header dict.
+  std::ifstream first(dir / "g2-param0.npy", std::ios::binary);
+  std::string magic(8, '\0');
+  first.read(&magic[0], 8);
+  CHECK(magic == std::string("\x93NUMPY\x01\x00", 8));
+
+  Problem b(2);
+  REQUIRE(b.store->values() != a.store->values());
+  TrainingState loaded = load_checkpoint(dir.string(), *b.store);
+  CHECK(b.store->values() == a.store->values());
+  CHECK(loaded.values == state.values);
+  CHECK(loaded.buffers == state.buffers);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("exact resume: N steps, save, load in a new process, M steps = N + M steps, bit for bit",
+          "[optim][checkpoint]") {
+  for (const char* name : {"adam", "momentum", "rmsprop", "adagrad", "langevin"}) {
+    INFO(name);
+    fs::path dir = fresh_dir(std::string("resume_") + name);
+    Problem direct(1);
+    auto opt = optimizer(name);
+    direct.train(*opt, 12);
+
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // a separate process trains the first N steps and saves
+      Problem first(1);
+      auto o = optimizer(name);
+      first.train(*o, 7);
+      TrainingState state;
+      o->save_state(state);
+      save_checkpoint(dir.string(), *first.store, state);
+      ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+
+    Problem resumed(3);  // other initial values, overwritten by the checkpoint
+    auto o = optimizer(name);
+    o->load_state(load_checkpoint(dir.string(), *resumed.store), resumed.store->size());
+    CHECK(o->steps() == 7);
+    resumed.train(*o, 5);
+    CHECK(resumed.store->values() == direct.store->values());
+    fs::remove_all(dir);
+  }
+}
+
+TEST_CASE("loading rejects corrupt checkpoints with a named error and leaves the store unchanged",
+          "[optim][checkpoint][errors]") {
+  fs::path dir = fresh_dir("corrupt");
+  Problem a(1);
+  auto adam = optimizer("adam");
+  a.train(*adam, 3);
+  TrainingState state;
+  adam->save_state(state);
+  auto save = [&] {
+    fs::remove_all(dir);
+    save_checkpoint(dir.string(), *a.store, state);
+  };
+  auto edit_manifest = [&](const std::function<void(std::string&)>& edit) {
+    std::ifstream in(dir / "manifest.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    edit(text);
+    std::ofstream(dir / "manifest.json", std::ios::trunc) << text;
+  };
+  auto replace = [](std::string& text, const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  Problem b(2);
+
+  SECTION("no manifest") { expect_error(dir, *b.store, "manifest.json: missing"); }
+  SECTION("truncated file") {
+    save();
+    fs::resize_file(dir / "g1-param0.npy", fs::file_size(dir / "g1-param0.npy") - 8);
+    expect_error(dir, *b.store, "truncated");
+  }
+  SECTION("flipped byte") {
+    save();
+    std::fstream f(dir / "g1-param1.npy", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-3, std::ios::end);
+    f.put('\x7f');
+    f.close();
+    expect_error(dir, *b.store, "checksum mismatch");
+  }
+  SECTION("missing file") {
+    save();
+    fs::remove(dir / "g1-param1.npy");
+    expect_error(dir, *b.store, "g1-param1.npy: missing");
+  }
+  SECTION("manifest not JSON") {
+    save();
+    edit_manifest([](std::string& t) { t.resize(t.size() / 2); });
+    expect_error(dir, *b.store, "malformed manifest");
+  }
+  SECTION("unknown version") {
+    save();
+    edit_manifest([&](std::string& t) {
+      nlohmann::json m = nlohmann::json::parse(t);
+      m["version"] = 7;
+      t = m.dump();
+    });
+    expect_error(dir, *b.store, "format version 7");
+  }
+  SECTION("wrong shape") {
+    save();
+    edit_manifest([&](std::string& t) {
+      nlohmann::json m = nlohmann::json::parse(t);
+      m["parameters"][0]["shape"] = {4, 3};
+      t = m.dump();
+    });
+    expect_error(dir, *b.store, "has shape [4,3] in the manifest, the model has [3,4]");
+  }
+  SECTION("parameter missing, parameter extra") {
+    save();
+    edit_manifest([&](std::string& t) { replace(t, "\"layer2/w\"", "\"layer3/w\""); });
+    expect_error(dir, *b.store, "parameter 'layer2/w' of the model is missing");
+    Graph g;
+    Var only = g.parameter("layer1/W", {3, 4});
+    ParamStore smaller(g, 0);
+    (void)only;
+    expect_error(dir, smaller, "parameter 'layer3/w' is not in the model");
+  }
+  SECTION("a file name that leaves the directory") {
+    save();
+    edit_manifest([&](std::string& t) { replace(t, "\"g1-param0.npy\"", "\"../outside.npy\""); });
+    expect_error(dir, *b.store, "outside the directory");
+  }
+  SECTION("optimizer state for another optimizer or of the wrong size") {
+    auto momentum = optimizer("momentum");
+    CHECK_THROWS_WITH(momentum->load_state(state, a.store->size()), Catch::Contains("saved by optimizer 'adam'"));
+    TrainingState bad = state;
+    bad.buffers["optimizer/m"].push_back(1);
+    auto other = optimizer("adam");
+    CHECK_THROWS_WITH(other->load_state(bad, a.store->size()), Catch::Contains("'optimizer/m' has 17 entries, the store 16"));
+    CHECK(other->steps() == 0);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a process killed (SIGKILL) at any point of a save leaves a readable checkpoint", "[optim][checkpoint]") {
+  // The child saves generation after generation, every parameter and a state value equal to its
+  // number k; the parent kills it after delays spread over several saves and loads each time: the
+  // result must be one whole generation, never a mixture.
+  fs::path dir = fresh_dir("kill");
+  Graph g;
+  Var w = g.parameter("w", {64, 64});
+  Var b = g.parameter("b", {64});
+  (void)w;
+  (void)b;
+  ParamStore store(g, 0);
+  auto fill = [&](Scalar k) {
+    for (Scalar& v : store.values()) v = k;
+  };
+  fill(0);
+  save_checkpoint(dir.string(), store, TrainingState{{{"buffer", std::vector<Scalar>(100, 0)}}, {{"k", "0"}}});
+  test::Rng rng(1);
+  std::uniform_int_distribution<int> delay_us(0, 6000);
+  int kills = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      for (int k = 1;; ++k) {
+        fill(k);
+        save_checkpoint(dir.string(), store, TrainingState{{{"buffer", std::vector<Scalar>(100, k)}}, {{"k", std::to_string(k)}}});
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    kills += WIFSIGNALED(status);
+    ParamStore loaded(g, 1);
+    TrainingState state = load_checkpoint(dir.string(), loaded);
+    Scalar k = std::stod(state.value("k"));
+    for (Scalar v : loaded.values()) REQUIRE(v == k);
+    for (Scalar v : state.buffer("buffer")) REQUIRE(v == k);
+  }
+  CHECK(kills == 40);
+  fs::remove_all(dir);
+}
