@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <thread>
 
@@ -108,12 +109,16 @@ TEST_CASE("exact resume: N steps, save, load in a new process, M steps = N + M s
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {  // a separate process trains the first N steps and saves
-      Problem first(1);
-      auto o = optimizer(name);
-      first.train(*o, 7);
-      TrainingState state;
-      o->save_state(state);
-      save_checkpoint(dir.string(), *first.store, state);
+      try {
+        Problem first(1);
+        auto o = optimizer(name);
+        first.train(*o, 7);
+        TrainingState state;
+        o->save_state(state);
+        save_checkpoint(dir.string(), *first.store, state);
+      } catch (...) {
+        ::_exit(1);  // never return into the test runner from the child
+      }
       ::_exit(0);
     }
     int status = 0;
@@ -242,15 +247,21 @@ TEST_CASE("a process killed (SIGKILL) at any point of a save leaves a readable c
   fill(0);
   save_checkpoint(dir.string(), store, TrainingState{{{"buffer", std::vector<Scalar>(100, 0)}}, {{"k", "0"}}});
   test::Rng rng(1);
-  std::uniform_int_distribution<int> delay_us(0, 6000);
+  std::uniform_int_distribution<int> delay_us(0, 40000);
   int kills = 0;
+  std::set<Scalar> generations;
+  int next = 1;  // each child goes on from the last generation the parent read
   for (int trial = 0; trial < 40; ++trial) {
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
-      for (int k = 1;; ++k) {
-        fill(k);
-        save_checkpoint(dir.string(), store, TrainingState{{{"buffer", std::vector<Scalar>(100, k)}}, {{"k", std::to_string(k)}}});
+      try {
+        for (int k = next;; ++k) {
+          fill(k);
+          save_checkpoint(dir.string(), store, TrainingState{{{"buffer", std::vector<Scalar>(100, k)}}, {{"k", std::to_string(k)}}});
+        }
+      } catch (...) {
+        ::_exit(1);
       }
     }
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
@@ -261,9 +272,12 @@ TEST_CASE("a process killed (SIGKILL) at any point of a save leaves a readable c
     ParamStore loaded(g, 1);
     TrainingState state = load_checkpoint(dir.string(), loaded);
     Scalar k = std::stod(state.value("k"));
+    generations.insert(k);
+    next = static_cast<int>(k) + 1;
     for (Scalar v : loaded.values()) REQUIRE(v == k);
     for (Scalar v : state.buffer("buffer")) REQUIRE(v == k);
   }
   CHECK(kills == 40);
+  CHECK(generations.size() > 5);  // the kills landed at many different points of the saving
   fs::remove_all(dir);
 }
