@@ -32,6 +32,54 @@ void GradientTable::replace(std::size_t i, const std::vector<Scalar>& g) {
   }
 }
 
+void GradientTable::save(TrainingState& state, const std::string& prefix) const {
+  std::vector<Scalar>& flat = state.buffers[prefix + "table"];
+  flat.clear();
+  for (const auto& row : table_) flat.insert(flat.end(), row.begin(), row.end());
+  state.buffers[prefix + "mean"] = mean_;
+}
+
+void GradientTable::load(const TrainingState& state, const std::string& prefix, std::size_t n, std::size_t p) {
+  const std::vector<Scalar>& flat = state.buffer(prefix + "table");
+  std::vector<Scalar> mean = state.sized(prefix + "mean", p);
+  if (!flat.empty() && (flat.size() != n * p || mean.size() != p))
+    throw CheckpointError("training state: '" + prefix + "table' has " + std::to_string(flat.size()) + " entries, not " +
+                          std::to_string(n) + " examples × " + std::to_string(p) + " parameters");
+  std::vector<std::vector<Scalar>> table;
+  for (std::size_t i = 0; !flat.empty() && i < n; ++i)
+    table.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(i * p), flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * p));
+  table_ = std::move(table);
+  mean_ = flat.empty() ? std::vector<Scalar>{} : std::move(mean);
+}
+
+void TableMethod::save_state(TrainingState& state) const {
+  table_.save(state, "finite_sum/");
+  state.put_engine("finite_sum/rng", rng_);
+}
+
+void TableMethod::load_state(const TrainingState& state, std::size_t n, std::size_t p) {
+  std::mt19937_64 rng = state.engine("finite_sum/rng");
+  table_.load(state, "finite_sum/", n, p);
+  rng_ = rng;
+}
+
+void SVRG::save_state(TrainingState& state) const {
+  state.values["finite_sum/steps"] = std::to_string(t_);
+  state.buffers["finite_sum/snapshot"] = snapshot_;
+  state.buffers["finite_sum/mu"] = mu_;
+  state.put_engine("finite_sum/rng", rng_);
+}
+
+void SVRG::load_state(const TrainingState& state, std::size_t p) {
+  std::size_t t = state.count("finite_sum/steps");
+  std::vector<Scalar> snapshot = state.sized("finite_sum/snapshot", p), mu = state.sized("finite_sum/mu", p);
+  std::mt19937_64 rng = state.engine("finite_sum/rng");
+  t_ = t;
+  snapshot_ = std::move(snapshot);
+  mu_ = std::move(mu);
+  rng_ = rng;
+}
+
 std::size_t TableMethod::sample(ParamStore& store, const FiniteSum& f) {
   if (table_.empty()) table_.fill(store, f);
   std::size_t j = draw(rng_, f.n);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "graph/param_store.hpp"
+#include "optim/optimizer.hpp"
 
 namespace dagrad::optim {
 
@@ -24,6 +25,9 @@ class GradientTable {
   std::vector<Scalar>& mean() { return mean_; }
   // Replaces row i by g and updates the mean.
   void replace(std::size_t i, const std::vector<Scalar>& g);
+  // The table as one flat buffer (n rows of p) and its mean; load checks n·p and p.
+  void save(TrainingState& state, const std::string& prefix) const;
+  void load(const TrainingState& state, const std::string& prefix, std::size_t n, std::size_t p);
 
  private:
   std::vector<std::vector<Scalar>> table_;
@@ -34,6 +38,9 @@ class GradientTable {
 class TableMethod {
  public:
   TableMethod(Scalar lr, std::uint64_t seed) : lr_(lr), rng_(seed) {}
+  // The table, its mean and the sampler's engine, for checkpoints (n examples, p parameters).
+  void save_state(TrainingState& state) const;
+  void load_state(const TrainingState& state, std::size_t n, std::size_t p);
  protected:
   // Fills the table on first use, draws j and computes ∇f_j(w) into g_; returns j.
   std::size_t sample(ParamStore& store, const FiniteSum& f);
@@ -63,6 +70,9 @@ class SVRG {
  public:
   SVRG(Scalar lr, std::size_t epoch_length, std::uint64_t seed) : lr_(lr), epoch_(epoch_length), rng_(seed) {}
   void step(ParamStore& store, const FiniteSum& f);
+  // The step counter, snapshot w̃, μ and the sampler's engine, for checkpoints (p parameters).
+  void save_state(TrainingState& state) const;
+  void load_state(const TrainingState& state, std::size_t p);
  private:
   Scalar lr_;
   std::size_t epoch_, t_ = 0;

@@ -32,44 +32,34 @@ const std::string& TrainingState::value(const std::string& key) const {
   return it->second;
 }
 
-namespace {
-
-std::size_t parse_count(const std::string& key, const std::string& text) {
-  std::size_t used = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size()) throw CheckpointError("training state: '" + key + "' is not a count: '" + text + "'");
-  return static_cast<std::size_t>(v);
+std::size_t TrainingState::count(const std::string& key) const {
+  const std::string& text = value(key);
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw CheckpointError("training state: '" + key + "' is not a count: '" + text + "'");
+  return static_cast<std::size_t>(std::stoull(text));
 }
 
-// A buffer of the subclass: empty (before the first step) or one entry per parameter.
-std::vector<Scalar> sized(const TrainingState& state, const std::string& key, std::size_t n) {
-  const std::vector<Scalar>& b = state.buffer(key);
+std::vector<Scalar> TrainingState::sized(const std::string& key, std::size_t n) const {
+  const std::vector<Scalar>& b = buffer(key);
   if (!b.empty() && b.size() != n)
     throw CheckpointError("training state: '" + key + "' has " + std::to_string(b.size()) + " entries, the store " +
                           std::to_string(n));
   return b;
 }
 
-std::string engine_text(const std::mt19937_64& rng) {
+void TrainingState::put_engine(const std::string& key, const std::mt19937_64& rng) {
   std::ostringstream out;
   out << rng;
-  return out.str();
+  values[key] = out.str();
 }
 
-std::mt19937_64 engine(const TrainingState& state, const std::string& key) {
-  std::istringstream in(state.value(key));
+std::mt19937_64 TrainingState::engine(const std::string& key) const {
+  std::istringstream in(value(key));
   std::mt19937_64 rng;
   in >> rng;
   if (!in) throw CheckpointError("training state: '" + key + "' is not a random engine state");
   return rng;
 }
-
-}  // namespace
 
 void Optimizer::save_state(TrainingState& state) const {
   state.values["optimizer/name"] = name();
@@ -81,49 +71,48 @@ void Optimizer::load_state(const TrainingState& state, std::size_t n) {
   if (state.value("optimizer/name") != name())
     throw CheckpointError("training state: saved by optimizer '" + state.value("optimizer/name") + "', loading into '" +
                           name() + "'");
-  std::size_t steps = parse_count("optimizer/steps", state.value("optimizer/steps"));
+  std::size_t steps = state.count("optimizer/steps");
   load_extra(state, n);  // checks everything before it assigns
   t_ = steps;
 }
 
 void Momentum::save_extra(TrainingState& state) const { state.buffers["optimizer/momentum"] = b_; }
-void Momentum::load_extra(const TrainingState& state, std::size_t n) { b_ = sized(state, "optimizer/momentum", n); }
+void Momentum::load_extra(const TrainingState& state, std::size_t n) { b_ = state.sized("optimizer/momentum", n); }
 
 void AdaGrad::save_extra(TrainingState& state) const { state.buffers["optimizer/sum"] = sum_; }
-void AdaGrad::load_extra(const TrainingState& state, std::size_t n) { sum_ = sized(state, "optimizer/sum", n); }
+void AdaGrad::load_extra(const TrainingState& state, std::size_t n) { sum_ = state.sized("optimizer/sum", n); }
 
 void RMSProp::save_extra(TrainingState& state) const { state.buffers["optimizer/square_average"] = v_; }
-void RMSProp::load_extra(const TrainingState& state, std::size_t n) { v_ = sized(state, "optimizer/square_average", n); }
+void RMSProp::load_extra(const TrainingState& state, std::size_t n) { v_ = state.sized("optimizer/square_average", n); }
 
 void Adam::save_extra(TrainingState& state) const {
   state.buffers["optimizer/m"] = m_;
   state.buffers["optimizer/v"] = v_;
 }
 void Adam::load_extra(const TrainingState& state, std::size_t n) {
-  std::vector<Scalar> m = sized(state, "optimizer/m", n), v = sized(state, "optimizer/v", n);
+  std::vector<Scalar> m = state.sized("optimizer/m", n), v = state.sized("optimizer/v", n);
   m_ = std::move(m);
   v_ = std::move(v);
 }
 
 void PerturbedGD::save_extra(TrainingState& state) const {
-  state.values["optimizer/rng"] = engine_text(rng_);
+  state.put_engine("optimizer/rng", rng_);
   state.values["optimizer/last_perturbation"] = std::to_string(last_);
   state.values["optimizer/perturbations"] = std::to_string(perturbations_);
   state.values["optimizer/perturbed_once"] = perturbed_once_ ? "1" : "0";
 }
 void PerturbedGD::load_extra(const TrainingState& state, std::size_t) {
-  std::mt19937_64 rng = engine(state, "optimizer/rng");
-  std::size_t last = parse_count("optimizer/last_perturbation", state.value("optimizer/last_perturbation"));
-  std::size_t count = parse_count("optimizer/perturbations", state.value("optimizer/perturbations"));
-  std::size_t once = parse_count("optimizer/perturbed_once", state.value("optimizer/perturbed_once"));
+  std::mt19937_64 rng = state.engine("optimizer/rng");
+  std::size_t last = state.count("optimizer/last_perturbation"), count = state.count("optimizer/perturbations"),
+              once = state.count("optimizer/perturbed_once");
   rng_ = rng;
   last_ = last;
   perturbations_ = count;
   perturbed_once_ = once != 0;
 }
 
-void Langevin::save_extra(TrainingState& state) const { state.values["optimizer/rng"] = engine_text(rng_); }
-void Langevin::load_extra(const TrainingState& state, std::size_t) { rng_ = engine(state, "optimizer/rng"); }
+void Langevin::save_extra(TrainingState& state) const { state.put_engine("optimizer/rng", rng_); }
+void Langevin::load_extra(const TrainingState& state, std::size_t) { rng_ = state.engine("optimizer/rng"); }
 
 void Optimizer::step(ParamStore& store) {
   std::vector<Scalar>& w = store.values();

@@ -23,9 +23,14 @@ struct Options {
 struct TrainingState {
   std::map<std::string, std::vector<Scalar>> buffers;
   std::map<std::string, std::string> values;
-  // Throw CheckpointError naming the key when it is missing.
+  // Throw CheckpointError naming the key when it is missing or malformed.
   const std::vector<Scalar>& buffer(const std::string& key) const;
   const std::string& value(const std::string& key) const;
+  std::size_t count(const std::string& key) const;
+  void put_engine(const std::string& key, const std::mt19937_64& rng);
+  std::mt19937_64 engine(const std::string& key) const;
+  // A buffer that is empty (nothing accumulated yet) or has exactly n entries.
+  std::vector<Scalar> sized(const std::string& key, std::size_t n) const;
 };
 
 class Optimizer {

@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <numeric>
-#include <sstream>
 #include <random>
 #include <tuple>
 
@@ -153,18 +152,9 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
         restored[i] = static_cast<std::size_t>(v);
         seen[restored[i]] = true;
       }
-      std::istringstream engine(state.value("loop/rng"));
-      std::mt19937_64 restored_rng;
-      engine >> restored_rng;
-      if (!engine) throw CheckpointError("train: 'loop/rng' in " + options.checkpoint_dir + " is not an engine state");
-      auto count = [&](const char* key) {
-        const std::string& text = state.value(key);
-        if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
-          throw CheckpointError(std::string("train: '") + key + "' in " + options.checkpoint_dir + " is not a count: '" + text + "'");
-        return static_cast<std::size_t>(std::stoull(text));
-      };
-      epochs_done = count("loop/epoch");
-      steps_done = count("loop/step");
+      std::mt19937_64 restored_rng = state.engine("loop/rng");
+      epochs_done = state.count("loop/epoch");
+      steps_done = state.count("loop/step");
       if (steps_done != epochs_done * per_epoch)
         throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " is at step " + std::to_string(steps_done) +
                               " of epoch " + std::to_string(epochs_done) + ", not an epoch's end with this batch size");
@@ -183,9 +173,7 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
     TrainingState state;
     optimizer.save_state(state);
     state.buffers["loop/order"] = std::vector<Scalar>(order.begin(), order.end());
-    std::ostringstream engine;
-    engine << rng;
-    state.values["loop/rng"] = engine.str();
+    state.put_engine("loop/rng", rng);
     state.values["loop/epoch"] = std::to_string(epoch);
     state.values["loop/step"] = std::to_string(step_count);
     save_checkpoint(options.checkpoint_dir, store, state);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "optim/checkpoint.hpp"
+#include "optim/finite_sum.hpp"
 #include "optim/gradient_program.hpp"
 #include "support.hpp"
 
@@ -279,5 +280,56 @@ TEST_CASE("a process killed (SIGKILL) at any point of a save leaves a readable c
   }
   CHECK(kills == 40);
   CHECK(generations.size() > 5);  // the kills landed at many different points of the saving
+  fs::remove_all(dir);
+}
+
+TEST_CASE("exact resume of SAG, SAGA and SVRG: tables, snapshots and samplers are saved", "[optim][checkpoint]") {
+  // f_i(w) = ½(a_iᵀw − b_i)² over 10 examples.
+  test::Rng data_rng(4);
+  Tensor A = test::random_normal(data_rng, {10, 3}), bv = test::random_normal(data_rng, {10});
+  struct Run {
+    Graph g;
+    std::unique_ptr<ParamStore> store;
+    FiniteSum f;
+    explicit Run(const Tensor& A, const Tensor& b) {
+      g.parameter("w", {3});
+      store = std::make_unique<ParamStore>(g, 1);
+      f.n = 10;
+      f.example_gradient = [this, &A, &b](std::size_t i, std::vector<Scalar>& grad) {
+        const std::vector<Scalar>& w = store->values();
+        Scalar r = -b(i);
+        for (std::size_t k = 0; k < 3; ++k) r += A(i, k) * w[k];
+        for (std::size_t k = 0; k < 3; ++k) grad[k] = r * A(i, k);
+      };
+    }
+  };
+  fs::path dir = fresh_dir("finite_sum");
+  auto check = [&](auto make, auto save_state, auto load_state) {
+    Run direct(A, bv), first(A, bv), second(A, bv);
+    auto m_direct = make();
+    for (int s = 0; s < 20; ++s) m_direct.step(*direct.store, direct.f);
+    auto m_first = make();
+    for (int s = 0; s < 8; ++s) m_first.step(*first.store, first.f);
+    TrainingState state;
+    save_state(m_first, state);
+    save_checkpoint(dir.string(), *first.store, state);
+    auto m_second = make();
+    load_state(m_second, load_checkpoint(dir.string(), *second.store));
+    for (int s = 0; s < 12; ++s) m_second.step(*second.store, second.f);
+    CHECK(second.store->values() == direct.store->values());
+  };
+  auto table_save = [](const auto& m, TrainingState& s) { m.save_state(s); };
+  auto table_load = [](auto& m, const TrainingState& s) { m.load_state(s, 10, 3); };
+  check([] { return SAG(0.05, 7); }, table_save, table_load);
+  check([] { return SAGA(0.05, 7); }, table_save, table_load);
+  check([] { return SVRG(0.05, 5, 7); }, table_save, [](SVRG& m, const TrainingState& s) { m.load_state(s, 3); });
+  // A table of another size is refused whole.
+  SAGA saga(0.05, 7);
+  Run run(A, bv);
+  for (int s = 0; s < 3; ++s) saga.step(*run.store, run.f);
+  TrainingState state;
+  saga.save_state(state);
+  SAGA other(0.05, 7);
+  CHECK_THROWS_WITH(other.load_state(state, 11, 3), Catch::Contains("not 11 examples"));
   fs::remove_all(dir);
 }
