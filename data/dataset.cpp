@@ -103,6 +103,10 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
     if (o.classification && !(y >= 0 && std::floor(y) == y))
       throw DataError(path + ": data row " + std::to_string(i + 1) + " has label " + std::to_string(y) +
                       ", not a class index (a non-negative integer)");
+    // Found by fuzz_data: a label of 1e38 overflowed the class count (undefined behaviour).
+    if (o.classification && y >= kMaxClasses)
+      throw DataError(path + ": data row " + std::to_string(i + 1) + " has label " + std::to_string(y) +
+                      ", more than the " + std::to_string(static_cast<std::size_t>(kMaxClasses)) + " classes dagrad takes");
     d.y(i) = y;
     max_label = std::max(max_label, y);
   }

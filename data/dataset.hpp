@@ -34,6 +34,8 @@ struct CsvOptions {
 // or empty file, a row with another number of fields than the first, a field that is not a finite
 // number, or (classification) a label that is not a non-negative integer.
 Dataset load_csv(const std::string& path, const CsvOptions& options = {});
+// Class labels must be below this (one-hot outputs of that width are already unreasonable).
+inline constexpr double kMaxClasses = 1e6;
 
 // digits (1797 × 64, 10 classes), iris (150 × 4, 3), wine (178 × 13, 3), breast_cancer
 // (569 × 30, 2): Debian's python3-sklearn ships them under `directory`.

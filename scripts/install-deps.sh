@@ -19,6 +19,7 @@ test_packages=(
   catch2                             # tests (v2, catch2/catch.hpp)
   python3 python3-numpy python3-torch # PyTorch 1.13 computes peer reference values at test time
   libtorch-dev                       # LibTorch 1.13 for bench_torch and its equality check (peer test)
+  clang libclang-rt-14-dev           # libFuzzer targets (scripts/fuzz.sh): clang 14 and its fuzzer runtime
 )
 [[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
 

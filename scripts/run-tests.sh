@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build with warnings as errors, run every test; then
 # build the tests again with AddressSanitizer + UndefinedBehaviorSanitizer and run them there.
-# SKIP_SANITIZERS=1 skips the second build (quicker local runs).
+# Then the libFuzzer targets run for a bounded time (scripts/fuzz.sh). SKIP_SANITIZERS=1 and
+# SKIP_FUZZ=1 skip those stages (quicker local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -19,5 +20,9 @@ if [[ "${SKIP_SANITIZERS:-0}" != "1" ]]; then
   # op-table-covered kernels for minutes; neither adds findings under sanitizers.
   (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j"$jobs" -E 'package_consumer|train_digits')
+fi
+# libFuzzer targets (clang) for a bounded time; SKIP_FUZZ=1 skips, FUZZ_SECONDS sets the time per target.
+if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
+  scripts/fuzz.sh "${FUZZ_SECONDS:-45}"
 fi
 echo "run-tests: all tests passed"

@@ -55,7 +55,9 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
                                        {"label.csv", "1,2,0.5\n", "label 0.5"},
                                        {"negative.csv", "1,2,-1\n", "not a class index"},
                                        {"empty.csv", "", "no data rows"},
-                                       {"one.csv", "3\n", "at least one feature"}}) {
+                                       {"one.csv", "3\n", "at least one feature"},
+                                       // Found by fuzz_data (tests/fuzz/corpus/data/crash-huge-label.csv).
+                                       {"huge.csv", "1,33333333333333333333333333333333333333\n", "more than the 1000000 classes"}}) {
     INFO(b.name);
     CHECK_THROWS_WITH(load_csv(write_temp(b.name, b.text)), Catch::Contains(b.expected));
   }
