@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "analysis/cost.hpp"
+#include "checks.hpp"
 
 namespace dagrad::apps {
 
@@ -92,7 +93,13 @@ std::string table(const analysis::CostStudy& study, const std::string& sweep) {
 
 }  // namespace
 
+void check_cost(const CostCommand& c) {
+  if (c.repeats && *c.repeats < 1) throw Error("cost: --repeats must be positive");
+  require_directory_or_absent("--out", c.out_dir);
+}
+
 int run_cost(const CostCommand& c) {
+  check_cost(c);
   auto start = std::chrono::steady_clock::now();
   analysis::CostOptions o = c.quick ? analysis::quick_cost_options() : analysis::CostOptions{};
   if (c.repeats) o.repeats = *c.repeats;

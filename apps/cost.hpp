@@ -14,6 +14,9 @@ struct CostCommand {
   std::ostream* markdown = nullptr;  // also appends the tables as markdown here
 };
 
+// Refuses --repeats below 1 or an --out that is a file (dagrad::Error naming the option).
+void check_cost(const CostCommand& command);
+
 // `dagrad cost`: the forward-vs-reverse cost study (analysis::cost_study). Prints its tables and
 // fitted exponents, writes cost_{d,w,L,m}.csv, cost.png (log-log, gnuplot) and cost.md under out_dir.
 // Exit status 2 when the methods disagree numerically.

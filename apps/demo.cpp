@@ -7,12 +7,28 @@
 
 #include <fmt/core.h>
 
+#include "checks.hpp"
 #include "dagrad.hpp"
+#include "graph/memory.hpp"
 #include "analysis/cost.hpp"
 
 namespace dagrad::apps {
 
+void check_demo(const DemoOptions& o) {
+  if (o.inputs == 0 || o.width == 0 || o.depth == 0 || o.batch == 0 || o.repeats < 1)
+    throw Error("demo: --inputs, --width, --depth, --batch and --repeats must be positive");
+  require_directory_or_absent("--out", o.out_dir);
+  auto inputs = static_cast<double>(o.inputs), width = static_cast<double>(o.width), depth = static_cast<double>(o.depth);
+  double parameters = inputs * width + (depth - 1) * width * width + depth * width + width;
+  if (parameters > kMaxDemoParameters)
+    throw Error(fmt::format("demo: the MLP has {:.4g} parameters; its cost table runs one forward-mode pass per parameter, so the "
+                            "demo takes at most {:.0f} (`dagrad cost` studies large models)",
+                            parameters, kMaxDemoParameters));
+  require_memory(sizeof(Scalar) * static_cast<double>(o.batch) * (inputs + 4 * width * depth), "demo: the activations");
+}
+
 int run_demo(const DemoOptions& o) {
+  check_demo(o);
   Graph g;
   Var x = g.input("x", {o.batch, o.inputs});
   Var y = g.input("y", {o.batch});

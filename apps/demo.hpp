@@ -16,7 +16,15 @@ struct DemoOptions {
   std::ostream* markdown = nullptr;  // also appends the cost table as markdown here
 };
 
-// Builds a tanh MLP with a logistic loss on synthetic data, prints loss and gradient norm,
+// Forward mode and differences in the cost table take one pass per parameter: beyond this the demo
+// would run for hours.
+inline constexpr double kMaxDemoParameters = 2e5;
+
+// Refuses sizes of zero, more than kMaxDemoParameters, more memory than this machine has, or an --out
+// that is a file: throws dagrad::Error naming the option.
+void check_demo(const DemoOptions& options);
+
+// Checks, then builds a tanh MLP with a logistic loss on synthetic data, prints loss and gradient norm,
 // writes its DOT file, and prints the full-gradient cost table. Returns a process exit code.
 int run_demo(const DemoOptions& options);
 

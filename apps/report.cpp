@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <type_traits>
 
@@ -88,50 +89,56 @@ Options with_overrides(Options o, const std::string& study, const StudyOverrides
 }
 #undef DAGRAD_OPTION
 
-analysis::StudyResult run_named(const std::string& name, bool quick, const StudyOverrides& v = {}) {
+// The named study with its options resolved (quick edition, then overrides), not yet run: an unknown
+// name or an option the study does not have is refused here, before any work.
+std::function<analysis::StudyResult()> resolve_study(const std::string& name, bool quick, const StudyOverrides& v) {
   using namespace analysis;
   if (name == "max-margin") {
     MaxMarginOptions o;
     if (quick) o.steps = 30000;
-    return max_margin(with_overrides(o, name, v));
+    return [o = with_overrides(o, name, v)] { return max_margin(o); };
   }
   if (name == "max-margin-digits") {
     MaxMarginOptions o;
     o.digits = true;
     o.steps = quick ? 3000 : 1000000;
-    return max_margin(with_overrides(o, name, v));
+    return [o = with_overrides(o, name, v)] { return max_margin(o); };
   }
   if (name == "deep-linear") {
     DeepLinearOptions o;
     if (quick) o.steps = 10000;
-    return deep_linear(with_overrides(o, name, v));
+    return [o = with_overrides(o, name, v)] { return deep_linear(o); };
   }
-  if (name == "balancedness") return balancedness_study(with_overrides(BalancednessOptions{}, name, v));
+  if (name == "balancedness") return [o = with_overrides(BalancednessOptions{}, name, v)] { return balancedness_study(o); };
   if (name == "balancedness-linear") {
     BalancednessOptions o;
     o.activation = "linear";
-    return balancedness_study(with_overrides(o, name, v));
+    return [o = with_overrides(o, name, v)] { return balancedness_study(o); };
   }
-  if (name == "kinks") return kinks_study(with_overrides(KinkOptions{}, name, v));
+  if (name == "kinks") return [o = with_overrides(KinkOptions{}, name, v)] { return kinks_study(o); };
   if (name == "landscape") {
     LandscapeOptions o;
     if (quick) o.widths = {8, 32};
-    return landscape_study(with_overrides(o, name, v));
+    return [o = with_overrides(o, name, v)] { return landscape_study(o); };
   }
-  if (name == "lazy-vs-active") return lazy_vs_active(with_overrides(LazyOptions{}, name, v));
-  if (name == "linear-conv") return linear_conv_study(with_overrides(LinearConvOptions{}, name, v));
+  if (name == "lazy-vs-active") return [o = with_overrides(LazyOptions{}, name, v)] { return lazy_vs_active(o); };
+  if (name == "linear-conv") return [o = with_overrides(LinearConvOptions{}, name, v)] { return linear_conv_study(o); };
   if (name == "mean-field") {
     MeanFieldOptions o;
     if (quick) o.widths = {5, 50, 500}, o.seeds = 2, o.steps = 1500;
-    return mean_field(with_overrides(o, name, v));
+    return [o = with_overrides(o, name, v)] { return mean_field(o); };
   }
   if (name == "factorization") {
     FactorizationOptions o;
     if (quick) o.size = 30, o.rank = 2, o.observed = {250}, o.depths = {1, 2, 3}, o.init_scales = {1e-3}, o.steps = 20000;
-    return factorization_study(with_overrides(o, name, v));
+    return [o = with_overrides(o, name, v)] { return factorization_study(o); };
   }
   throw Error("unknown study '" + name +
               "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv, mean-field)");
+}
+
+analysis::StudyResult run_named(const std::string& name, bool quick, const StudyOverrides& v = {}) {
+  return resolve_study(name, quick, v)();
 }
 
 }  // namespace
@@ -181,6 +188,10 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
   return md.str();
 }
 
+void check_study(const std::string& name, bool quick, const StudyOverrides& overrides) {
+  resolve_study(name, quick, overrides);
+}
+
 int run_study(const std::string& name, bool quick, const std::string& out_dir, const StudyOverrides& overrides) {
   auto start = std::chrono::steady_clock::now();
   fmt::print("dagrad study {}{} ...\n", name, quick ? " (quick)" : "");
@@ -194,13 +205,13 @@ int run_study(const std::string& name, bool quick, const std::string& out_dir, c
   return r.holds ? 0 : 4;
 }
 
-int run_report(const std::string& out_dir) {
+int run_report(const std::string& out_dir, const DemoOptions& demo_options) {
   auto start = std::chrono::steady_clock::now();
   std::filesystem::create_directories(out_dir);
   ProgressPrinter printer;
   std::ostringstream md;
   md << "# dagrad report\n\nQuick editions of the headline studies; full runs: `dagrad study NAME`.\n\n";
-  DemoOptions demo;
+  DemoOptions demo = demo_options;
   demo.out_dir = out_dir;
   demo.markdown = &md;
   int status = run_demo(demo);

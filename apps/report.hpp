@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analysis/studies.hpp"
+#include "demo.hpp"
 
 namespace dagrad::apps {
 
@@ -22,12 +23,16 @@ struct StudyOverrides {
   std::vector<double> init_scales;
 };
 
+// Refuses an unknown study or an override it does not have (Error naming both), without running it.
+void check_study(const std::string& name, bool quick, const StudyOverrides& overrides = {});
+
 // `dagrad study NAME`: runs one study in full (or quick) and prints its section. Exit status 4 when
 // the claim does not hold. Progress goes to stderr.
 int run_study(const std::string& name, bool quick, const std::string& out_dir, const StudyOverrides& overrides = {});
 
-// `dagrad` with no arguments: the demo's gradient cost table, the Clarke example and quick editions
-// of max-margin and deep-linear, written to <out_dir>/report.md with plots.
-int run_report(const std::string& out_dir);
+// `dagrad` with no subcommand: the demo's gradient cost table (sizes from `demo_options`, whose
+// out_dir is replaced by `out_dir`), the Clarke example and quick editions of max-margin and
+// deep-linear, written to <out_dir>/report.md with plots.
+int run_report(const std::string& out_dir, const DemoOptions& demo_options = {});
 
 }  // namespace dagrad::apps

@@ -9,7 +9,9 @@
 
 #include <fmt/core.h>
 
+#include "checks.hpp"
 #include "dagrad.hpp"
+#include "graph/memory.hpp"
 #include "data/dataset.hpp"
 #include "models/models.hpp"
 #include "optim/trainer.hpp"
@@ -36,6 +38,30 @@ models::Model build_model(const TrainCommand& c, const Var& x, std::size_t class
   throw Error("unknown model '" + c.model + "' (mlp, resnet, convnet, linear)");
 }
 
+// Features and classes of the built-in data sets, so options can be checked before any data is read.
+struct KnownData {
+  const char* name;
+  std::size_t features, classes;
+};
+constexpr KnownData kKnownData[] = {{"digits", 64, 10}, {"iris", 4, 3}, {"wine", 13, 3}, {"breast_cancer", 30, 2}};
+
+bool is_csv_path(const std::string& data) { return data.find('/') != std::string::npos || data.find(".csv") != std::string::npos; }
+
+// The model's graph (shapes only, nothing allocated) and the memory a training step will hold:
+// parameters with their gradients and up to two optimizer moments, and every node's value (an upper
+// bound: the program reuses buffers; the backward pass about doubles the forward's nodes).
+void require_training_memory(const TrainCommand& c, std::size_t features, std::size_t classes) {
+  Graph g;
+  Var x = g.input("x", {c.batch, features});
+  models::Model model = build_model(c, x, classes);
+  double params = 0, nodes = 0;
+  for (const Var& p : model.params) params += static_cast<double>(p.size());
+  for (std::size_t id = 0; id < g.size(); ++id) nodes += static_cast<double>(size_of(g.node(id).shape));
+  require_memory(sizeof(Scalar) * (4 * params + 2 * nodes),
+                 "training " + c.model + " (" + std::to_string(static_cast<std::uint64_t>(params)) + " parameters, batch " +
+                     std::to_string(c.batch) + ")");
+}
+
 void plot(const std::string& dir, const std::string& title) {
   std::string script = dir + "/training.gp";
   std::ofstream gp(script);
@@ -53,13 +79,38 @@ void plot(const std::string& dir, const std::string& title) {
 
 }  // namespace
 
+void check_train(const TrainCommand& c) {
+  require_finite("train --lr", c.lr);
+  require_finite("train --weight-decay", c.weight_decay);
+  require_finite("train --clip", c.clip);
+  require_finite("train --min-accuracy", c.min_accuracy);
+  if (c.epochs == 0 || c.batch == 0 || c.width == 0) throw Error("train: --epochs, --batch and --width must be positive");
+  if (!(c.test_fraction > 0 && c.test_fraction < 1)) throw Error("train: --test-fraction must lie in (0, 1)");
+  optim::make_optimizer(c.optimizer, optim::Options{optim::constant(c.lr), c.weight_decay, c.clip}, c.seed);
+  require_directory_or_absent("--out", c.out_dir);
+  if (!c.checkpoint_dir.empty()) require_directory_or_absent("--checkpoint", c.checkpoint_dir);
+  if (!c.resume_dir.empty() && !std::filesystem::is_directory(c.resume_dir))
+    throw Error("--resume " + c.resume_dir + ": no such checkpoint directory");
+  if (is_csv_path(c.data)) {
+    // A FIFO or device would block or never end; the CSV loader checks everything inside the file.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(c.data, ec)) throw Error("--data " + c.data + ": not a regular file");
+    if (c.model != "mlp" && c.model != "resnet" && c.model != "linear" && c.model != "convnet")
+      throw Error("unknown model '" + c.model + "' (mlp, resnet, convnet, linear)");
+    return;  // the model is checked again with the file's feature count once it is read
+  }
+  for (const KnownData& known : kKnownData)
+    if (c.data == known.name) return require_training_memory(c, known.features, known.classes);
+  throw Error("unknown data set '" + c.data + "' (digits, iris, wine, breast_cancer, or a CSV path)");
+}
+
 int run_train(const TrainCommand& c) {
-  data::Dataset all = c.data.find('/') != std::string::npos || c.data.find(".csv") != std::string::npos
-                          ? data::load_csv(c.data)
-                          : data::load_sklearn(c.data);
+  check_train(c);
+  data::Dataset all = is_csv_path(c.data) ? data::load_csv(c.data) : data::load_sklearn(c.data);
   data::Split split = data::train_test_split(all, c.test_fraction, c.seed);
   data::standardize(split);
   if (all.classes < 2) throw Error(c.data + ": needs at least two classes");
+  require_training_memory(c, all.features(), all.classes);
 
   Graph g;
   Var x = g.input("x", {c.batch, all.features()}), y = g.input("y", {c.batch});

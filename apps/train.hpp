@@ -16,7 +16,12 @@ struct TrainCommand {
   std::string resume_dir;      // continue from the checkpoint here (and keep saving to it)
 };
 
-// Trains, prints progress, writes metrics.csv and training.png under out_dir. Returns the exit
+// Refuses, before any data is read, options that cannot run: non-finite numbers, unknown data set,
+// model or optimizer, a data path that is not a regular file, an output path that is a file, a model
+// whose training needs more than this machine's memory. Throws dagrad::Error naming the option.
+void check_train(const TrainCommand& command);
+
+// Checks, then trains, prints progress, writes metrics.csv and training.png under out_dir. Returns the exit
 // code: 3 when the final test accuracy is below min_accuracy.
 int run_train(const TrainCommand& command);
 

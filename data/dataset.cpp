@@ -10,13 +10,18 @@
 #include <random>
 #include <vector>
 
+#include "graph/memory.hpp"
+
 namespace dagrad::data {
 
 namespace {
 
-// Lines of a plain or gzip file; gzread passes plain files through unchanged.
+// Lines of a plain or gzip file; gzread passes plain files through unchanged. A NUL byte is an
+// error (a binary file, or /dev/zero, must not parse as text), and so is a line longer than
+// kMaxLineBytes (a gzip bomb without newlines must not exhaust memory).
 class LineReader {
  public:
+  static constexpr std::size_t kMaxLineBytes = std::size_t{256} << 20;
   explicit LineReader(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
     if (!file_) throw DataError(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
   }
@@ -25,25 +30,42 @@ class LineReader {
   LineReader& operator=(const LineReader&) = delete;
   bool next(std::string& line) {
     line.clear();
-    char buffer[4096];
-    while (gzgets(file_, buffer, sizeof buffer)) {
-      line += buffer;
-      if (!line.empty() && line.back() == '\n') break;
+    bool any = false;
+    while (true) {
+      if (begin_ == end_ && !fill()) break;
+      any = true;
+      const char* newline = static_cast<const char*>(std::memchr(buffer_ + begin_, '\n', end_ - begin_));
+      std::size_t stop = newline ? static_cast<std::size_t>(newline - buffer_) : end_;
+      if (std::memchr(buffer_ + begin_, '\0', stop - begin_))
+        throw DataError(path_ + ":" + std::to_string(number_ + 1) + ": contains a NUL byte (not a text file)");
+      line.append(buffer_ + begin_, stop - begin_);
+      if (line.size() > kMaxLineBytes)
+        throw DataError(path_ + ":" + std::to_string(number_ + 1) + ": line longer than " + std::to_string(kMaxLineBytes >> 20) + " MiB");
+      begin_ = newline ? stop + 1 : end_;
+      if (newline) break;
     }
-    int err = 0;
-    const char* message = gzerror(file_, &err);
-    if (err != Z_OK && err != Z_STREAM_END) throw DataError(path_ + ": read error after line " + std::to_string(number_) + " (" + message + ")");
-    if (line.empty()) return false;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (!any) return false;
+    while (!line.empty() && line.back() == '\r') line.pop_back();
     ++number_;
     return true;
   }
   std::size_t number() const { return number_; }
 
  private:
+  bool fill() {
+    int got = gzread(file_, buffer_, sizeof buffer_);
+    int err = 0;
+    const char* message = gzerror(file_, &err);  // a truncated gzip stream shows here, not in got
+    if (got < 0 || (err != Z_OK && err != Z_STREAM_END))
+      throw DataError(path_ + ": read error after line " + std::to_string(number_) + " (" + message + ")");
+    begin_ = 0;
+    end_ = static_cast<std::size_t>(got);
+    return got > 0;
+  }
   std::string path_;
   gzFile file_;
-  std::size_t number_ = 0;
+  char buffer_[1 << 16];
+  std::size_t begin_ = 0, end_ = 0, number_ = 0;
 };
 
 std::vector<double> parse_row(const std::string& line, char delimiter, const std::string& where) {
@@ -78,6 +100,8 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     std::string where = path + ":" + std::to_string(reader.number());
     rows.push_back(parse_row(line, o.delimiter, where));
+    if (rows.size() % 65536 == 0)  // the rows, then the tensors made from them
+      require_memory(2.0 * static_cast<double>(rows.size() * rows.front().size()) * sizeof(double) + 32.0 * rows.size(), path);
     if (rows.back().size() != rows.front().size())
       throw DataError(where + ": " + std::to_string(rows.back().size()) + " fields, but the first row has " +
                       std::to_string(rows.front().size()));

@@ -44,3 +44,10 @@ struct CheckpointError : Error {
   using Error::Error;
 };
 }  // namespace dagrad
+
+namespace dagrad {
+// Buffers that cannot fit in this machine's memory: refused before allocating, with what and how much.
+struct MemoryError : Error {
+  using Error::Error;
+};
+}  // namespace dagrad

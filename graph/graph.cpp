@@ -1,5 +1,7 @@
 #include "graph/graph.hpp"
 
+#include "graph/memory.hpp"
+
 #include <cstring>
 #include <sstream>
 
@@ -79,6 +81,7 @@ void Graph::check_owns(const Var& v, const char* where) const {
 }
 
 Var Graph::add_node(Node n) {
+  if (!within_max_elements(n.shape)) checked_size(n.shape, "node %" + std::to_string(size()) + " '" + n.name + "'");
   n.derivative = in_derivative_;
   n.directional = in_directional_;
   NodeId id = boost::add_vertex(std::move(n), bgl_);

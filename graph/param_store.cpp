@@ -1,5 +1,7 @@
 #include "graph/param_store.hpp"
 
+#include "graph/memory.hpp"
+
 #include <cmath>
 #include <random>
 
@@ -113,6 +115,8 @@ ParamStore::ParamStore(Graph& graph, std::uint64_t seed) : graph_(&graph), param
     offsets.push_back(total);
     total += p.size();
   }
+  require_memory(2.0 * static_cast<double>(total) * sizeof(Scalar),
+                 "ParamStore: " + std::to_string(params_.size()) + " parameters of " + std::to_string(total) + " values (and their gradients)");
   values_.assign(total, 0);
   grads_.assign(total, 0);
   for (std::size_t i = 0; i < params_.size(); ++i) {

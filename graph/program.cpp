@@ -1,5 +1,7 @@
 #include "graph/program.hpp"
 
+#include "graph/memory.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -156,6 +158,8 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   pass_arena_size_ = pass_planner.end();
   stats_.directional_bytes = pass_planner.end() * sizeof(Scalar);
   offset_ = offset;
+  require_memory(static_cast<double>(planner.end() + pass_planner.end()) * sizeof(Scalar),
+                 "Program of " + std::to_string(order_.size()) + " nodes: its buffers");
   arena_.assign(std::max<std::size_t>(planner.end(), 1), 0);
   stats_.arena_bytes = planner.end() * sizeof(Scalar);
   stats_.peak_live_bytes = planner.peak() * sizeof(Scalar);

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz) with clang, AddressSanitizer and UBSan, and runs each for
-# SECONDS (default 45) from the seed corpus in tests/fuzz/corpus. A crash, leak or sanitizer finding
+# SECONDS (default 40) from the seed corpus in tests/fuzz/corpus. A crash, leak or sanitizer finding
 # fails the run and leaves the input under build-fuzz/artifacts/ (add it to the corpus and a test).
 # Long campaign: scripts/fuzz.sh 3600   (the corpus grows under build-fuzz/corpus/ between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-45}"
+seconds="${1:-40}"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
       -DDAGRAD_FUZZ=ON -DDAGRAD_SANITIZE=address,undefined,fuzzer-no-link \
-      -DDAGRAD_TESTS=OFF -DDAGRAD_BENCH=OFF -DDAGRAD_APPS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_data fuzz_checkpoint
+      -DDAGRAD_TESTS=OFF -DDAGRAD_BENCH=OFF -DDAGRAD_APPS=ON >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_data fuzz_checkpoint fuzz_cli
 mkdir -p build-fuzz/artifacts
-for target in fuzz_data fuzz_checkpoint; do
+for target in fuzz_data fuzz_checkpoint fuzz_cli; do
   corpus="build-fuzz/corpus/${target#fuzz_}"
   mkdir -p "$corpus"
   echo "fuzz: $target for ${seconds}s"

@@ -23,6 +23,6 @@ if [[ "${SKIP_SANITIZERS:-0}" != "1" ]]; then
 fi
 # libFuzzer targets (clang) for a bounded time; SKIP_FUZZ=1 skips, FUZZ_SECONDS sets the time per target.
 if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
-  scripts/fuzz.sh "${FUZZ_SECONDS:-45}"
+  scripts/fuzz.sh "${FUZZ_SECONDS:-40}"
 fi
 echo "run-tests: all tests passed"

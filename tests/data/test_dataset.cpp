@@ -72,6 +72,20 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
   std::string cut = (std::filesystem::temp_directory_path() / "dagrad_test_cut.csv.gz").string();
   std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
   CHECK_THROWS_AS(load_csv(cut), DataError);
+  // A NUL byte used to end the line silently (gzgets), so "1,2\0junk" read as "1,2"; /dev/zero
+  // looped for ever. Both are now errors naming the line.
+  CHECK_THROWS_WITH(load_csv(write_temp("nul.csv", std::string("1,0\n1,2\0junk,1\n", 15))), Catch::Contains("nul.csv:2: contains a NUL byte"));
+  CHECK_THROWS_WITH(load_csv("/dev/zero"), Catch::Contains("/dev/zero:1: contains a NUL byte"));
+  // Lines split across the reader's 64 KiB buffer and Windows line ends read whole.
+  std::string wide;
+  for (int i = 0; i < 35000; ++i) wide += "0,";
+  wide += "1\r\n";
+  for (int i = 0; i < 35000; ++i) wide += "2,";
+  wide += "0\r\n";
+  Dataset split_line = load_csv(write_temp("wide.csv", wide));
+  CHECK(split_line.size() == 2);
+  CHECK(split_line.y(0) == 1);
+  CHECK(split_line.X(1, 0) == 2);
   CHECK_THROWS_WITH(load_sklearn("mnist"), Catch::Contains("unknown data set 'mnist'"));
 }
 

@@ -1,0 +1,125 @@
+// The command line as a library (apps/cli.hpp): malformed and hostile options are refused by parsing
+// or checking, with a message naming the option, before any work; main() never lets an exception
+// escape. tests/fuzz/fuzz_cli.cpp drives the same two steps with arbitrary arguments.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli.hpp"
+#include "graph/error.hpp"
+
+using namespace dagrad;
+using namespace dagrad::apps;
+
+namespace {
+
+struct Parsed {
+  Invocation invocation;
+  std::string out, err;
+};
+
+Parsed parse(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  Invocation inv = parse_command_line(args, out, err);
+  return {inv, out.str(), err.str()};
+}
+
+// Parses (which must succeed) and checks; returns the check's error message, or "" when it passes.
+std::string check_message(const std::vector<std::string>& args) {
+  Parsed p = parse(args);
+  REQUIRE_FALSE(p.invocation.exit_status);
+  try {
+    check_invocation(p.invocation);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("parsing: subcommands, options after them, help and malformed values", "[apps][cli]") {
+  Parsed train = parse({"train", "--data", "iris", "--model", "linear", "--lr", "0.5", "--blas-threads", "2"});
+  REQUIRE_FALSE(train.invocation.exit_status);
+  CHECK(train.invocation.command == Invocation::Command::train);
+  CHECK(train.invocation.train.lr == 0.5);
+  CHECK(train.invocation.blas_threads == 2);
+  CHECK(parse({}).invocation.command == Invocation::Command::report);
+  Parsed help = parse({"train", "--help"});
+  CHECK(help.invocation.exit_status == 0);
+  CHECK_THAT(help.out, Catch::Contains("--checkpoint"));
+  struct Bad {
+    std::vector<std::string> args;
+    const char* expected;
+  };
+  for (const Bad& b : std::vector<Bad>{{{"train", "--lr", "inf"}, "finite"},  // CLI::PositiveNumber alone accepts inf
+                                       {{"train", "--lr", "1e999"}, "finite"},
+                                       {{"train", "--lr", "nan"}, "--lr"},
+                                       {{"train", "--min-accuracy", "-inf"}, "finite"},
+                                       {{"study", "kinks", "--lr", "inf"}, "finite"},
+                                       {{"train", "--epochs", "-3"}, "--epochs"},
+                                       // CLI11 2.1 alone saturated this to 2^64 − 1 and wrapped -1.
+                                       {{"train", "--width", "99999999999999999999999"}, "--width: must be a whole number"},
+                                       {{"train", "--seed", "-1"}, "--seed: must be a whole number"},
+                                       {{"study", "factorization", "--depths", "1,-2"}, "--depths"},
+                                       {{"study", "factorization", "--init-scales", "1e-3,inf"}, "finite positive"},
+                                       {{"train", "--resume", "a", "--checkpoint", "b"}, "excludes"},
+                                       {{"study"}, "name is required"},
+                                       {{"frobnicate"}, "frobnicate"},
+                                       {{"--blas-threads", "0"}, "--blas-threads"}}) {
+    INFO(b.args[0] << " " << (b.args.size() > 1 ? b.args[1] : ""));
+    Parsed p = parse(b.args);
+    REQUIRE(p.invocation.exit_status);
+    CHECK(*p.invocation.exit_status != 0);
+    CHECK_THAT(p.err, Catch::Contains(b.expected));
+  }
+}
+
+TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps][cli]") {
+  std::string file = (std::filesystem::temp_directory_path() / "dagrad_test_cli_file").string();
+  std::ofstream(file) << "not a directory";
+  CHECK(check_message({"train", "--data", "iris", "--model", "linear", "--epochs", "1"}).empty());
+  CHECK(check_message({"study", "factorization", "--quick", "--size", "20"}).empty());
+  CHECK(check_message({"demo", "--width", "8"}).empty());
+  struct Bad {
+    std::vector<std::string> args;
+    const char* expected;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {{"train", "--model", "transformer"}, "unknown model 'transformer'"},
+           {{"train", "--optimizer", "lion"}, "unknown optimizer 'lion'"},
+           {{"train", "--data", "mnist"}, "unknown data set 'mnist'"},
+           // A device or FIFO would block or never end.
+           {{"train", "--data", "/dev/zero"}, "/dev/zero: not a regular file"},
+           {{"train", "--data", "/nonexistent/x.csv"}, "not a regular file"},
+           {{"train", "--model", "convnet", "--data", "wine"}, "convnet needs square"},
+           {{"train", "--out", file}, "exists and is not a directory"},
+           {{"train", "--checkpoint", file}, "--checkpoint"},
+           {{"train", "--resume", "/nonexistent/ckpt"}, "no such checkpoint directory"},
+           // 10^12 weights per layer: refused from the graph's shapes, nothing allocated.
+           {{"train", "--width", "1000000"}, "more than this machine's"},
+           {{"train", "--width", "100000000"}, "more than 2^40 elements"},
+           {{"demo", "--width", "100000"}, "cost table runs one forward-mode pass per parameter"},
+           {{"demo", "--batch", "10000000000000", "--width", "8"}, "demo: the activations needs"},
+           {{"cost", "--out", file}, "--out"},
+           {{"--report-out", file}, "--report-out"},
+           {{"study", "kinks", "--out", file}, "--out"},
+           {{"study", "factorization", "--widths", "3"}, "study 'factorization' has no option --widths"},
+           {{"study", "kinks", "--size", "3"}, "has no option --size"},
+           {{"study", "transformers"}, "unknown study 'transformers'"}}) {
+    INFO(b.args[0] << " " << b.args[1] << " " << b.args.back());
+    CHECK_THAT(check_message(b.args), Catch::Contains(b.expected));
+  }
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("main: errors are one line and status 1, never an escaping exception", "[apps][cli]") {
+  const char* refused[] = {"dagrad", "train", "--data", "/dev/zero"};
+  CHECK(run_command_line(4, refused) == 1);
+  const char* malformed[] = {"dagrad", "train", "--lr", "inf"};
+  CHECK(run_command_line(4, malformed) != 0);
+  const char* help[] = {"dagrad", "--help"};
+  CHECK(run_command_line(2, help) == 0);
+}
