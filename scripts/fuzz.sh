@@ -16,10 +16,12 @@ for target in fuzz_data fuzz_checkpoint fuzz_cli; do
   mkdir -p "$corpus"
   echo "fuzz: $target for ${seconds}s"
   log="build-fuzz/$target.log"
+  dict=""
+  if [[ -f "tests/fuzz/${target#fuzz_}.dict" ]]; then dict="-dict=tests/fuzz/${target#fuzz_}.dict"; fi
   status=0
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-      -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 "$corpus" "tests/fuzz/corpus/${target#fuzz_}" \
+      -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 ${dict:+"$dict"} "$corpus" "tests/fuzz/corpus/${target#fuzz_}" \
       >"$log" 2>&1 || status=$?
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|artifact" "$log" || true
   if [[ "$status" != "0" ]]; then
