@@ -38,6 +38,12 @@ std::string check_message(const std::vector<std::string>& args) {
   return "";
 }
 
+// A command line and a fragment of the message refusing it.
+struct Bad {
+  std::vector<std::string> args;
+  const char* expected;
+};
+
 }  // namespace
 
 TEST_CASE("parsing: subcommands, options after them, help and malformed values", "[apps][cli]") {
@@ -50,10 +56,6 @@ TEST_CASE("parsing: subcommands, options after them, help and malformed values",
   Parsed help = parse({"train", "--help"});
   CHECK(help.invocation.exit_status == 0);
   CHECK_THAT(help.out, Catch::Contains("--checkpoint"));
-  struct Bad {
-    std::vector<std::string> args;
-    const char* expected;
-  };
   for (const Bad& b : std::vector<Bad>{{{"train", "--lr", "inf"}, "finite"},  // CLI::PositiveNumber alone accepts inf
                                        {{"train", "--lr", "1e999"}, "finite"},
                                        {{"train", "--lr", "nan"}, "--lr"},
@@ -83,10 +85,6 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
   CHECK(check_message({"train", "--data", "iris", "--model", "linear", "--epochs", "1"}).empty());
   CHECK(check_message({"study", "factorization", "--quick", "--size", "20"}).empty());
   CHECK(check_message({"demo", "--width", "8"}).empty());
-  struct Bad {
-    std::vector<std::string> args;
-    const char* expected;
-  };
   for (const Bad& b : std::vector<Bad>{
            {{"train", "--model", "transformer"}, "unknown model 'transformer'"},
            {{"train", "--optimizer", "lion"}, "unknown optimizer 'lion'"},

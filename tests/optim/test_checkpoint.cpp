@@ -57,6 +57,15 @@ struct Problem {
 
 std::unique_ptr<Optimizer> optimizer(const std::string& name) { return make_optimizer(name, Options{constant(0.05)}, 9); }
 
+// `steps` of Adam on `problem`; returns Adam's state, to be saved with the problem's store.
+TrainingState adam_state_after(Problem& problem, int steps) {
+  auto adam = optimizer("adam");
+  problem.train(*adam, steps);
+  TrainingState state;
+  adam->save_state(state);
+  return state;
+}
+
 void expect_error(const fs::path& dir, ParamStore& store, const std::string& fragment) {
   std::vector<Scalar> before = store.values();
   try {
@@ -73,10 +82,7 @@ void expect_error(const fs::path& dir, ParamStore& store, const std::string& fra
 TEST_CASE("checkpoint round trip: parameters, state buffers and values, NumPy files", "[optim][checkpoint]") {
   fs::path dir = fresh_dir("roundtrip");
   Problem a(1);
-  auto adam = optimizer("adam");
-  a.train(*adam, 5);
-  TrainingState state;
-  adam->save_state(state);
+  TrainingState state = adam_state_after(a, 5);
   state.values["loop/epoch"] = "3";
   save_checkpoint(dir.string(), *a.store, state);
   save_checkpoint(dir.string(), *a.store, state);  // a second generation replaces the first's files
@@ -141,10 +147,7 @@ TEST_CASE("loading rejects corrupt checkpoints with a named error and leaves the
           "[optim][checkpoint][errors]") {
   fs::path dir = fresh_dir("corrupt");
   Problem a(1);
-  auto adam = optimizer("adam");
-  a.train(*adam, 3);
-  TrainingState state;
-  adam->save_state(state);
+  TrainingState state = adam_state_after(a, 3);
   auto save = [&] {
     fs::remove_all(dir);
     save_checkpoint(dir.string(), *a.store, state);
