@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "analysis/progress.hpp"
+#include "graph/memory.hpp"
 #include "cost.hpp"
 #include "demo.hpp"
 
@@ -64,6 +65,39 @@ void override_option(Options& o, const std::string& study, const char* option, c
   }
 }
 
+// The size option `member` of `o`, as a double so products cannot overflow; 0 where the study has none.
+template <class Options, class Member>
+double size_of(const Options& o, Member member) {
+  if constexpr (std::is_invocable_v<Member, const Options&>) {
+    const auto& value = member(o);
+    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) return static_cast<double>(value);
+    else return value.empty() ? 0.0 : static_cast<double>(*std::max_element(value.begin(), value.end()));
+  } else {
+    return 0.0;
+  }
+}
+
+// A lower bound on what the study holds at once, from its sizes: the data (n × d), a layer's
+// activations (n × width), the weights (depth layers of width × max(d, width)), the factorized matrix
+// (size² per factor) and a few graph nodes per layer. Oversized overrides are refused here by name,
+// before any work, instead of an anonymous bad_alloc (or the OOM killer) minutes later.
+template <class Options>
+void require_study_memory(const Options& o, const std::string& study) {
+  std::pair<const char*, double> sizes[] = {
+      {"--n", size_of(o, DAGRAD_OPTION(n))},         {"--d", size_of(o, DAGRAD_OPTION(d))},
+      {"--width", size_of(o, DAGRAD_OPTION(width))}, {"--widths", size_of(o, DAGRAD_OPTION(widths))},
+      {"--depth", size_of(o, DAGRAD_OPTION(depth))}, {"--depths", size_of(o, DAGRAD_OPTION(depths))},
+      {"--size", size_of(o, DAGRAD_OPTION(size))}};
+  double n = sizes[0].second, d = sizes[1].second, width = std::max(sizes[2].second, sizes[3].second);
+  double depth = std::max({1.0, sizes[4].second, sizes[5].second}), size = sizes[6].second;
+  constexpr double kGraphNodeDoubles = 64;  // a node's shape, inputs and name: well over 512 bytes
+  double doubles = n * d + n * width + depth * (width * std::max(d, width) + size * size + kGraphNodeDoubles);
+  std::string named;
+  for (const auto& [option, value] : sizes)
+    if (value > 0) named += fmt::format(" {} {:.0f}", option, value);  // the largest of a list option
+  require_memory(sizeof(Scalar) * doubles, fmt::format("study '{}' at{}: its data, activations and weights (a lower bound)", study, named));
+}
+
 template <class Options>
 Options with_overrides(Options o, const std::string& study, const StudyOverrides& v) {
   auto one = [&](const char* option, const auto& value, auto member) {
@@ -85,6 +119,7 @@ Options with_overrides(Options o, const std::string& study, const StudyOverrides
   many("--observed", v.observed, DAGRAD_OPTION(observed));
   many("--widths", v.widths, DAGRAD_OPTION(widths));
   many("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
+  require_study_memory(o, study);
   return o;
 }
 #undef DAGRAD_OPTION
@@ -99,6 +134,7 @@ std::function<analysis::StudyResult()> resolve_study(const std::string& name, bo
     return [o = with_overrides(o, name, v)] { return max_margin(o); };
   }
   if (name == "max-margin-digits") {
+    if (v.n || v.d) throw Error("study 'max-margin-digits' has no option " + std::string(v.n ? "--n" : "--d") + " (its data are the digits 0 and 1)");
     MaxMarginOptions o;
     o.digits = true;
     o.steps = quick ? 3000 : 1000000;

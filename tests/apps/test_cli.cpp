@@ -85,6 +85,11 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
   CHECK(check_message({"train", "--data", "iris", "--model", "linear", "--epochs", "1"}).empty());
   CHECK(check_message({"study", "factorization", "--quick", "--size", "20"}).empty());
   CHECK(check_message({"demo", "--width", "8"}).empty());
+  for (const char* study : {"max-margin", "max-margin-digits", "deep-linear", "balancedness", "balancedness-linear", "kinks",
+                            "landscape", "lazy-vs-active", "factorization", "linear-conv", "mean-field"}) {
+    INFO(study);
+    CHECK(check_message({"study", study}).empty());  // the full editions fit
+  }
   for (const Bad& b : std::vector<Bad>{
            {{"train", "--model", "transformer"}, "unknown model 'transformer'"},
            {{"train", "--optimizer", "lion"}, "unknown optimizer 'lion'"},
@@ -106,7 +111,14 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
            {{"study", "kinks", "--out", file}, "--out"},
            {{"study", "factorization", "--widths", "3"}, "study 'factorization' has no option --widths"},
            {{"study", "kinks", "--size", "3"}, "has no option --size"},
-           {{"study", "transformers"}, "unknown study 'transformers'"}}) {
+           {{"study", "transformers"}, "unknown study 'transformers'"},
+           {{"study", "max-margin-digits", "--n", "5"}, "has no option --n (its data are the digits"},
+           // Sizes past memory are refused by name before the study allocates (it used to be an
+           // anonymous bad_alloc, or the OOM killer, after building its data).
+           {{"study", "max-margin", "--n", "100000000000", "--d", "100000"}, "study 'max-margin' at --n 100000000000 --d 100000"},
+           {{"study", "mean-field", "--widths", "5,10000000000"}, "--widths 10000000000: its data"},
+           {{"study", "factorization", "--size", "10000000"}, "more than this machine's"},
+           {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"}}) {
     INFO(b.args[0] << " " << b.args[1] << " " << b.args.back());
     CHECK_THAT(check_message(b.args), Catch::Contains(b.expected));
   }
