@@ -88,7 +88,7 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
       ->excludes(train_cmd->get_option("--checkpoint"));
 
   CLI::App* study_cmd = app.add_subcommand("study", "run one implicit-bias study: CSV, PNG plot and a report section");
-  study_cmd->add_option("name", inv.study_name, "max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv, mean-field")
+  study_cmd->add_option("name", inv.study_name, study_name_list())
       ->required();
   study_cmd->add_flag("--quick", inv.study_quick, "the short edition used by tests and the report");
   study_cmd->add_option("--out", inv.study_out, "output directory");

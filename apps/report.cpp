@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "analysis/progress.hpp"
 #include "graph/memory.hpp"
@@ -169,8 +170,7 @@ std::function<analysis::StudyResult()> resolve_study(const std::string& name, bo
     if (quick) o.size = 30, o.rank = 2, o.observed = {250}, o.depths = {1, 2, 3}, o.init_scales = {1e-3}, o.steps = 20000;
     return [o = with_overrides(o, name, v)] { return factorization_study(o); };
   }
-  throw Error("unknown study '" + name +
-              "' (max-margin, max-margin-digits, deep-linear, balancedness, balancedness-linear, kinks, landscape, lazy-vs-active, factorization, linear-conv, mean-field)");
+  throw Error("unknown study '" + name + "' (" + study_name_list() + ")");
 }
 
 analysis::StudyResult run_named(const std::string& name, bool quick, const StudyOverrides& v = {}) {
@@ -178,6 +178,14 @@ analysis::StudyResult run_named(const std::string& name, bool quick, const Study
 }
 
 }  // namespace
+
+const std::vector<std::string>& study_names() {
+  static const std::vector<std::string> names{"max-margin", "max-margin-digits", "deep-linear", "balancedness", "balancedness-linear", "kinks",
+                                              "landscape", "lazy-vs-active", "factorization", "linear-conv", "mean-field"};
+  return names;
+}
+
+std::string study_name_list() { return fmt::format("{}", fmt::join(study_names(), ", ")); }
 
 std::string write_study(const analysis::StudyResult& r, const std::string& dir, const std::string& slug) {
   std::filesystem::create_directories(dir);

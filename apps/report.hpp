@@ -23,6 +23,11 @@ struct StudyOverrides {
   std::vector<double> init_scales;
 };
 
+// The studies `dagrad study NAME` runs, in the order the help lists them.
+const std::vector<std::string>& study_names();
+// study_names() as one comma-separated line, for help and error messages.
+std::string study_name_list();
+
 // Refuses an unknown study or an override it does not have (Error naming both), without running it.
 void check_study(const std::string& name, bool quick, const StudyOverrides& overrides = {});
 

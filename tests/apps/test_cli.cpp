@@ -85,8 +85,7 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
   CHECK(check_message({"train", "--data", "iris", "--model", "linear", "--epochs", "1"}).empty());
   CHECK(check_message({"study", "factorization", "--quick", "--size", "20"}).empty());
   CHECK(check_message({"demo", "--width", "8"}).empty());
-  for (const char* study : {"max-margin", "max-margin-digits", "deep-linear", "balancedness", "balancedness-linear", "kinks",
-                            "landscape", "lazy-vs-active", "factorization", "linear-conv", "mean-field"}) {
+  for (const std::string& study : study_names()) {
     INFO(study);
     CHECK(check_message({"study", study}).empty());  // the full editions fit
   }
