@@ -9,6 +9,7 @@
 namespace dagrad::apps {
 
 void require_directory_or_absent(const std::string& option, const std::string& path) {
+  if (path.empty()) throw Error(option + ": the path is empty");
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (std::filesystem::exists(status) && !std::filesystem::is_directory(status))

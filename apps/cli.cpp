@@ -83,9 +83,13 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   train_cmd->add_option("--seed", train.seed, "seed for split, shuffling and initial weights")->check(whole_number(0));
   train_cmd->add_option("--min-accuracy", train.min_accuracy, "exit with status 3 below this final test accuracy")->check(finite_number(Bound::any));
   train_cmd->add_option("--out", train.out_dir, "directory for metrics.csv and training.png");
-  train_cmd->add_option("--checkpoint", train.checkpoint_dir, "save a crash-safe checkpoint here after every epoch");
+  train_cmd->add_option("--checkpoint", train.checkpoint_dir,
+                         "save a crash-safe checkpoint here after every epoch (a new or empty directory, or --overwrite)");
   train_cmd->add_option("--resume", train.resume_dir, "continue from the checkpoint in this directory (same options), saving to it")
       ->excludes(train_cmd->get_option("--checkpoint"));
+  train_cmd->add_flag("--overwrite", train.overwrite, "let --checkpoint replace a checkpoint already in its directory");
+  train_cmd->add_flag("--allow-empty-classes", train.allow_empty_classes,
+                      "accept CSV labels that leave most classes 0..max label without examples");
 
   CLI::App* study_cmd = app.add_subcommand("study", "run one implicit-bias study: CSV, PNG plot and a report section");
   study_cmd->add_option("name", inv.study_name, study_name_list())
@@ -125,7 +129,9 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
-    inv.exit_status = app.exit(e, out, err);
+    // CLI11's own statuses (105 for a refused value, 109 for an extra argument, ...) become the one
+    // usage status; --help stays 0.
+    inv.exit_status = app.exit(e, out, err) == 0 ? kSuccess : kUsage;
     return inv;
   }
   if (*train_cmd) inv.command = Invocation::Command::train;
@@ -149,8 +155,9 @@ void check_invocation(const Invocation& inv) {
   }
 }
 
-int run_invocation(const Invocation& inv) {
-  check_invocation(inv);
+namespace {
+
+int run_checked(const Invocation& inv) {
   set_blas_threads(inv.blas_threads);
   switch (inv.command) {
     case Invocation::Command::train: return run_train(inv.train);
@@ -159,14 +166,14 @@ int run_invocation(const Invocation& inv) {
     case Invocation::Command::demo: return run_demo(inv.demo);
     case Invocation::Command::report: return run_report(inv.report_out, inv.demo);
   }
-  return 1;
+  return kFailure;
 }
 
-int run_command_line(int argc, const char* const* argv) {
+// Runs `step`; an exception becomes one line on stderr and `status`.
+template <class Step>
+int reporting_errors(int status, Step step) {
   try {
-    Invocation inv = parse_command_line(std::vector<std::string>(argv + std::min(argc, 1), argv + argc), std::cout, std::cerr);
-    if (inv.exit_status) return *inv.exit_status;
-    return run_invocation(inv);
+    return step();
   } catch (const Error& e) {
     fmt::print(stderr, "dagrad: {}\n", e.what());
   } catch (const std::bad_alloc&) {
@@ -174,7 +181,26 @@ int run_command_line(int argc, const char* const* argv) {
   } catch (const std::exception& e) {  // filesystem and I/O errors from the standard library
     fmt::print(stderr, "dagrad: {}\n", e.what());
   }
-  return 1;
+  return status;
+}
+
+}  // namespace
+
+int run_invocation(const Invocation& inv) {
+  check_invocation(inv);
+  return run_checked(inv);
+}
+
+int run_command_line(int argc, const char* const* argv) {
+  Invocation inv;
+  int status = reporting_errors(kUsage, [&] {
+    inv = parse_command_line(std::vector<std::string>(argv + std::min(argc, 1), argv + argc), std::cout, std::cerr);
+    if (inv.exit_status) return *inv.exit_status;
+    check_invocation(inv);
+    return -1;  // checked: run it
+  });
+  if (status != -1) return status;
+  return reporting_errors(kFailure, [&] { return run_checked(inv); });
 }
 
 }  // namespace dagrad::apps

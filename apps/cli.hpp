@@ -24,8 +24,8 @@ struct Invocation {
   StudyOverrides study_overrides;
   std::string report_out = "out";
   int blas_threads = 1;
-  // Set when parsing already decided the outcome: --help (0, the help on `out`) or a malformed
-  // command line (CLI11's status, its message on `err`).
+  // Set when parsing already decided the outcome: --help (kSuccess, the help on `out`) or a
+  // malformed command line (kUsage, CLI11's message on `err`).
   std::optional<int> exit_status;
 };
 
@@ -36,10 +36,11 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
 // against this machine's memory); throws dagrad::Error naming the option.
 void check_invocation(const Invocation& invocation);
 
-// Checks, then runs the command; returns its exit status.
+// Checks, then runs the command; returns its exit status (apps/checks.hpp).
 int run_invocation(const Invocation& invocation);
 
-// main(): parse, check and run. Any error is one line on stderr ("dagrad: ...") and status 1; nothing
+// main(): parse, check and run. Any error is one line on stderr ("dagrad: ...") and status kUsage (2)
+// when parsing or checking refused the command line, kFailure (1) when running failed; nothing
 // escapes as a crash (std::bad_alloc and filesystem errors included).
 int run_command_line(int argc, const char* const* argv);
 

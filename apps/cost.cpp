@@ -1,15 +1,14 @@
 #include "cost.hpp"
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/core.h>
 
 #include "analysis/cost.hpp"
 #include "checks.hpp"
+#include "data/files.hpp"
+#include "plot.hpp"
 
 namespace dagrad::apps {
 
@@ -24,7 +23,7 @@ const char* sweep_title(const std::string& sweep) {
 
 // One wide CSV per sweep (size, flops per method, seconds per method) for gnuplot.
 void write_sweep_csv(const analysis::CostStudy& study, const std::string& sweep, const std::string& path) {
-  std::ofstream out(path);
+  std::ostringstream out;
   out.precision(10);
   bool header = false;
   for (const auto& p : study.points) {
@@ -41,15 +40,15 @@ void write_sweep_csv(const analysis::CostStudy& study, const std::string& sweep,
     for (const auto& m : p.methods) out << "," << m.seconds;
     out << "\n";
   }
-  if (!out) throw Error("could not write " + path);
+  data::write_file(path, out.str());
 }
 
-// Counted flops (top row) and measured time (bottom row) against each swept size, log-log.
+// Counted flops (top row) and measured time (bottom row) against each swept size, log-log. The
+// directory reaches gnuplot as ARG1, never inside the script.
 bool plot(const analysis::CostStudy& study, const std::string& dir) {
   const char* sweeps[4] = {"d", "w", "L", "m"};
-  std::string script = dir + "/cost.gp";
-  std::ofstream gp(script);
-  gp << "set terminal pngcairo size 1600,760\nset output '" << dir << "/cost.png'\nset datafile separator ','\n"
+  std::ostringstream gp;
+  gp << "set terminal pngcairo size 1600,760\nset output ARG1.'/cost.png'\nset datafile separator ','\n"
      << "set multiplot layout 2,4 title 'cost of derivatives: counted flops (top), median time (bottom)'\n"
      << "set logscale xy\nset format y '10^{%L}'\nset key top left Left reverse font ',7'\nset grid\n";
   for (int row = 0; row < 2; ++row)
@@ -59,16 +58,15 @@ bool plot(const analysis::CostStudy& study, const std::string& dir) {
         if (p.sweep == sweep && method_names.empty())
           for (const auto& m : p.methods) method_names.push_back(m.method);
       const std::size_t methods = method_names.size();
-      gp << "set title '" << sweep_title(sweep) << "' noenhanced font ',9'\nset xlabel '" << sweep << "'\nset ylabel '"
-         << (row == 0 ? "flops" : "seconds") << "'\nplot ";
+      gp << "set title " << gnuplot_quoted(sweep_title(sweep)) << " noenhanced font ',9'\nset xlabel " << gnuplot_quoted(sweep)
+         << "\nset ylabel '" << (row == 0 ? "flops" : "seconds") << "'\nplot ";
       for (std::size_t m = 0; m < methods; ++m)
-        gp << (m ? ", " : "") << "'" << dir << "/cost_" << sweep << ".csv' using 1:" << 2 + row * methods + m
-           << " with linespoints lw 2 pt 7 title '" << method_names[m] << "' noenhanced";
+        gp << (m ? ", " : "") << "ARG1." << gnuplot_quoted("/cost_" + std::string(sweep) + ".csv") << " using 1:"
+           << 2 + row * methods + m << " with linespoints lw 2 pt 7 title " << gnuplot_quoted(method_names[m]) << " noenhanced";
       gp << "\n";
     }
   gp << "unset multiplot\n";
-  gp.close();
-  return std::system(("gnuplot '" + script + "' 2>/dev/null").c_str()) == 0;
+  return run_gnuplot(dir + "/cost.gp", gp.str(), {dir}, {dir + "/cost.png"});
 }
 
 std::string table(const analysis::CostStudy& study, const std::string& sweep) {
@@ -100,6 +98,7 @@ void check_cost(const CostCommand& c) {
 
 int run_cost(const CostCommand& c) {
   check_cost(c);
+  data::require_writable_directory("--out", c.out_dir);
   auto start = std::chrono::steady_clock::now();
   analysis::CostOptions o = c.quick ? analysis::quick_cost_options() : analysis::CostOptions{};
   if (c.repeats) o.repeats = *c.repeats;
@@ -144,14 +143,15 @@ int run_cost(const CostCommand& c) {
                     study.chain_given.forward, study.chain_given.reverse, study.chain_given.multiplications,
                     study.chain_given.bracketing);
 
-  std::filesystem::create_directories(c.out_dir);
   for (const char* sweep : {"d", "w", "L", "m"}) write_sweep_csv(study, sweep, c.out_dir + "/cost_" + std::string(sweep) + ".csv");
-  if (plot(study, c.out_dir)) md << "![cost](cost.png)\n\n";
+  bool plotted = plot(study, c.out_dir);
+  if (plotted) md << "![cost](cost.png)\n\n";
   md << "Data: `cost_d.csv`, `cost_w.csv`, `cost_L.csv`, `cost_m.csv`.\n\n";
-  std::ofstream(c.out_dir + "/cost.md") << md.str();
+  data::write_file(c.out_dir + "/cost.md", md.str());
   if (c.markdown) *c.markdown << md.str();
-  fmt::print("\n{}(took {:.1f}s; wrote {}/cost_*.csv, cost.png, cost.md)\n", md.str(),
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), c.out_dir);
+  if (!plotted) fmt::print(stderr, "dagrad cost: gnuplot failed or is missing; no cost.png\n");
+  fmt::print("\n{}(took {:.1f}s; wrote {}/cost_*.csv, {}cost.md)\n", md.str(),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), c.out_dir, plotted ? "cost.png, " : "");
 
   // Forward mode agrees up to rounding, differences to O(h²); the Jacobian orders up to rounding.
   double worst_forward = 0, worst_differences = 0, worst_jacobian = 0;
@@ -167,7 +167,7 @@ int run_cost(const CostCommand& c) {
   if (worst_forward > 1e-10 || worst_differences > 1e-6 || worst_jacobian > 1e-10) {
     fmt::print(stderr, "dagrad cost: methods disagree (forward {:.2e}, differences {:.2e}, Jacobians {:.2e})\n", worst_forward,
                worst_differences, worst_jacobian);
-    return 2;
+    return kClaimFails;
   }
   return 0;
 }

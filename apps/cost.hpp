@@ -19,7 +19,7 @@ void check_cost(const CostCommand& command);
 
 // `dagrad cost`: the forward-vs-reverse cost study (analysis::cost_study). Prints its tables and
 // fitted exponents, writes cost_{d,w,L,m}.csv, cost.png (log-log, gnuplot) and cost.md under out_dir.
-// Exit status 2 when the methods disagree numerically.
+// Exit status kClaimFails (4) when the methods disagree numerically.
 int run_cost(const CostCommand& command);
 
 }  // namespace dagrad::apps

@@ -1,14 +1,14 @@
 #include "demo.hpp"
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <random>
+#include <sstream>
 
 #include <fmt/core.h>
 
 #include "checks.hpp"
 #include "dagrad.hpp"
+#include "data/files.hpp"
 #include "graph/memory.hpp"
 #include "analysis/cost.hpp"
 
@@ -29,6 +29,7 @@ void check_demo(const DemoOptions& o) {
 
 int run_demo(const DemoOptions& o) {
   check_demo(o);
+  data::require_writable_directory("--out", o.out_dir);
   Graph g;
   Var x = g.input("x", {o.batch, o.inputs});
   Var y = g.input("y", {o.batch});
@@ -78,14 +79,12 @@ int run_demo(const DemoOptions& o) {
   fmt::print("  loss = {:.12g}\n  |grad| = {:.12g} (Clarke policy; {})\n", program.scalar(loss), std::sqrt(norm2),
              kinks.substr(0, kinks.find('\n')));
 
-  std::filesystem::create_directories(o.out_dir);
-  std::string dot_path = o.out_dir + "/mlp.dot";
-  std::ofstream dot(dot_path);
+  std::string dot_path = o.out_dir + "/mlp.dot", grad_dot_path = o.out_dir + "/mlp_grad.dot";
+  std::ostringstream dot, grad_dot;
   write_dot(dot, g, {loss.id()});
-  if (!dot) throw Error("could not write " + dot_path);
-  std::string grad_dot_path = o.out_dir + "/mlp_grad.dot";
-  std::ofstream grad_dot(grad_dot_path);
   write_dot(grad_dot, g, {grads[0].id()});
+  data::write_file(dot_path, dot.str());
+  data::write_file(grad_dot_path, grad_dot.str());
   fmt::print("  wrote {} (forward graph) and {} (with the first layer's gradient)\n\n", dot_path, grad_dot_path);
 
   // The gradient with respect to every parameter, so d here is the parameter count.
@@ -120,7 +119,7 @@ int run_demo(const DemoOptions& o) {
   if (rows[2].max_abs_diff > 1e-10 || rows[3].max_abs_diff > 1e-6) {
     fmt::print(stderr, "dagrad demo: gradients disagree (forward {:.2e}, differences {:.2e})\n", rows[2].max_abs_diff,
                rows[3].max_abs_diff);
-    return 2;
+    return kClaimFails;
   }
   fmt::print("\nReverse mode costs a small multiple of one evaluation whatever the parameter count; forward mode and\n"
              "finite differences grow with it (the cheap gradient principle).\n");

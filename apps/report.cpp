@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <sstream>
 #include <type_traits>
@@ -16,8 +13,11 @@
 
 #include "analysis/progress.hpp"
 #include "graph/memory.hpp"
+#include "checks.hpp"
 #include "cost.hpp"
+#include "data/files.hpp"
 #include "demo.hpp"
+#include "plot.hpp"
 
 namespace dagrad::apps {
 
@@ -188,9 +188,10 @@ const std::vector<std::string>& study_names() {
 std::string study_name_list() { return fmt::format("{}", fmt::join(study_names(), ", ")); }
 
 std::string write_study(const analysis::StudyResult& r, const std::string& dir, const std::string& slug) {
-  std::filesystem::create_directories(dir);
-  std::string csv = dir + "/" + slug + ".csv", png = dir + "/" + slug + ".png", script = dir + "/" + slug + ".gp";
-  std::ofstream out(csv);
+  data::require_writable_directory("--out", dir);
+  std::string csv = dir + "/" + slug + ".csv", png = dir + "/" + slug + ".png";
+  std::string particles_csv = dir + "/" + slug + "_particles.csv", particles_png = dir + "/" + slug + "_particles.png";
+  std::ostringstream out;
   out.precision(12);
   for (std::size_t c = 0; c < r.columns.size(); ++c) out << (c ? "," : "") << r.columns[c];
   out << "\n";
@@ -199,30 +200,34 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
     for (std::size_t c = 0; c < r.columns.size(); ++c) out << (c ? "," : "") << r.series.at(r.columns[c])[i];
     out << "\n";
   }
-  out.close();
+  data::write_file(csv, out.str());
+  // Paths reach gnuplot as ARG1..ARG4, never inside the script; the labels are dagrad's, quoted.
   std::size_t panels = r.columns.size() - 1;
-  std::ofstream gp(script);
+  std::ostringstream gp;
   gp << "set terminal pngcairo size " << 360 * std::min<std::size_t>(panels, 3) << "," << 300 * ((panels + 2) / 3) << "\n"
-     << "set output '" << png << "'\nset datafile separator ','\nset multiplot layout " << (panels + 2) / 3 << ","
-     << std::min<std::size_t>(panels, 3) << " title '" << r.name << "'\n" << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n" : "set logscale x\n")
-     << "set xlabel '" << r.columns[0] << "'\nunset key\n";
+     << "set output ARG2\nset datafile separator ','\nset multiplot layout " << (panels + 2) / 3 << ","
+     << std::min<std::size_t>(panels, 3) << " title " << gnuplot_quoted(r.name) << " noenhanced\n"
+     << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n" : "set logscale x\n")
+     << "set xlabel " << gnuplot_quoted(r.columns[0]) << " noenhanced\nunset key\n";
   for (std::size_t c = 1; c < r.columns.size(); ++c) {
     bool log_y = r.columns[c].find("loss") != std::string::npos || r.columns[c].find("angle") != std::string::npos;
-    gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title '" << r.columns[c] << "' noenhanced\n"
-       << "plot '" << csv << "' using 1:" << c + 1 << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
+    gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(r.columns[c]) << " noenhanced\n"
+       << "plot ARG1 using 1:" << c + 1 << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
   }
   gp << "unset multiplot\n";
+  std::vector<std::string> outputs{png};
   if (!r.particles.empty()) {  // particles over time, coloured by snapshot
-    std::string pcsv = dir + "/" + slug + "_particles.csv";
-    std::ofstream pout(pcsv);
+    std::ostringstream pout;
     pout << "snapshot,x,y\n";
     for (const auto& q : r.particles) pout << q[0] << ',' << q[1] << ',' << q[2] << '\n';
-    gp << "set terminal pngcairo size 600,560\nset output '" << dir << "/" << slug << "_particles.png'\nunset logscale\n"
+    data::write_file(particles_csv, pout.str());
+    gp << "set terminal pngcairo size 600,560\nset output ARG4\nunset logscale\n"
        << "set title 'particles |a_j| b_j over time' noenhanced\nset xlabel 'x'\nset ylabel 'y'\nset size ratio -1\n"
-       << "plot '" << pcsv << "' every ::1 using 2:3:1 with points pt 7 ps 0.6 palette\n";
+       << "plot ARG3 every ::1 using 2:3:1 with points pt 7 ps 0.6 palette\n";
+    outputs.push_back(particles_png);
   }
-  gp.close();
-  bool plotted = std::system(("gnuplot '" + script + "' 2>/dev/null").c_str()) == 0;
+  bool plotted = run_gnuplot(dir + "/" + slug + ".gp", gp.str(), {csv, png, particles_csv, particles_png}, outputs);
+  if (!plotted) fmt::print(stderr, "dagrad: gnuplot failed or is missing; no {}\n", png);
   std::ostringstream md;
   md << "## " << r.name << "\n\n**Claim.** " << r.claim << "\n\n**Measured.** " << r.measured << "\n\n**Holds:** "
      << (r.holds ? "yes" : "NO") << "\n\n";
@@ -237,21 +242,24 @@ void check_study(const std::string& name, bool quick, const StudyOverrides& over
 }
 
 int run_study(const std::string& name, bool quick, const std::string& out_dir, const StudyOverrides& overrides) {
+  check_study(name, quick, overrides);
+  data::require_writable_directory("--out", out_dir);
   auto start = std::chrono::steady_clock::now();
   fmt::print("dagrad study {}{} ...\n", name, quick ? " (quick)" : "");
   std::fflush(stdout);
   ProgressPrinter printer;
   analysis::StudyResult r = run_named(name, quick, overrides);
   std::string section = write_study(r, out_dir, name);
-  std::ofstream(out_dir + "/" + name + ".md") << section;
-  fmt::print("{}\n(took {:.1f}s; wrote {}/{}.csv, .png, .md)\n", section,
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), out_dir, name);
-  return r.holds ? 0 : 4;
+  data::write_file(out_dir + "/" + name + ".md", section);
+  bool plotted = section.find(".png)") != std::string::npos;
+  fmt::print("{}\n(took {:.1f}s; wrote {}/{}.csv, {}.md)\n", section,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), out_dir, name, plotted ? ".png, " : "");
+  return r.holds ? kSuccess : kClaimFails;
 }
 
 int run_report(const std::string& out_dir, const DemoOptions& demo_options) {
   auto start = std::chrono::steady_clock::now();
-  std::filesystem::create_directories(out_dir);
+  data::require_writable_directory("--report-out", out_dir);
   ProgressPrinter printer;
   std::ostringstream md;
   md << "# dagrad report\n\nQuick editions of the headline studies; full runs: `dagrad study NAME`.\n\n";
@@ -276,9 +284,9 @@ int run_report(const std::string& out_dir, const DemoOptions& demo_options) {
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   md << "---\nGenerated in " << fmt::format("{:.1f}", seconds) << " s.\n";
-  std::ofstream(out_dir + "/report.md") << md.str();
+  data::write_file(out_dir + "/report.md", md.str());
   fmt::print("\nwrote {}/report.md ({:.1f}s)\n", out_dir, seconds);
-  return all_hold ? 0 : 4;
+  return all_hold ? kSuccess : kClaimFails;
 }
 
 }  // namespace dagrad::apps

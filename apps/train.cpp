@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <map>
 
 #include <fmt/core.h>
 
@@ -14,7 +14,10 @@
 #include "graph/memory.hpp"
 #include "data/dataset.hpp"
 #include "models/models.hpp"
+#include "data/files.hpp"
+#include "optim/checkpoint.hpp"
 #include "optim/trainer.hpp"
+#include "plot.hpp"
 
 namespace dagrad::apps {
 
@@ -62,19 +65,42 @@ void require_training_memory(const TrainCommand& c, std::size_t features, std::s
                      std::to_string(c.batch) + ")");
 }
 
-void plot(const std::string& dir, const std::string& title) {
-  std::string script = dir + "/training.gp";
-  std::ofstream gp(script);
-  gp << "set terminal pngcairo size 1000,420\nset output '" << dir << "/training.png'\n"
-     << "set datafile separator ','\nset key autotitle columnhead\nset multiplot layout 1,2 title '" << title << "'\n"
-     << "set xlabel 'step'\nset logscale y\nset ylabel 'loss'\n"
-     << "plot '" << dir << "/metrics.csv' using 1:3 with linespoints title 'train', '' using 1:5 with linespoints title 'test'\n"
-     << "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
-     << "plot '" << dir << "/metrics.csv' using 1:4 with linespoints title 'train', '' using 1:6 with linespoints title 'test'\n"
-     << "unset multiplot\n";
-  gp.close();
-  if (std::system(("gnuplot '" + script + "' 2>/dev/null").c_str()) != 0)
-    fmt::print(stderr, "dagrad train: gnuplot failed or is missing; metrics are in {}/metrics.csv\n", dir);
+// Loss and accuracy against the step. The paths and the title (which holds the data file's name)
+// reach gnuplot as arguments, never inside the script. True when the plot was written.
+bool plot(const std::string& dir, const std::string& title) {
+  std::string script =
+      "set terminal pngcairo size 1000,420\nset output ARG2\n"
+      "set datafile separator ','\nset key autotitle columnhead\nset multiplot layout 1,2 title ARG3 noenhanced\n"
+      "set xlabel 'step'\nset logscale y\nset ylabel 'loss'\n"
+      "plot ARG1 using 1:3 with linespoints title 'train', '' using 1:5 with linespoints title 'test'\n"
+      "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
+      "plot ARG1 using 1:4 with linespoints title 'train', '' using 1:6 with linespoints title 'test'\n"
+      "unset multiplot\n";
+  std::string png = dir + "/training.png";
+  return run_gnuplot(dir + "/training.gp", script, {dir + "/metrics.csv", png, title}, {png});
+}
+
+
+// The options that define a run beyond what optim::train records (seed, batch size, data checksums).
+std::map<std::string, std::string> run_identity(const TrainCommand& c) {
+  return {{"data", c.data}, {"test fraction", fmt::format("{}", c.test_fraction)}};
+}
+
+// A --resume directory must hold a checkpoint made with this command's seed, batch size and data;
+// the values are compared here, before any work, and again by optim::train against the data read.
+void check_resume(const TrainCommand& c) {
+  const std::string& dir = *c.resume_dir;
+  if (!std::filesystem::is_directory(dir)) throw Error("--resume " + dir + ": no such checkpoint directory");
+  if (!optim::holds_checkpoint(dir)) throw Error("--resume " + dir + ": holds no checkpoint");
+  std::map<std::string, std::string> saved = optim::checkpoint_values(dir), ours = run_identity(c);
+  ours["seed"] = std::to_string(c.seed);
+  ours["batch size"] = std::to_string(c.batch);
+  for (const auto& [key, value] : ours) {
+    auto it = saved.find("run/" + key);
+    if (it == saved.end()) throw Error("--resume " + dir + ": the checkpoint does not record its " + key + " (made by an older dagrad)");
+    if (it->second != value)
+      throw Error("--resume " + dir + ": " + key + " is " + value + " here, but the checkpoint was made with " + it->second);
+  }
 }
 
 }  // namespace
@@ -88,9 +114,20 @@ void check_train(const TrainCommand& c) {
   if (!(c.test_fraction > 0 && c.test_fraction < 1)) throw Error("train: --test-fraction must lie in (0, 1)");
   optim::make_optimizer(c.optimizer, optim::Options{optim::constant(c.lr), c.weight_decay, c.clip}, c.seed);
   require_directory_or_absent("--out", c.out_dir);
-  if (!c.checkpoint_dir.empty()) require_directory_or_absent("--checkpoint", c.checkpoint_dir);
-  if (!c.resume_dir.empty() && !std::filesystem::is_directory(c.resume_dir))
-    throw Error("--resume " + c.resume_dir + ": no such checkpoint directory");
+  if (c.data.empty()) throw Error("--data: the path is empty");
+  if (c.checkpoint_dir && c.resume_dir) throw Error("--checkpoint and --resume exclude each other (--resume keeps saving to its directory)");
+  if (c.overwrite && !c.checkpoint_dir) throw Error("--overwrite applies to --checkpoint only");
+  if (c.checkpoint_dir) {
+    require_directory_or_absent("--checkpoint", *c.checkpoint_dir);
+    if (optim::holds_checkpoint(*c.checkpoint_dir) && !c.overwrite)
+      throw Error("--checkpoint " + *c.checkpoint_dir + ": already holds a checkpoint (epoch " +
+                  optim::checkpoint_values(*c.checkpoint_dir)["loop/epoch"] + "); --resume " + *c.checkpoint_dir +
+                  " continues it, --overwrite replaces it");
+  }
+  if (c.resume_dir) {
+    require_directory_or_absent("--resume", *c.resume_dir);
+    check_resume(c);
+  }
   if (is_csv_path(c.data)) {
     // A FIFO or device would block or never end; the CSV loader checks everything inside the file.
     std::error_code ec;
@@ -106,7 +143,13 @@ void check_train(const TrainCommand& c) {
 
 int run_train(const TrainCommand& c) {
   check_train(c);
-  data::Dataset all = is_csv_path(c.data) ? data::load_csv(c.data) : data::load_sklearn(c.data);
+  // Every directory this run writes is proved writable before the data are read or a step is taken.
+  data::require_writable_directory("--out", c.out_dir);
+  std::string checkpoint_dir = c.resume_dir ? *c.resume_dir : c.checkpoint_dir.value_or("");
+  if (!checkpoint_dir.empty()) data::require_writable_directory(c.resume_dir ? "--resume" : "--checkpoint", checkpoint_dir);
+  data::CsvOptions csv;
+  csv.allow_empty_classes = c.allow_empty_classes;
+  data::Dataset all = is_csv_path(c.data) ? data::load_csv(c.data, csv) : data::load_sklearn(c.data);
   data::Split split = data::train_test_split(all, c.test_fraction, c.seed);
   data::standardize(split);
   if (all.classes < 2) throw Error(c.data + ": needs at least two classes");
@@ -130,9 +173,11 @@ int run_train(const TrainCommand& c) {
   to.epochs = c.epochs;
   to.seed = c.seed;
   to.eval_every = c.eval_every;
-  to.checkpoint_dir = c.resume_dir.empty() ? c.checkpoint_dir : c.resume_dir;
-  to.resume = !c.resume_dir.empty();
-  if (to.resume) fmt::print("  resuming from {}\n", c.resume_dir);
+  to.checkpoint_dir = checkpoint_dir;
+  to.resume = c.resume_dir.has_value();
+  to.overwrite_checkpoint = c.overwrite;
+  to.identity = run_identity(c);
+  if (to.resume) fmt::print("  resuming from {}\n", checkpoint_dir);
   auto on_eval = [&](const optim::Metrics& m) {
     if (terminal) fmt::print("\r\033[K");
     fmt::print("  epoch {:>3} step {:>6}  train loss {:.4f} acc {:.4f}  test loss {:.4f} acc {:.4f}  {:.1f}s\n", m.epoch, m.step,
@@ -147,17 +192,18 @@ int run_train(const TrainCommand& c) {
   };
   auto history = optim::train(g, setup, store, *optimizer, split, to, on_eval, on_step);
 
-  std::filesystem::create_directories(c.out_dir);
-  optim::write_metrics_csv(c.out_dir + "/metrics.csv", history);
-  plot(c.out_dir, c.model + " on " + all.name);
+  std::string metrics = c.out_dir + "/metrics.csv";
+  optim::write_metrics_csv(metrics, history);
+  bool plotted = plot(c.out_dir, c.model + " on " + all.name);
+  if (!plotted) fmt::print(stderr, "dagrad train: gnuplot failed or is missing; no training.png (the metrics are in {})\n", metrics);
   const auto& last = history.back();
-  fmt::print("final test accuracy {:.4f} after {:.1f}s; wrote {}/metrics.csv and {}/training.png\n", last.test_accuracy,
-             last.seconds, c.out_dir, c.out_dir);
+  fmt::print("final test accuracy {:.4f} after {:.1f}s; wrote {}{}\n", last.test_accuracy, last.seconds, metrics,
+             plotted ? " and " + c.out_dir + "/training.png" : "");
   if (last.test_accuracy < c.min_accuracy) {
     fmt::print(stderr, "dagrad train: test accuracy {:.4f} is below the required {:.4f}\n", last.test_accuracy, c.min_accuracy);
-    return 3;
+    return kBelowAccuracy;
   }
-  return 0;
+  return kSuccess;
 }
 
 }  // namespace dagrad::apps

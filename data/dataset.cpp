@@ -3,13 +3,16 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <cfloat>
 #include <cstring>
 #include <cmath>
+#include <set>
 #include <cstdlib>
 #include <numeric>
 #include <random>
 #include <vector>
 
+#include "data/files.hpp"
 #include "graph/memory.hpp"
 
 namespace dagrad::data {
@@ -47,6 +50,11 @@ class LineReader {
     if (!any) return false;
     while (!line.empty() && line.back() == '\r') line.pop_back();
     ++number_;
+    // Spreadsheets save UTF-8 CSV with a byte-order mark; like pandas, it is not part of the data.
+    if (number_ == 1 && line.compare(0, 3, "\xef\xbb\xbf") == 0) line.erase(0, 3);
+    if (line.find('\r') != std::string::npos)
+      throw DataError(path_ + ":" + std::to_string(number_) +
+                      ": a carriage return (\\r) inside a line: the file has CR-only (classic Mac) line endings; convert them to \\n");
     return true;
   }
   std::size_t number() const { return number_; }
@@ -78,9 +86,12 @@ std::vector<double> parse_row(const std::string& line, char delimiter, const std
     char* stop = nullptr;
     errno = 0;
     double v = std::strtod(begin, &stop);
+    bool out_of_range = errno == ERANGE && std::fabs(v) > DBL_MIN;  // underflow to a subnormal or 0 is a value
     while (stop && (*stop == ' ' || *stop == '\t')) ++stop;
-    if (stop == begin || *stop != '\0' || errno == ERANGE || !std::isfinite(v))
-      throw DataError(where + ", field " + std::to_string(values.size() + 1) + ": '" + field + "' is not a finite number");
+    std::string field_at = where + ", field " + std::to_string(values.size() + 1) + ": '" + visible(field) + "' ";
+    if (stop == begin || *stop != '\0') throw DataError(field_at + "is not a number");
+    if (out_of_range) throw DataError(field_at + "is outside the float64 range (magnitude above 1.8e308)");
+    if (!std::isfinite(v)) throw DataError(field_at + "is not finite (inf or nan)");
     values.push_back(v);
     if (end == std::string::npos) break;
     start = end + 1;
@@ -135,6 +146,15 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
     max_label = std::max(max_label, y);
   }
   d.classes = o.classification ? static_cast<std::size_t>(max_label) + 1 : 0;
+  if (o.classification && !o.allow_empty_classes) {
+    // Labels {0, 999999} would make a million-way output layer for two classes.
+    std::set<double> distinct(d.y.begin(), d.y.end());
+    if (d.classes > std::max(2 * distinct.size(), distinct.size() + 10))
+      throw DataError(path + ": labels go up to " + std::to_string(d.classes - 1) + " (" + std::to_string(d.classes) +
+                      " classes) but only " + std::to_string(distinct.size()) +
+                      " distinct labels occur; renumber them 0.." + std::to_string(distinct.size() - 1) +
+                      ", or allow empty classes (dagrad train --allow-empty-classes)");
+  }
   return d;
 }
 

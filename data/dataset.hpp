@@ -28,11 +28,16 @@ struct CsvOptions {
   std::size_t skip_lines = 0;   // header lines
   bool classification = true;   // labels must then be non-negative integers
   char delimiter = ',';
+  // Classes are 0..max label. Off: refused when more than half of them, and more than ten, have no
+  // example (labels {0, 999999} are a mistake, not a million-class problem).
+  bool allow_empty_classes = false;
 };
 
-// Reads numbers only; gzip is detected from the file's magic bytes. Throws DataError on a missing
-// or empty file, a row with another number of fields than the first, a field that is not a finite
-// number, or (classification) a label that is not a non-negative integer.
+// Reads numbers only; gzip is detected from the file's magic bytes; a leading UTF-8 byte-order mark
+// is skipped; subnormal numbers (1e-320) are values. Throws DataError on a missing or empty file, a
+// row with another number of fields than the first, a field that is not a number, out of float64's
+// range or not finite (quoted with invisible bytes shown as \xNN), CR-only line endings, or
+// (classification) a label that is not a non-negative integer, or labels that leave most classes empty.
 Dataset load_csv(const std::string& path, const CsvOptions& options = {});
 // Class labels must be below this (one-hot outputs of that width are already unreasonable).
 inline constexpr double kMaxClasses = 1e6;

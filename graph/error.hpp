@@ -51,3 +51,10 @@ struct MemoryError : Error {
   using Error::Error;
 };
 }  // namespace dagrad
+
+namespace dagrad {
+// A file that could not be created, written whole, synced or read: the path and the system's reason.
+struct FileError : Error {
+  using Error::Error;
+};
+}  // namespace dagrad

@@ -2,7 +2,7 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "autodiff/autodiff.hpp"
+#include "data/files.hpp"
 #include "optim/checkpoint.hpp"
 #include "optim/gradient_program.hpp"
 
@@ -95,6 +96,36 @@ class Evaluator {
   std::map<std::size_t, Entry> entries_;
 };
 
+// The metrics history as a checkpoint buffer: kMetricFields numbers per evaluation.
+constexpr std::size_t kMetricFields = 7;
+
+std::vector<Scalar> metrics_to_buffer(const std::vector<Metrics>& history) {
+  std::vector<Scalar> buffer;
+  for (const Metrics& m : history)
+    buffer.insert(buffer.end(), {static_cast<Scalar>(m.step), static_cast<Scalar>(m.epoch), m.train_loss, m.train_accuracy,
+                                 m.test_loss, m.test_accuracy, m.seconds});
+  return buffer;
+}
+
+std::vector<Metrics> metrics_from_buffer(const std::vector<Scalar>& buffer, const std::string& dir) {
+  if (buffer.empty() || buffer.size() % kMetricFields != 0)
+    throw CheckpointError("train: 'loop/history' in " + dir + " has " + std::to_string(buffer.size()) + " numbers, not a whole number of " +
+                          std::to_string(kMetricFields) + "-field rows");
+  std::vector<Metrics> history;
+  for (std::size_t at = 0; at < buffer.size(); at += kMetricFields) {
+    Metrics m;
+    m.step = static_cast<std::size_t>(buffer[at]);
+    m.epoch = static_cast<std::size_t>(buffer[at + 1]);
+    m.train_loss = buffer[at + 2];
+    m.train_accuracy = buffer[at + 3];
+    m.test_loss = buffer[at + 4];
+    m.test_accuracy = buffer[at + 5];
+    m.seconds = buffer[at + 6];
+    history.push_back(m);
+  }
+  return history;
+}
+
 }  // namespace
 
 std::pair<double, double> evaluate(Graph& g, const TrainSetup& setup, ParamStore& store, const data::Dataset& set,
@@ -119,6 +150,7 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
   std::size_t per_epoch = n / batch, total = per_epoch * options.epochs, step_count = 0;
   std::size_t eval_every = options.eval_every ? options.eval_every : per_epoch;
   std::vector<Metrics> history;
+  double seconds_before = 0;  // training time of the runs this one resumes
   auto start = std::chrono::steady_clock::now();
   auto record = [&](std::size_t epoch) {
     Metrics m;
@@ -126,19 +158,42 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
     m.epoch = epoch;
     std::tie(m.train_loss, m.train_accuracy) = evaluator(data.train);
     std::tie(m.test_loss, m.test_accuracy) = evaluator(data.test);
-    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    m.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(m);
     if (on_eval) on_eval(m);
   };
+  // What defines the run: a resume under other values would train on other data or another split.
+  std::map<std::string, std::string> identity = options.identity;
+  auto checksum = [](const data::Dataset& set) {
+    std::uint32_t x = data::crc32(set.X.data(), set.X.size() * sizeof(Scalar)), y = data::crc32(set.y.data(), set.y.size() * sizeof(Scalar));
+    return std::to_string(set.size()) + " rows, CRC-32 " + std::to_string(x) + "/" + std::to_string(y);
+  };
+  identity["seed"] = std::to_string(options.seed);
+  identity["batch size"] = std::to_string(batch);
+  identity["training set"] = checksum(data.train);
+  identity["test set"] = checksum(data.test);
+
+  std::unique_ptr<CheckpointDirectory> checkpoint;
+  if (options.resume && options.checkpoint_dir.empty()) throw CheckpointError("train: resume needs a checkpoint directory");
+  if (!options.checkpoint_dir.empty()) {
+    checkpoint = std::make_unique<CheckpointDirectory>(options.checkpoint_dir);
+    if (!options.resume && !options.overwrite_checkpoint && checkpoint->holds_checkpoint())
+      throw CheckpointError("train: " + options.checkpoint_dir + " already holds a checkpoint; resume it, or overwrite it explicitly");
+  }
   std::size_t first_epoch = 1;
   if (options.resume) {
-    if (options.checkpoint_dir.empty()) throw CheckpointError("train: resume needs a checkpoint directory");
-    // load_checkpoint checks its files before it writes the store; what it cannot check (the loop's
-    // and the optimizer's state) is checked here, and a fault puts the store back.
+    // load_checkpoint checks its files before it writes the store; what it cannot check (the run's
+    // identity, the loop's and the optimizer's state) is checked here, and a fault puts the store back.
     std::vector<Scalar> before = store.values();
     std::size_t epochs_done = 0, steps_done = 0;
     try {
-      TrainingState state = load_checkpoint(options.checkpoint_dir, store);
+      TrainingState state = checkpoint->load(store);
+      for (const auto& [key, value] : identity) {
+        auto saved = state.values.find("run/" + key);
+        if (saved == state.values.end() || saved->second != value)
+          throw CheckpointError("train: resuming " + options.checkpoint_dir + " with " + key + " " + value + ", but the checkpoint was made with " +
+                                (saved == state.values.end() ? std::string("none recorded") : key + " " + saved->second));
+      }
       const std::vector<Scalar>& saved_order = state.buffer("loop/order");
       if (saved_order.size() != n)
         throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " shuffled " + std::to_string(saved_order.size()) +
@@ -158,27 +213,32 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
       if (steps_done != epochs_done * per_epoch)
         throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " is at step " + std::to_string(steps_done) +
                               " of epoch " + std::to_string(epochs_done) + ", not an epoch's end with this batch size");
+      std::vector<Metrics> restored_history = metrics_from_buffer(state.buffer("loop/history"), options.checkpoint_dir);
       optimizer.load_state(state, store.size());
       order = std::move(restored);
       rng = restored_rng;
+      history = std::move(restored_history);
     } catch (...) {
       store.values() = before;
       throw;
     }
     first_epoch = epochs_done + 1;
     step_count = steps_done;
+    seconds_before = history.empty() ? 0 : history.back().seconds;
   }
   auto save = [&](std::size_t epoch) {
-    if (options.checkpoint_dir.empty()) return;
+    if (!checkpoint) return;
     TrainingState state;
     optimizer.save_state(state);
     state.buffers["loop/order"] = std::vector<Scalar>(order.begin(), order.end());
+    state.buffers["loop/history"] = metrics_to_buffer(history);
     state.put_engine("loop/rng", rng);
     state.values["loop/epoch"] = std::to_string(epoch);
     state.values["loop/step"] = std::to_string(step_count);
-    save_checkpoint(options.checkpoint_dir, store, state);
+    for (const auto& [key, value] : identity) state.values["run/" + key] = value;
+    checkpoint->save(store, state);
   };
-  record(first_epoch - 1);
+  if (history.empty()) record(first_epoch - 1);
   for (std::size_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
     for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
     for (std::size_t b = 0; b < per_epoch; ++b) {
@@ -198,13 +258,13 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
 }
 
 void write_metrics_csv(const std::string& path, const std::vector<Metrics>& metrics) {
-  std::ofstream out(path);
+  std::ostringstream out;
   out << "step,epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
   out.precision(12);
   for (const Metrics& m : metrics)
     out << m.step << ',' << m.epoch << ',' << m.train_loss << ',' << m.train_accuracy << ',' << m.test_loss << ','
         << m.test_accuracy << ',' << m.seconds << '\n';
-  if (!out) throw Error("could not write " + path);
+  data::write_file(path, out.str());
 }
 
 }  // namespace dagrad::optim

@@ -2,6 +2,7 @@
 // Minibatch training of a model graph on a data set: seeded shuffling, evaluation on the whole
 // train and test sets every so often, metric callbacks and CSV output.
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,19 @@ struct TrainOptions {
   std::size_t eval_every = 0;    // steps between evaluations; 0: after every epoch
   std::size_t eval_batch = 512;  // rows per evaluation program run
   // After every epoch, a checkpoint (parameters, optimizer state, epoch, step, shuffle order and
-  // engine) is saved here; empty: none. With `resume`, training starts from the one found there and
-  // continues bit for bit as if it had never stopped, up to `epochs` in all.
+  // engine, the metrics so far, and what defines the run) is saved here; empty: none. The directory
+  // is locked for the whole training (a second writer is refused). With `resume`, training starts
+  // from the one found there and continues bit for bit as if it had never stopped, up to `epochs`
+  // in all, and returns the whole history. Without it, a directory that already holds a checkpoint
+  // is refused unless `overwrite_checkpoint`.
   std::string checkpoint_dir;
   bool resume = false;
+  bool overwrite_checkpoint = false;
+  // What defines the run beyond what train() sees, recorded in the checkpoint and compared on resume
+  // (the CLI puts the data file's name here). train() itself records the seed, the batch size and
+  // the sizes and CRC-32 checksums of the training and test sets, so another split, data or batch
+  // size is refused with both values named.
+  std::map<std::string, std::string> identity;
 };
 
 struct Metrics {
@@ -54,6 +64,7 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
 std::pair<double, double> evaluate(Graph& g, const TrainSetup& setup, ParamStore& store, const data::Dataset& set,
                                    std::size_t eval_batch);
 
+// Replaces `path` with the metrics as CSV (data::write_file: every write checked, FileError otherwise).
 void write_metrics_csv(const std::string& path, const std::vector<Metrics>& metrics);
 
 }  // namespace dagrad::optim

@@ -13,10 +13,11 @@ packages=(
   python3-sklearn                    # its bundled data sets (digits, iris, wine, breast cancer)
   gnuplot-nox                        # loss/accuracy plots of dagrad train
   libcli11-dev libfmt-dev            # the dagrad command line
-  libbenchmark-dev                   # bench/
 )
+# Test-only: configuring and building the main job never needs these (CI checks it with them hidden).
 test_packages=(
   catch2                             # tests (v2, catch2/catch.hpp)
+  libbenchmark-dev                   # bench/ (Google Benchmark)
   python3 python3-numpy python3-torch # PyTorch 1.13 computes peer reference values at test time
   libtorch-dev                       # LibTorch 1.13 for bench_torch and its equality check (peer test)
   clang libclang-rt-14-dev           # libFuzzer targets (scripts/fuzz.sh): clang 14 and its fuzzer runtime

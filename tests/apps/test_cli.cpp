@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "checks.hpp"
 #include "cli.hpp"
 #include "graph/error.hpp"
 
@@ -124,11 +125,11 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
   std::filesystem::remove(file);
 }
 
-TEST_CASE("main: errors are one line and status 1, never an escaping exception", "[apps][cli]") {
+TEST_CASE("main: errors are one line and status 2 (refused) or 1 (failed), never an escaping exception", "[apps][cli]") {
   const char* refused[] = {"dagrad", "train", "--data", "/dev/zero"};
-  CHECK(run_command_line(4, refused) == 1);
+  CHECK(run_command_line(4, refused) == kUsage);
   const char* malformed[] = {"dagrad", "train", "--lr", "inf"};
-  CHECK(run_command_line(4, malformed) != 0);
+  CHECK(run_command_line(4, malformed) == kUsage);
   const char* help[] = {"dagrad", "--help"};
   CHECK(run_command_line(2, help) == 0);
 }

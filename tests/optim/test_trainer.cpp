@@ -116,7 +116,7 @@ TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more
   options.epochs = 10;
   SoftmaxRegression direct(4);
   optim::Adam adam({optim::constant(0.05)});
-  optim::train(direct.g, direct.setup, *direct.store, adam, split, options);
+  auto direct_history = optim::train(direct.g, direct.setup, *direct.store, adam, split, options);
 
   options.checkpoint_dir = dir;
   options.epochs = 4;
@@ -131,7 +131,15 @@ TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more
   optim::Adam adam2({optim::constant(0.05)});
   auto history = optim::train(second.g, second.setup, *second.store, adam2, split, options);
   CHECK(second.store->values() == direct.store->values());
-  CHECK(history.front().epoch == 4);
+  // The history is whole: the checkpoint carries the first run's metrics (issue 14: --resume lost them).
+  REQUIRE(history.size() == direct_history.size());
+  for (std::size_t k = 0; k < history.size(); ++k) {
+    CHECK(history[k].epoch == direct_history[k].epoch);
+    CHECK(history[k].step == direct_history[k].step);
+    CHECK(history[k].train_loss == direct_history[k].train_loss);
+    CHECK(history[k].test_accuracy == direct_history[k].test_accuracy);
+  }
+  CHECK(history.front().epoch == 0);
   CHECK(history.back().step == 10 * (120 / 16));
   CHECK(adam2.steps() == 10 * (120 / 16));
   // Another optimizer cannot take over the state.
