@@ -233,6 +233,13 @@ void CheckpointDirectory::save(const ParamStore& store, const TrainingState& sta
   std::vector<std::string> files;
   for (std::size_t k = 0; k < vars.size(); ++k) files.push_back(prefix + "param" + std::to_string(k) + ".npy");
   for (std::size_t k = 0; k < state.buffers.size(); ++k) files.push_back(prefix + "state" + std::to_string(k) + ".npy");
+  // A file already under a new name was not made by this checkpoint (its pending files are gone by
+  // now): refused before the manifest names it, so it is never removed or written through.
+  for (const std::string& file : files) {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(dir / file, ec)))
+      fail((dir / file).string(), "exists, and this checkpoint's manifest does not name it; not overwritten");
+  }
   manifest["pending"] = files;
   write_manifest(dir, manifest);
 

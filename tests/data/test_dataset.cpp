@@ -50,8 +50,16 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
     std::string name, text, expected;
   };
   for (const Bad& b : std::vector<Bad>{{"ragged.csv", "1,2,0\n1,0\n", "ragged.csv:2: 2 fields, but the first row has 3"},
-                                       {"word.csv", "1,2,0\n1,abc,1\n", "word.csv:2, field 2: 'abc' is not a finite number"},
-                                       {"nan.csv", "1,nan,0\n", "'nan' is not a finite number"},
+                                       {"word.csv", "1,2,0\n1,abc,1\n", "word.csv:2, field 2: 'abc' is not a number"},
+                                       {"nan.csv", "1,nan,0\n", "'nan' is not finite (inf or nan)"},
+                                       // Issue 14: every message names what is really wrong.
+                                       {"overflow.csv", "1,1e999,0\n", "'1e999' is outside the float64 range"},
+                                       // An invisible byte-order mark inside the data is shown.
+                                       {"bom_inside.csv", "1,2,0\n\xef\xbb\xbf" "5,1,1\n", "field 1: '\\xef\\xbb\\xbf5' is not a number"},
+                                       {"control.csv", "1,2\x01,0\n", "'2\\x01' is not a number"},
+                                       {"cr_only.csv", "1,2,0\r3,4,1\r5,6,0\r", "cr_only.csv:1: a carriage return (\\r) inside a line: the file has CR-only"},
+                                       // Labels {0, 999999} built a million-class model for two classes.
+                                       {"sparse_labels.csv", "1,0\n2,999999\n", "labels go up to 999999 (1000000 classes) but only 2 distinct labels occur"},
                                        {"label.csv", "1,2,0.5\n", "label 0.5"},
                                        {"negative.csv", "1,2,-1\n", "not a class index"},
                                        {"empty.csv", "", "no data rows"},
@@ -87,6 +95,23 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
   CHECK(split_line.y(0) == 1);
   CHECK(split_line.X(1, 0) == 2);
   CHECK_THROWS_WITH(load_sklearn("mnist"), Catch::Contains("unknown data set 'mnist'"));
+}
+
+TEST_CASE("what spreadsheets and numerics produce loads: a byte-order mark, subnormal numbers, sparse labels on request",
+          "[data][csv]") {
+  // Issue 14: a UTF-8 BOM made the first field "not a finite number"; 1e-320 (subnormal) was called
+  // not finite. pandas' read_csv reads both.
+  Dataset bom = load_csv(write_temp("bom.csv", "\xef\xbb\xbf" "-0.026192,1,0\n2,3,1\n"));
+  CHECK(bom.X(0, 0) == -0.026192);
+  Dataset tiny = load_csv(write_temp("subnormal.csv", "1e-320,2,0\n1,-4.9e-324,1\n"));
+  CHECK(tiny.X(0, 0) == 1e-320);
+  CHECK(tiny.X(0, 0) > 0);
+  CHECK(tiny.X(1, 1) == -4.9e-324);
+  // A binary subset of digits keeps its labels {3, 8}: 9 classes for 2 labels is not "far above".
+  CHECK(load_csv(write_temp("subset.csv", "1,3\n2,8\n")).classes == 9);
+  CsvOptions allow;
+  allow.allow_empty_classes = true;
+  CHECK(load_csv(write_temp("sparse_ok.csv", "1,0\n2,999999\n"), allow).classes == 1000000);
 }
 
 TEST_CASE("scikit-learn's bundled data sets, from Debian's python3-sklearn", "[data][sklearn]") {

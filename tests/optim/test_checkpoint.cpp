@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -289,6 +290,13 @@ TEST_CASE("a process killed (SIGKILL) at any point of a save leaves a readable c
   // How far the children got varies with the machine (a forked child under ASan starts slowly, copying
   // its shadow memory), so progress is reported, not asserted; every load above was whole.
   WARN(generations.size() << " generation(s) seen across 40 kills");
+  // Whatever the kills left (a save's files before its manifest) the manifest named as pending, and
+  // the next save removes it: only the current generation's two files remain.
+  save_checkpoint(dir.string(), store, TrainingState{});
+  std::set<std::string> files;
+  for (const auto& f : fs::directory_iterator(dir))
+    if (f.path().extension() == ".npy") files.insert(f.path().filename().string());
+  CHECK(files.size() == 2);
   fs::remove_all(dir);
 }
 
@@ -340,5 +348,198 @@ TEST_CASE("exact resume of SAG, SAGA and SVRG: tables, snapshots and samplers ar
   saga.save_state(state);
   SAGA other(0.05, 7);
   CHECK_THROWS_WITH(other.load_state(state, 11, 3), Catch::Contains("not 11 examples"));
+  fs::remove_all(dir);
+}
+
+// Issue 14: a checkpoint directory is the user's directory too; a save touches only what its own
+// manifest names, and nothing that was there before it.
+namespace {
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::set<std::string> npy_files(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& f : fs::directory_iterator(dir))
+    if (f.path().extension() == ".npy") names.insert(f.path().filename().string());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a save removes only the files its manifest named; what the user keeps there stays", "[optim][checkpoint][files]") {
+  fs::path dir = fresh_dir("owned");
+  Problem a(1);
+  TrainingState state = adam_state_after(a, 2);
+  save_checkpoint(dir.string(), *a.store, state);
+  // Files named like a checkpoint's, but not this checkpoint's (the old clean-up removed every g*.npy).
+  std::ofstream(dir / "g7-param0.npy") << "user data 1";
+  std::ofstream(dir / "gradient.npy") << "user data 2";
+  std::ofstream(dir / "notes.txt") << "user data 3";
+  save_checkpoint(dir.string(), *a.store, state);
+  CHECK(file_text(dir / "g7-param0.npy") == "user data 1");
+  CHECK(file_text(dir / "gradient.npy") == "user data 2");
+  CHECK(file_text(dir / "notes.txt") == "user data 3");
+  CHECK(npy_files(dir) == std::set<std::string>{"g2-param0.npy", "g2-param1.npy", "g2-state0.npy", "g2-state1.npy", "g7-param0.npy",
+                                                "gradient.npy"});
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a directory that is not a dagrad checkpoint is refused and left as it was", "[optim][checkpoint][files]") {
+  Problem a(1);
+  fs::path dir = fresh_dir("foreign");
+  fs::create_directories(dir);
+  std::ofstream(dir / "g1-param0.npy") << "someone else's";
+  std::ofstream(dir / "results.csv") << "1,2,3";
+  CHECK_THROWS_WITH(save_checkpoint(dir.string(), *a.store), Catch::Contains("not empty and not a dagrad checkpoint"));
+  CHECK_THROWS_WITH(holds_checkpoint(dir.string()), Catch::Contains("not a dagrad checkpoint"));
+  std::ofstream(dir / "manifest.json") << R"({"name": "my project", "version": 3})";
+  CHECK_THROWS_WITH(save_checkpoint(dir.string(), *a.store), Catch::Contains("not a dagrad checkpoint manifest"));
+  CHECK(file_text(dir / "g1-param0.npy") == "someone else's");
+  CHECK(file_text(dir / "results.csv") == "1,2,3");
+  CHECK(file_text(dir / "manifest.json") == R"({"name": "my project", "version": 3})");
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 3);
+  CHECK_THROWS_WITH(save_checkpoint((dir / "results.csv").string(), *a.store), Catch::Contains("exists and is not a directory"));
+  CHECK_THROWS_WITH(save_checkpoint("", *a.store), Catch::Contains("path is empty"));
+  CHECK_THROWS_WITH(load_checkpoint("", *a.store), Catch::Contains("path is empty"));
+  // Absent and empty directories are fine and hold no checkpoint yet.
+  fs::path empty = fresh_dir("empty");
+  CHECK_FALSE(holds_checkpoint(empty.string()));
+  fs::create_directories(empty);
+  CHECK_FALSE(holds_checkpoint(empty.string()));
+  save_checkpoint(empty.string(), *a.store);
+  CHECK(holds_checkpoint(empty.string()));
+  fs::remove_all(dir);
+  fs::remove_all(empty);
+}
+
+TEST_CASE("one writer at a time: a second one is refused while the first holds the directory", "[optim][checkpoint][lock]") {
+  fs::path dir = fresh_dir("lock");
+  Problem a(1);
+  save_checkpoint(dir.string(), *a.store);
+  int to_child[2], to_parent[2];
+  REQUIRE(::pipe(to_child) == 0);
+  REQUIRE(::pipe(to_parent) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // holds the directory, as a training run does, until the parent says stop
+    char byte = 0;
+    try {
+      CheckpointDirectory held(dir.string());
+      byte = 'L';
+      if (::write(to_parent[1], &byte, 1) != 1) ::_exit(1);
+      if (::read(to_child[0], &byte, 1) != 1) ::_exit(1);
+      held.save(*a.store);
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  char byte = 0;
+  REQUIRE(::read(to_parent[0], &byte, 1) == 1);
+  REQUIRE(byte == 'L');
+  CHECK_THROWS_WITH(save_checkpoint(dir.string(), *a.store), Catch::Contains("in use by another process"));
+  CHECK_THROWS_WITH(CheckpointDirectory(dir.string()), Catch::Contains("in use by another process"));
+  REQUIRE(::write(to_child[1], &byte, 1) == 1);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  save_checkpoint(dir.string(), *a.store);  // released when the holder ended
+  Problem b(2);
+  load_checkpoint(dir.string(), *b.store);
+  CHECK(b.store->values() == a.store->values());
+  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) ::close(fd);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("symbolic links are refused, never written through or read", "[optim][checkpoint][files]") {
+  fs::path dir = fresh_dir("links"), victim = fresh_dir("victim");
+  std::ofstream(victim) << "precious";
+  Problem a(1), b(2);
+  save_checkpoint(dir.string(), *a.store);
+  SECTION("a link named like the next generation's file") {
+    fs::create_symlink(victim, dir / "g2-param0.npy");
+    CHECK_THROWS_WITH(save_checkpoint(dir.string(), *b.store), Catch::Contains("g2-param0.npy: exists, and this checkpoint's manifest does not name it"));
+    CHECK(file_text(victim) == "precious");
+    CHECK(fs::is_symlink(dir / "g2-param0.npy"));  // not ours: left there
+    Problem c(3);
+    load_checkpoint(dir.string(), *c.store);  // the previous generation is whole
+    CHECK(c.store->values() == a.store->values());
+  }
+  SECTION("a link as the manifest") {
+    fs::copy_file(dir / "manifest.json", victim, fs::copy_options::overwrite_existing);
+    fs::remove(dir / "manifest.json");
+    fs::create_symlink(victim, dir / "manifest.json");
+    CHECK_THROWS_WITH(load_checkpoint(dir.string(), *b.store), Catch::Contains("manifest.json: is a symbolic link"));
+    CHECK_THROWS_WITH(save_checkpoint(dir.string(), *b.store), Catch::Contains("symbolic link"));
+  }
+  SECTION("a link as a parameter file") {
+    fs::copy_file(dir / "g1-param0.npy", victim, fs::copy_options::overwrite_existing);
+    fs::remove(dir / "g1-param0.npy");
+    fs::create_symlink(victim, dir / "g1-param0.npy");
+    CHECK_THROWS_WITH(load_checkpoint(dir.string(), *b.store), Catch::Contains("g1-param0.npy: is a symbolic link"));
+  }
+  SECTION("a manifest whose pending files leave the directory") {
+    std::string text = file_text(dir / "manifest.json");
+    nlohmann::json m = nlohmann::json::parse(text);
+    m["pending"] = {"../" + victim.filename().string()};
+    std::ofstream(dir / "manifest.json", std::ios::trunc) << m.dump();
+    CHECK_THROWS_WITH(save_checkpoint(dir.string(), *b.store), Catch::Contains("not a checkpoint file in the directory"));
+    CHECK(fs::exists(victim));
+  }
+  fs::remove_all(dir);
+  fs::remove(victim);
+}
+
+TEST_CASE("an oversized manifest is refused unread; bytes after the JSON are refused", "[optim][checkpoint][errors]") {
+  fs::path dir = fresh_dir("bounded");
+  Problem a(1), b(2);
+  save_checkpoint(dir.string(), *a.store);
+  std::string text = file_text(dir / "manifest.json");
+  std::ofstream(dir / "manifest.json", std::ios::trunc | std::ios::binary) << text << std::string("\0garbage", 8);
+  expect_error(dir, *b.store, "contains a NUL byte");
+  std::ofstream(dir / "manifest.json", std::ios::trunc | std::ios::binary) << text << "{}";
+  expect_error(dir, *b.store, "malformed manifest");
+  // A 3 GB manifest took 109 s and 6.3 GB; a sparse 17 MiB one is refused from its size.
+  std::ofstream(dir / "manifest.json", std::ios::trunc | std::ios::binary) << text;
+  fs::resize_file(dir / "manifest.json", kMaxManifestBytes + 1);
+  auto started = std::chrono::steady_clock::now();
+  expect_error(dir, *b.store, "more than the 16777216 allowed");
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a save that cannot be written whole (file size limit: a full disk) keeps the previous checkpoint",
+          "[optim][checkpoint][files]") {
+  fs::path dir = fresh_dir("full");
+  Problem a(1), b(2);
+  save_checkpoint(dir.string(), *a.store);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // writes past the limit then fail with EFBIG, as ENOSPC on a full disk
+    rlimit limit{200, 200};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      save_checkpoint(dir.string(), *b.store);
+    } catch (const CheckpointError& e) {
+      ::_exit(std::string(e.what()).find("File too large") != std::string::npos ? 0 : 2);
+    } catch (...) {
+      ::_exit(3);
+    }
+    ::_exit(1);  // the save claimed success
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  Problem c(3);
+  load_checkpoint(dir.string(), *c.store);
+  CHECK(c.store->values() == a.store->values());
+  save_checkpoint(dir.string(), *b.store);  // the failed save's files are cleaned up by the next one
+  CHECK(npy_files(dir) == std::set<std::string>{"g2-param0.npy", "g2-param1.npy"});
   fs::remove_all(dir);
 }

@@ -151,3 +151,45 @@ TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more
   CHECK(third.store->values() == untouched);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a checkpoint is not silently replaced, and resumes only the run that made it", "[optim][trainer][checkpoint]") {
+  // Issue 14: rerunning a --checkpoint command restarted from epoch 0 over an epoch-10 checkpoint;
+  // a resume with another seed trained on test rows; another data set of the same shape was taken.
+  data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
+  data::standardize(split);
+  std::string dir = (std::filesystem::temp_directory_path() / ("dagrad_train_identity_" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(dir);
+  optim::TrainOptions options;
+  options.seed = 3;
+  options.epochs = 2;
+  options.checkpoint_dir = dir;
+  options.identity["data"] = "iris";
+  auto train = [&](const optim::TrainOptions& o, const data::Split& s) {
+    SoftmaxRegression model(4);
+    optim::Adam adam({optim::constant(0.05)});
+    return optim::train(model.g, model.setup, *model.store, adam, s, o);
+  };
+  train(options, split);
+  CHECK_THROWS_WITH(train(options, split), Catch::Contains("already holds a checkpoint; resume it, or overwrite it explicitly"));
+  optim::TrainOptions overwrite = options;
+  overwrite.overwrite_checkpoint = true;
+  overwrite.epochs = 1;
+  train(overwrite, split);
+  optim::TrainOptions resume = options;
+  resume.resume = true;
+  resume.epochs = 3;
+  optim::TrainOptions other_seed = resume;
+  other_seed.seed = 4;
+  CHECK_THROWS_WITH(train(other_seed, split), Catch::Contains("with seed 4, but the checkpoint was made with seed 3"));
+  optim::TrainOptions other_data = resume;
+  other_data.identity["data"] = "iris-copy.csv";
+  CHECK_THROWS_WITH(train(other_data, split), Catch::Contains("with data iris-copy.csv, but the checkpoint was made with data iris"));
+  // Same names, other rows: the training set's checksum differs.
+  data::Split other_split = data::train_test_split(data::load_sklearn("iris"), 0.2, 2);
+  data::standardize(other_split);
+  CHECK_THROWS_WITH(train(resume, other_split), Catch::Contains("with test set 30 rows, CRC-32"));
+  auto history = train(resume, split);  // the overwritten checkpoint was at epoch 1
+  REQUIRE(history.size() == 4);
+  CHECK(history.back().epoch == 3);
+  std::filesystem::remove_all(dir);
+}
