@@ -254,9 +254,11 @@ void CheckpointDirectory::save(const ParamStore& store, const TrainingState& sta
   for (const Var& v : vars) write(v.name(), store.value(v).data(), v.shape(), params);
   for (const auto& [name, values] : state.buffers) write(name, values.data(), {values.size()}, buffers);
   sync_directory(dir);  // the new files' names are durable before the manifest points at them
+  // The previous generation's files stay listed as pending until a save finds them gone: a process
+  // killed before it removed them leaves nothing the manifest does not name.
   write_manifest(dir, json{{"format", kFormat}, {"version", kCheckpointVersion}, {"generation", generation},
-                           {"parameters", params}, {"state_buffers", buffers}, {"state_values", state.values}});
-  // The previous generation is unreachable now; a crash here only leaves its files behind.
+                           {"parameters", params}, {"state_buffers", buffers}, {"state_values", state.values},
+                           {"pending", previous}});
   for (const std::string& file : previous) remove_file(dir, file);
 }
 

@@ -8,8 +8,10 @@
 // names in the manifest ("pending"), then creates them (O_EXCL | O_NOFOLLOW: an existing file or a
 // planted symbolic link is refused, never written through) and fsyncs them, then replaces
 // manifest.json by an fsynced temporary and rename(2), fsyncs the directory and removes the previous
-// generation's files. A process killed at any point leaves the previous checkpoint or the new one
-// readable; the next save removes the files a killed one left (its manifest named them as pending).
+// generation's files (which the new manifest still lists as pending). A process killed at any point
+// leaves the previous checkpoint or the new one readable, and every file it left is listed as pending
+// in the manifest, for the next save to remove. (A killed manifest replacement can leave a
+// manifest.json.tmp-XXXXXX temporary, which no save removes: it is not named anywhere.)
 //
 // A writer holds an exclusive flock(2) on the directory for as long as its CheckpointDirectory lives
 // (a training run: from start to end), so a second writer is refused with a clear error instead of
