@@ -118,8 +118,18 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
            {{"study", "max-margin", "--n", "100000000000", "--d", "100000"}, "study 'max-margin' at --n 100000000000 --d 100000"},
            {{"study", "mean-field", "--widths", "5,10000000000"}, "--widths 10000000000: its data"},
            {{"study", "factorization", "--size", "10000000"}, "more than this machine's"},
-           {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"}}) {
-    INFO(b.args[0] << " " << b.args[1] << " " << b.args.back());
+           {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"},
+           // Issue 14: an empty path meant "none" (--resume "" trained from scratch and saved nothing).
+           {{"train", "--out", ""}, "--out: the path is empty"},
+           {{"train", "--checkpoint", ""}, "--checkpoint: the path is empty"},
+           {{"train", "--resume", ""}, "--resume: the path is empty"},
+           {{"train", "--data", ""}, "--data: the path is empty"},
+           {{"study", "kinks", "--out", ""}, "--out: the path is empty"},
+           {{"cost", "--out", ""}, "--out: the path is empty"},
+           {{"demo", "--out", ""}, "--out: the path is empty"},
+           {{"--report-out", ""}, "--report-out: the path is empty"},
+           {{"train", "--overwrite"}, "--overwrite applies to --checkpoint only"}}) {
+    INFO(b.args[0] << " " << (b.args.size() > 1 ? b.args[1] : "") << " " << b.args.back());
     CHECK_THAT(check_message(b.args), Catch::Contains(b.expected));
   }
   std::filesystem::remove(file);
