@@ -188,7 +188,7 @@ const std::vector<std::string>& study_names() {
 std::string study_name_list() { return fmt::format("{}", fmt::join(study_names(), ", ")); }
 
 std::string write_study(const analysis::StudyResult& r, const std::string& dir, const std::string& slug) {
-  data::require_writable_directory("--out", dir);
+  data::require_writable_directory("the study's output directory", dir);
   std::string csv = dir + "/" + slug + ".csv", png = dir + "/" + slug + ".png";
   std::string particles_csv = dir + "/" + slug + "_particles.csv", particles_png = dir + "/" + slug + "_particles.png";
   std::ostringstream out;

@@ -174,10 +174,9 @@ enum class Contents { Nothing, Unfinished, Checkpoint };
 Contents inspect(const fs::path& dir) {
   if (dir.empty()) throw CheckpointError("checkpoint: the directory path is empty");
   std::error_code ec;
-  auto status = fs::symlink_status(manifest_path(dir), ec);
   if (!fs::exists(fs::status(dir, ec))) return Contents::Nothing;
   if (!fs::is_directory(dir, ec)) fail(dir.string(), "exists and is not a directory");
-  if (!fs::exists(status) && !fs::is_symlink(status)) {
+  if (!fs::exists(fs::symlink_status(manifest_path(dir), ec))) {  // a link as the manifest is read, and refused, below
     if (fs::directory_iterator(dir, ec) == fs::directory_iterator() && !ec) return Contents::Nothing;
     if (ec) fail(dir.string(), "cannot list the directory: " + ec.message());
     fail(dir.string(), "not empty and not a dagrad checkpoint (no manifest.json); its files are not dagrad's to replace");
