@@ -114,7 +114,10 @@ std::unique_ptr<PolicyState> prepare(const SubgradientPolicy& policy, Graph& g, 
       for (const Var& w : wrt) {
         Tensor d = Tensor::from_shape(w.shape());
         View view = make_view(d.data(), w.shape());
-        draw_init(Init::normal(), clarke.seed + 0x9E3779B9ULL * static_cast<std::uint64_t>(k), "direction/" + w.name(), view);
+        // Keyed by the leaf's node id, not its name: names may repeat or be empty, and two leaves
+        // sharing one direction turned relu(x − y) − relu(y − x) at 0 into a zero gradient.
+        draw_init(Init::normal(), clarke.seed + 0x9E3779B9ULL * static_cast<std::uint64_t>(k),
+                  "direction/node" + std::to_string(w.id()), view);
         directions.push_back(g.constant(d, "d" + std::to_string(k) + "/" + w.name()));
       }
   }

@@ -51,6 +51,36 @@ TEST_CASE("relu(x) - relu(-x) is the identity: Clarke {1}, the convention says 0
   CHECK(gradient(g, f, {x}, {scalar_tensor(0.5)}).grads[0]() == 1);          // away from the kink
 }
 
+TEST_CASE("directions are independent per leaf whatever the names: relu(x - y) - relu(y - x) at (0, 0) is (1, -1)",
+          "[clarke][seed]") {
+  // Issue 15: directions were seeded by the leaf's name; two inputs both named "z" (or both unnamed,
+  // or an input and a parameter sharing a name) got one direction, and the gradient came out (0, 0).
+  for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{{"x", "y"}, {"z", "z"}, {"", ""}}) {
+    INFO("names '" << first << "', '" << second << "'");
+    Graph g;
+    Var x = g.input(first, {}), y = g.input(second, {});
+    Var f = relu(x - y) - relu(y - x);
+    Result clarke = gradient(g, f, {x, y}, {scalar_tensor(0), scalar_tensor(0)});
+    CHECK(clarke.grads[0]() == 1);
+    CHECK(clarke.grads[1]() == -1);
+    CHECK(clarke.report.qualified());
+  }
+  Graph g;
+  Var x = g.input("w", {2}), w = g.parameter("w", {2});
+  Var f = sum(relu(x - w) - relu(w - x));
+  std::vector<Var> gs = grad(f, {x, w});
+  Program p(g, gs);
+  ParamStore store(g, 0);
+  p.bind(store);
+  for (Scalar& v : store.values()) v = 0;
+  p.set(x, Tensor{0, 0});
+  p.run();
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(p.get(gs[0])(i) == 1);
+    CHECK(p.get(gs[1])(i) == -1);
+  }
+}
+
 TEST_CASE("x - relu(x) + relu(-x) is zero: Clarke {0}, the convention says 1", "[clarke]") {
   Graph g;
   Var x = g.input("x", {});
