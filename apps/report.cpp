@@ -211,8 +211,12 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
      << "set xlabel " << gnuplot_quoted(r.columns[0]) << " noenhanced\nunset key\n";
   for (std::size_t c = 1; c < r.columns.size(); ++c) {
     bool log_y = r.columns[c].find("loss") != std::string::npos || r.columns[c].find("angle") != std::string::npos;
+    // A log axis takes positive normal numbers only: gnuplot refuses a range reaching a loss that
+    // underflowed to a subnormal or 0 (normalized GD's, in max-margin) and the whole plot was lost.
+    std::string column = "column(" + std::to_string(c + 1) + ")";
+    std::string y = log_y ? "(" + column + " >= 2.3e-308 ? " + column + " : 1/0)" : std::to_string(c + 1);
     gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(r.columns[c]) << " noenhanced\n"
-       << "plot ARG1 using 1:" << c + 1 << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
+       << "plot ARG1 using 1:" << y << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
   }
   gp << "unset multiplot\n";
   std::vector<std::string> outputs{png};

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "checks.hpp"
+#include "report.hpp"
 #include "optim/checkpoint.hpp"
 
 using namespace dagrad::apps;
@@ -343,4 +345,22 @@ TEST_CASE("--checkpoint: not the user's files, not over a checkpoint, not two wr
                                             std::to_string(saved_epoch + 1)));
   }
   fs::remove_all(base);
+}
+
+TEST_CASE("a study's plot survives a loss that underflows to a subnormal or 0 on its log axis", "[apps][plot]") {
+  // max-margin's normalized-GD loss reaches 9.9e-324; gnuplot refused the log range and the report
+  // lost the whole figure.
+  fs::path dir = fresh("underflow");
+  dagrad::analysis::StudyResult r;
+  r.name = "underflow's study";
+  r.claim = r.measured = "-";
+  for (int step = 1; step <= 50; ++step) {
+    r.add("step", step);
+    r.add("loss", step < 25 ? std::exp(-30.0 * step) : (step < 40 ? 9.88131291682e-324 : 0.0));
+    r.add("norm", std::log(step));
+  }
+  std::string section = write_study(r, dir.string(), "underflow");
+  CHECK(nonempty_file(dir / "underflow.png"));
+  CHECK_THAT(section, Catch::Contains("![underflow's study](underflow.png)"));
+  fs::remove_all(dir);
 }
