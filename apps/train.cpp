@@ -72,7 +72,8 @@ bool plot(const std::string& dir, const std::string& title) {
       "set terminal pngcairo size 1000,420\nset output ARG2\n"
       "set datafile separator ','\nset key autotitle columnhead\nset multiplot layout 1,2 title ARG3 noenhanced\n"
       "set xlabel 'step'\nset logscale y\nset ylabel 'loss'\n"
-      "plot ARG1 using 1:3 with linespoints title 'train', '' using 1:5 with linespoints title 'test'\n"
+      "positive(y) = y >= 2.3e-308 ? y : 1/0\n"  // a loss of 0 has no place on a log axis (gnuplot would refuse it)
+      "plot ARG1 using 1:(positive($3)) with linespoints title 'train', '' using 1:(positive($5)) with linespoints title 'test'\n"
       "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
       "plot ARG1 using 1:4 with linespoints title 'train', '' using 1:6 with linespoints title 'test'\n"
       "unset multiplot\n";
