@@ -82,17 +82,31 @@ void Momentum::load_extra(const TrainingState& state, std::size_t n) { b_ = stat
 void AdaGrad::save_extra(TrainingState& state) const { state.buffers["optimizer/sum"] = sum_; }
 void AdaGrad::load_extra(const TrainingState& state, std::size_t n) { sum_ = state.sized("optimizer/sum", n); }
 
-void RMSProp::save_extra(TrainingState& state) const { state.buffers["optimizer/square_average"] = v_; }
-void RMSProp::load_extra(const TrainingState& state, std::size_t n) { v_ = state.sized("optimizer/square_average", n); }
+void RMSProp::save_extra(TrainingState& state) const {
+  state.buffers["optimizer/square_average"] = v_;
+  if (centered_) state.buffers["optimizer/grad_average"] = mean_g_;
+  if (momentum_ != 0) state.buffers["optimizer/momentum_buffer"] = buffer_;
+}
+void RMSProp::load_extra(const TrainingState& state, std::size_t n) {
+  std::vector<Scalar> v = state.sized("optimizer/square_average", n);
+  std::vector<Scalar> mean_g = centered_ ? state.sized("optimizer/grad_average", n) : std::vector<Scalar>{};
+  std::vector<Scalar> buffer = momentum_ != 0 ? state.sized("optimizer/momentum_buffer", n) : std::vector<Scalar>{};
+  v_ = std::move(v);
+  mean_g_ = std::move(mean_g);
+  buffer_ = std::move(buffer);
+}
 
 void Adam::save_extra(TrainingState& state) const {
   state.buffers["optimizer/m"] = m_;
   state.buffers["optimizer/v"] = v_;
+  if (amsgrad_) state.buffers["optimizer/v_max"] = v_max_;
 }
 void Adam::load_extra(const TrainingState& state, std::size_t n) {
   std::vector<Scalar> m = state.sized("optimizer/m", n), v = state.sized("optimizer/v", n);
+  std::vector<Scalar> v_max = amsgrad_ ? state.sized("optimizer/v_max", n) : std::vector<Scalar>{};
   m_ = std::move(m);
   v_ = std::move(v);
+  v_max_ = std::move(v_max);
 }
 
 void PerturbedGD::save_extra(TrainingState& state) const {
@@ -160,14 +174,28 @@ void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scala
 
 void RMSProp::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
   if (v_.empty()) v_.assign(w.size(), 0);
+  if (centered_ && mean_g_.empty()) mean_g_.assign(w.size(), 0);
+  if (momentum_ != 0 && buffer_.empty()) buffer_.assign(w.size(), 0);
   for (std::size_t i = 0; i < w.size(); ++i) {
     v_[i] = alpha_ * v_[i] + (1 - alpha_) * g[i] * g[i];
-    w[i] -= lr * g[i] / (std::sqrt(v_[i]) + eps_);
+    Scalar variance = v_[i];
+    if (centered_) {
+      mean_g_[i] = alpha_ * mean_g_[i] + (1 - alpha_) * g[i];
+      variance -= mean_g_[i] * mean_g_[i];
+    }
+    Scalar denominator = std::sqrt(variance) + eps_;
+    if (momentum_ != 0) {
+      buffer_[i] = momentum_ * buffer_[i] + g[i] / denominator;
+      w[i] -= lr * buffer_[i];
+    } else {
+      w[i] -= lr * g[i] / denominator;
+    }
   }
 }
 
 void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
   if (m_.empty()) m_.assign(w.size(), 0), v_.assign(w.size(), 0);
+  if (amsgrad_ && v_max_.empty()) v_max_.assign(w.size(), 0);
   Scalar t = static_cast<Scalar>(t_ + 1);
   Scalar bias1 = 1 - std::pow(beta1_, t), bias2 = 1 - std::pow(beta2_, t);
   // torch's arithmetic order: denom = √v / √bias2 + eps, step = lr / bias1.
@@ -175,7 +203,9 @@ void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar l
   for (std::size_t i = 0; i < w.size(); ++i) {
     m_[i] = beta1_ * m_[i] + (1 - beta1_) * g[i];
     v_[i] = beta2_ * v_[i] + (1 - beta2_) * g[i] * g[i];
-    w[i] -= step * m_[i] / (std::sqrt(v_[i]) / root2 + eps_);
+    Scalar second = v_[i];
+    if (amsgrad_) second = v_max_[i] = std::max(v_max_[i], v_[i]);
+    w[i] -= step * m_[i] / (std::sqrt(second) / root2 + eps_);
   }
 }
 
@@ -226,12 +256,18 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Options o, st
   if (name == "nesterov") return std::make_unique<Momentum>(std::move(o), 0.9, true);
   if (name == "adagrad") return std::make_unique<AdaGrad>(std::move(o));
   if (name == "rmsprop") return std::make_unique<RMSProp>(std::move(o));
+  if (name == "rmsprop_centered") return std::make_unique<RMSProp>(std::move(o), 0.99, 1e-8, 0, true);
+  if (name == "rmsprop_momentum") return std::make_unique<RMSProp>(std::move(o), 0.99, 1e-8, 0.9);
+  if (name == "rmsprop_centered_momentum") return std::make_unique<RMSProp>(std::move(o), 0.99, 1e-8, 0.9, true);
   if (name == "adam") return std::make_unique<Adam>(std::move(o));
   if (name == "adamw") return std::make_unique<Adam>(std::move(o), 0.9, 0.999, 1e-8, true);
+  if (name == "adam_amsgrad") return std::make_unique<Adam>(std::move(o), 0.9, 0.999, 1e-8, false, true);
+  if (name == "adamw_amsgrad") return std::make_unique<Adam>(std::move(o), 0.9, 0.999, 1e-8, true, true);
   if (name == "normalized_gd") return std::make_unique<NormalizedGD>(std::move(o));
   if (name == "langevin") return std::make_unique<Langevin>(std::move(o), 1e4, seed);
   throw Error("unknown optimizer '" + name +
-              "' (gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, normalized_gd, langevin)");
+              "' (gd, sgd, momentum, nesterov, adagrad, rmsprop, rmsprop_centered, rmsprop_momentum, "
+              "rmsprop_centered_momentum, adam, adamw, adam_amsgrad, adamw_amsgrad, normalized_gd, langevin)");
 }
 
 }  // namespace dagrad::optim

@@ -105,25 +105,33 @@ class AdaGrad : public Optimizer {
 };
 
 // torch.optim.RMSprop (not centred, no momentum): v ← αv + (1 − α)g², w ← w − lr·g/(√v + eps).
+// torch.optim.RMSprop, with its `momentum` (a buffer of g/denominator steps) and `centered` (the
+// square average less the squared mean gradient) options; the name carries the variant, so a
+// checkpoint is only loaded into the variant that saved it.
 class RMSProp : public Optimizer {
  public:
-  RMSProp(Options o, Scalar alpha = 0.99, Scalar eps = 1e-8) : Optimizer(std::move(o)), alpha_(alpha), eps_(eps) {}
-  std::string name() const override { return "rmsprop"; }
+  RMSProp(Options o, Scalar alpha = 0.99, Scalar eps = 1e-8, Scalar momentum = 0, bool centered = false)
+      : Optimizer(std::move(o)), alpha_(alpha), eps_(eps), momentum_(momentum), centered_(centered) {}
+  std::string name() const override {
+    return std::string("rmsprop") + (centered_ ? "_centered" : "") + (momentum_ != 0 ? "_momentum" : "");
+  }
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
  private:
-  Scalar alpha_, eps_;
-  std::vector<Scalar> v_;
+  Scalar alpha_, eps_, momentum_;
+  bool centered_;
+  std::vector<Scalar> v_, mean_g_, buffer_;
 };
 
-// torch.optim.Adam / AdamW (decoupled = true: w ← w(1 − lr·weight_decay) instead of L2).
+// torch.optim.Adam / AdamW (decoupled = true: w ← w(1 − lr·weight_decay) instead of L2), with
+// `amsgrad` (the running maximum of the second moment in the denominator).
 class Adam : public Optimizer {
  public:
-  Adam(Options o, Scalar beta1 = 0.9, Scalar beta2 = 0.999, Scalar eps = 1e-8, bool decoupled = false)
-      : Optimizer(std::move(o)), beta1_(beta1), beta2_(beta2), eps_(eps), decoupled_(decoupled) {}
-  std::string name() const override { return decoupled_ ? "adamw" : "adam"; }
+  Adam(Options o, Scalar beta1 = 0.9, Scalar beta2 = 0.999, Scalar eps = 1e-8, bool decoupled = false, bool amsgrad = false)
+      : Optimizer(std::move(o)), beta1_(beta1), beta2_(beta2), eps_(eps), decoupled_(decoupled), amsgrad_(amsgrad) {}
+  std::string name() const override { return std::string(decoupled_ ? "adamw" : "adam") + (amsgrad_ ? "_amsgrad" : ""); }
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
@@ -131,8 +139,8 @@ class Adam : public Optimizer {
   bool decoupled_decay() const override { return decoupled_; }
  private:
   Scalar beta1_, beta2_, eps_;
-  bool decoupled_;
-  std::vector<Scalar> m_, v_;
+  bool decoupled_, amsgrad_;
+  std::vector<Scalar> m_, v_, v_max_;
 };
 
 // w ← w − lr·g/‖g‖ (Nacson et al. 2019); no step where g = 0.

@@ -107,7 +107,7 @@ TEST_CASE("checkpoint round trip: parameters, state buffers and values, NumPy fi
 
 TEST_CASE("exact resume: N steps, save, load in a new process, M steps = N + M steps, bit for bit",
           "[optim][checkpoint]") {
-  for (const char* name : {"adam", "momentum", "rmsprop", "adagrad", "langevin"}) {
+  for (const char* name : {"adam", "momentum", "rmsprop", "adagrad", "langevin", "rmsprop_centered_momentum", "adam_amsgrad"}) {
     INFO(name);
     fs::path dir = fresh_dir(std::string("resume_") + name);
     Problem direct(1);
