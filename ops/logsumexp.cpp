@@ -5,7 +5,7 @@
 namespace dagrad {
 namespace {
 
-// log Σ exp(x) along one axis, shifted by the max so that no exp overflows.
+// log Σ exp(x) along one axis, shifted by the max so that no exp overflows (detail::shifted_logsumexp).
 struct LogSumExp : Op {
   int axis;
   bool keepdims;
@@ -23,11 +23,8 @@ struct LogSumExp : Op {
     const Scalar* x = in[0]->data();
     for (std::size_t o = 0; o < s.outer; ++o)
       for (std::size_t k = 0; k < s.inner; ++k) {
-        std::size_t base = o * s.n * s.inner + k;
-        Scalar m = -INFINITY, total = 0;
-        for (std::size_t i = 0; i < s.n; ++i) m = std::max(m, x[base + i * s.inner]);
-        for (std::size_t i = 0; i < s.n; ++i) total += std::exp(x[base + i * s.inner] - m);
-        out.data()[o * s.inner + k] = std::isinf(m) ? m : m + std::log(total);
+        detail::ShiftedLogSumExp lse = detail::shifted_logsumexp(x + o * s.n * s.inner + k, s.n, s.inner);
+        out.data()[o * s.inner + k] = std::isinf(lse.max) ? lse.max : lse.max + lse.log_rest;
       }
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {

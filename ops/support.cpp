@@ -1,3 +1,4 @@
+#include <cmath>
 #include "ops/support.hpp"
 
 #include <algorithm>
@@ -74,6 +75,16 @@ AxisSplit::AxisSplit(const Shape& s, std::size_t axis) {
     else if (i == axis) n = s[i];
     else inner *= s[i];
   }
+}
+
+ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t stride) {
+  std::size_t at_max = 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if (x[i * stride] > x[at_max * stride]) at_max = i;
+  Scalar m = n ? x[at_max * stride] : -INFINITY, rest = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (i != at_max) rest += std::exp(x[i * stride] - m);
+  return {m, std::log1p(rest)};
 }
 
 Cost elementwise_cost(const std::vector<Shape>& in, const Shape& out, double flops_per_element) {

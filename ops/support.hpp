@@ -34,6 +34,14 @@ struct AxisSplit {
 
 Cost elementwise_cost(const std::vector<Shape>& in, const Shape& out, double flops_per_element);
 
+// log Σ exp(x_i) over n values at `stride`, as max + log_rest where log_rest = log1p(Σ exp(x_i − max)
+// over all terms but one maximal one). The max's own term is exactly 1, so log1p keeps what the others
+// add even when it is below float64's resolution at 1 (at margin 40, log(1 + 4.2e-18) rounds to 0).
+struct ShiftedLogSumExp {
+  Scalar max, log_rest;
+};
+ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t stride);
+
 // Same-graph check plus creation of the op node.
 template <class OpT, class... Args>
 Var make(const std::vector<Var>& inputs, Args&&... args) {

@@ -79,9 +79,67 @@ TEST_CASE("softmax, log_softmax and logsumexp are shift invariant and finite at 
   double expected = 1000.0 + std::log(std::exp(0.0) + std::exp(1.0) + std::exp(2.0));
   CHECK(l1(0) == Approx(expected).epsilon(1e-15));
   Tensor ls = eval(g, log_softmax(x), {{x, shifted}});
-  CHECK(max_abs_diff(ls, Tensor(xt::log(s0))) < 1e-12);  // x − lse at x ≈ 1e3 loses ~1e3·ε absolute
+  CHECK(max_abs_diff(ls, Tensor(xt::log(s0))) < 1e-15);  // shifted by the max first: no 1e3·ε loss
   Tensor big{{1000.0, 1000.0, -1000.0}, {0, 0, 0}};
   CHECK(eval(g, logsumexp(x, 1), {{x, big}})(0) == Approx(1000 + std::log(2.0)).epsilon(1e-15));
+}
+
+TEST_CASE("normalisations and losses at extreme arguments: exact where float64 can be, never NaN", "[ops][losses][stability]") {
+  // Issue 15: log_softmax([1e17, 1e17]) was [0, 0] (x − logsumexp(x) cancels); cross_entropy at
+  // margin 40 was −0 (log of 1 + 4.2e-18); at logits ±1e308 it was NaN (0 · −inf).
+  Graph g;
+  Var x = g.input("x", {1, 2}), label = g.input("label", {1});
+  Var ls = log_softmax(x), ce = cross_entropy(x, label), lse = logsumexp(x, 1), sm = softmax(x);
+  Var dce = grad(ce, x);
+  Program p(g, {ls, ce, lse, sm, dce});
+  auto run = [&](double a, double b, double y) {
+    p.set(x, Tensor{{a, b}});
+    p.set(label, Tensor{y});
+    p.run();
+  };
+  run(1e17, 1e17, 0);
+  CHECK(p.get(ls)(0, 0) == -std::log(2.0));
+  CHECK(p.get(ls)(0, 1) == -std::log(2.0));
+  CHECK(p.scalar(ce) == std::log(2.0));
+  run(40, 0, 0);  // −log softmax at margin 40 = log1p(e^−40)
+  CHECK(p.scalar(ce) == Approx(std::log1p(std::exp(-40.0))).epsilon(1e-15));
+  CHECK(p.scalar(ce) > 0);
+  CHECK(p.get(ls)(0, 0) == Approx(-std::log1p(std::exp(-40.0))).epsilon(1e-15));
+  CHECK(p.get(dce)(0, 0) == Approx(-std::exp(-40.0) / (1 + std::exp(-40.0))).epsilon(1e-15));
+  run(700, 0, 1);  // the wrong class by a margin of 700
+  CHECK(p.scalar(ce) == Approx(700).epsilon(1e-15));
+  run(1e308, -1e308, 0);
+  CHECK(p.scalar(ce) == 0);
+  CHECK(p.get(ls)(0, 0) == 0);
+  CHECK(p.get(ls)(0, 1) == -INFINITY);  // the true value overflows
+  CHECK(p.get(dce)(0, 0) == 0);
+  CHECK(p.get(dce)(0, 1) == 0);
+  CHECK(p.get(lse)(0) == 1e308);
+  run(-1e308, 1e308, 0);
+  CHECK(p.scalar(ce) == INFINITY);  // so does this one; never NaN
+  CHECK(p.get(dce)(0, 0) == -1);
+  CHECK(p.get(dce)(0, 1) == 1);
+  CHECK(p.get(sm)(0, 1) == 1);
+
+  // The margin losses at margins of ±40, ±700 and ±1e308: finite where the value is, gradients finite.
+  Var s = g.input("s", {1}), t = g.input("t", {1});
+  for (auto [name, loss] : std::vector<std::pair<std::string, Var>>{{"logistic", logistic_loss(s, t)},
+                                                                   {"exponential", exponential_loss(s, t)},
+                                                                   {"hinge", hinge_loss(s, t)},
+                                                                   {"mse", mse_loss(s, t)}}) {
+    Var ds = grad(loss, s);
+    Program q(g, {loss, ds});
+    for (double m : {40.0, -40.0, 700.0, -700.0, 1e308, -1e308}) {
+      INFO(name << " loss at margin " << m);
+      q.set(s, Tensor{m});
+      q.set(t, Tensor{1.0});
+      q.run();
+      CHECK_FALSE(std::isnan(q.scalar(loss)));
+      CHECK(q.scalar(loss) >= 0);
+      CHECK_FALSE(std::isnan(q.get(ds)(0)));
+      if (name == "logistic" && m > 0) CHECK((m < 745 ? q.scalar(loss) > 0 : q.scalar(loss) == 0));
+    }
+  }
 }
 
 TEST_CASE("losses match their closed forms", "[ops][losses]") {
@@ -121,21 +179,23 @@ TEST_CASE("reductions, shapes and slicing produce the expected values", "[ops]")
   CHECK(same_tensor(eval(g, max_mask({x}, {1}), {{x, tied}}), Tensor{{0.5, 0.5, 0.0}, {0.0, 0.5, 0.5}}));
 }
 
-TEST_CASE("one_hot rejects labels that are not class indices, naming the node", "[ops][errors]") {
+TEST_CASE("one_hot and cross_entropy reject labels that are not class indices, naming the op", "[ops][errors]") {
   Graph g;
   Var labels = g.input("labels", {3});
   Var z = g.input("z", {3, 4});
-  Var loss = cross_entropy(z, labels);
-  Program p(g, {loss});
-  p.set(z, xt::zeros<double>({3, 4}));
-  for (Tensor bad : {Tensor{0.0, 4.0, 1.0}, Tensor{0.0, 1.5, 1.0}, Tensor{-1.0, 0.0, 0.0}}) {
-    p.set(labels, bad);
-    try {
-      p.run();
-      FAIL("no ValueError");
-    } catch (const ValueError& e) {
-      CHECK(std::string(e.what()).find("one_hot") != std::string::npos);
-      CHECK(std::string(e.what()).find("not an integer in [0, 4)") != std::string::npos);
+  for (const auto& [output, op] : std::vector<std::pair<Var, std::string>>{{cross_entropy(z, labels), "cross_entropy"},
+                                                                           {one_hot(labels, 4), "one_hot"}}) {
+    Program p(g, {output});
+    p.set(z, xt::zeros<double>({3, 4}));
+    for (Tensor bad : {Tensor{0.0, 4.0, 1.0}, Tensor{0.0, 1.5, 1.0}, Tensor{-1.0, 0.0, 0.0}}) {
+      p.set(labels, bad);
+      try {
+        p.run();
+        FAIL("no ValueError");
+      } catch (const ValueError& e) {
+        CHECK(std::string(e.what()).find(op) != std::string::npos);
+        CHECK(std::string(e.what()).find("not an integer in [0, 4)") != std::string::npos);
+      }
     }
   }
 }
