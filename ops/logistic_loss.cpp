@@ -6,7 +6,7 @@ namespace dagrad {
 // until e^{−m} itself underflows near m ≈ 745, and its gradient −σ(−m) never overflows.
 Var logistic_loss(const Var& scores, const Var& labels) {
   detail::expect_same_shape("logistic_loss", scores, labels);
-  return mean(softplus(neg(labels * scores)));
+  return mean(softplus(neg(sign_labels(labels, "logistic_loss") * scores)));
 }
 
 }  // namespace dagrad

@@ -100,7 +100,8 @@ Var softmax(const Var& x, int axis = -1);
 Var log_softmax(const Var& x, int axis = -1);
 Var logsumexp(const Var& x, int axis = -1, bool keepdims = false);
 
-// Losses, each the mean over examples. Labels are ±1 for the margin losses.
+// Losses, each the mean over examples. Labels are ±1 for the margin losses: any other label is a
+// ValueError when the program runs (labels {0, 1} gave the 0-labelled examples no gradient).
 Var mse_loss(const Var& prediction, const Var& target);
 Var logistic_loss(const Var& scores, const Var& labels);  // mean log(1 + e^{-y z})
 Var exponential_loss(const Var& scores, const Var& labels);  // mean e^{-y z}
@@ -108,6 +109,8 @@ Var hinge_loss(const Var& scores, const Var& labels);  // mean max(0, 1 - y z)
 // logits (batch, classes), labels (batch) holding class indices as integral values.
 Var cross_entropy(const Var& logits, const Var& labels);
 Var one_hot(const Var& labels, std::size_t classes);
+// The labels unchanged, after checking each is −1 or +1 (ValueError naming `loss` otherwise).
+Var sign_labels(const Var& labels, const std::string& loss);
 
 // Operators. Scalars become shared constant nodes.
 Var operator+(const Var& a, const Var& b);

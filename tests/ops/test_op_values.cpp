@@ -142,6 +142,29 @@ TEST_CASE("normalisations and losses at extreme arguments: exact where float64 c
   }
 }
 
+TEST_CASE("margin losses refuse labels other than -1 and +1, naming the loss", "[ops][losses][errors]") {
+  // Issue 15: logistic_loss took labels {0, 1}, and the 0-labelled examples got zero gradient.
+  Graph g;
+  Var s = g.input("s", {4}), y = g.input("y", {4});
+  for (auto [name, loss] : std::vector<std::pair<std::string, Var>>{
+           {"logistic_loss", logistic_loss(s, y)}, {"exponential_loss", exponential_loss(s, y)}, {"hinge_loss", hinge_loss(s, y)}}) {
+    INFO(name);
+    Program p(g, {loss, grad(loss, s)});
+    p.set(s, Tensor{0.5, -1.0, 2.0, 0.0});
+    p.set(y, Tensor{1.0, -1.0, -1.0, 1.0});
+    REQUIRE_NOTHROW(p.run());
+    for (Tensor bad : {Tensor{1.0, 0.0, 1.0, 0.0}, Tensor{1.0, -1.0, 2.0, 1.0}, Tensor{1.0, -1.0, 1.0, NAN}}) {
+      p.set(y, bad);
+      try {
+        p.run();
+        FAIL("no ValueError");
+      } catch (const ValueError& e) {
+        CHECK_THAT(e.what(), Catch::Contains(name + ": label") && Catch::Contains("is not -1 or +1"));
+      }
+    }
+  }
+}
+
 TEST_CASE("losses match their closed forms", "[ops][losses]") {
   Graph g;
   Var z = g.input("z", {2, 3});
