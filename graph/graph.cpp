@@ -172,6 +172,14 @@ std::vector<Var> Graph::parameters() {
   return out;
 }
 
+void Graph::add_joint_init(std::vector<Var> params, JointInit init) {
+  for (const Var& p : params) {
+    check_owns(p, "add_joint_init");
+    if (node(p.id()).role != Role::Parameter) throw GraphError("add_joint_init: " + describe(p.id()) + " is not a parameter");
+  }
+  joint_inits_.push_back({std::move(params), std::move(init)});
+}
+
 std::vector<Var> Graph::inputs() {
   std::vector<Var> out;
   for (NodeId i = 0; i < size(); ++i)

@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -51,6 +53,8 @@ struct Node {
 
 // Append-only DAG of tensor operations. Nodes are never removed, so ids and Vars stay valid;
 // an op's inputs always exist before it, so the graph cannot hold a cycle.
+class ParamStore;
+
 class Graph {
   // Flags stamped on new nodes (see FlagScope); declared first so the scopes below can name them.
   bool in_derivative_ = false;
@@ -76,6 +80,16 @@ class Graph {
   void rename(NodeId id, const std::string& name);
   std::vector<Var> parameters();
   std::vector<Var> inputs();
+  // A joint initialiser of several parameters (a balanced deep linear net's factors): every
+  // ParamStore made on this graph runs it after its per-parameter draws, with the store's seed, so
+  // a model's initialisation cannot be forgotten (it used to need model.initialize(store, seed)).
+  using JointInit = std::function<void(ParamStore& store, std::uint64_t seed)>;
+  void add_joint_init(std::vector<Var> params, JointInit init);
+  struct JointInitEntry {
+    std::vector<Var> params;
+    JointInit init;
+  };
+  const std::vector<JointInitEntry>& joint_inits() const { return joint_inits_; }
   const Bgl& bgl() const { return bgl_; }
 
   // Topological order of the nodes the outputs depend on (Boost topological_sort, then pruned).
@@ -123,6 +137,7 @@ class Graph {
   std::map<std::uint64_t, NodeId> scalar_cache_;
   std::map<std::string, NodeId> parameter_names_;
   std::string prefix_;
+  std::vector<JointInitEntry> joint_inits_;
 };
 
 // A stable, jaxpr-like listing, one node per line; used as golden output in tests.

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "graph/param_store.hpp"
 
 #include "graph/memory.hpp"
@@ -132,6 +133,8 @@ void ParamStore::initialize(std::uint64_t seed) {
     const Node& n = graph_->node(params_[i].id());
     draw_init(n.init, seed, n.name, value_views_[i]);
   }
+  for (const Graph::JointInitEntry& joint : graph_->joint_inits())
+    if (std::all_of(joint.params.begin(), joint.params.end(), [this](const Var& p) { return contains(p); })) joint.init(*this, seed);
 }
 
 std::size_t ParamStore::index(const Var& p) const {

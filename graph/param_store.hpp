@@ -12,7 +12,8 @@ namespace dagrad {
 class ParamStore {
  public:
   // Takes every parameter the graph holds now and initialises it from (seed, parameter name),
-  // so one parameter's values do not depend on which other parameters exist.
+  // so one parameter's values do not depend on which other parameters exist; then runs the graph's
+  // joint initialisers (Graph::add_joint_init) whose parameters it holds.
   explicit ParamStore(Graph& graph, std::uint64_t seed = 0);
   ParamStore(const ParamStore&) = delete;  // views point into the buffers
   ParamStore& operator=(const ParamStore&) = delete;

@@ -53,6 +53,7 @@ Model deep_linear(const Var& x, const std::vector<std::size_t>& dims, LinearInit
         store.set(params[j], w);
       }
     };
+    g.add_joint_init(m.params, m.joint_init);  // every ParamStore made on g now starts balanced
   }
   return m;
 }

@@ -22,6 +22,8 @@ struct Model {
   // model); empty for ordinary models.
   std::vector<Var> anchors;
   // Joint initialisation on top of the per-parameter draws (balanced deep linear nets); may be empty.
+  // Builders also register it with the graph (Graph::add_joint_init), so every ParamStore made
+  // afterwards runs it; initialize() reruns it, with another seed if asked.
   std::function<void(ParamStore&, std::uint64_t seed)> joint_init;
   void initialize(ParamStore& store, std::uint64_t seed) const {
     if (joint_init) joint_init(store, seed);

@@ -99,6 +99,27 @@ TEST_CASE("deep linear nets: the end-to-end product, orthogonal, identity and ba
   }
 }
 
+TEST_CASE("a balanced deep linear net is balanced in every store made on its graph, without initialize()",
+          "[models][deep-linear]") {
+  // Issue 15: without model.initialize(store, seed) the net silently got unbalanced Gaussian factors.
+  Graph g;
+  Var x = g.input("x", {6, 4});
+  Model m = deep_linear(x, {4, 5, 5, 3}, LinearInit::Balanced, 0.7);
+  ParamStore s(g, 4);
+  for (std::size_t j = 0; j + 1 < m.params.size(); ++j) {
+    Tensor wj = value(s, m.params[j]), wk = value(s, m.params[j + 1]);
+    CHECK(max_abs_diff(mm(xt::transpose(wk), wk), mm(wj, xt::transpose(wj))) < 1e-12);
+  }
+  ParamStore explicit_init(g, 0);
+  m.initialize(explicit_init, 4);  // the old way, same seed: the same values
+  CHECK(explicit_init.values() == s.values());
+  s.initialize(5);  // re-initialising the store with another seed keeps it balanced
+  Tensor w1 = value(s, m.params[0]), w2 = value(s, m.params[1]);
+  CHECK(max_abs_diff(mm(xt::transpose(w2), w2), mm(w1, xt::transpose(w1))) < 1e-12);
+  CHECK(s.values() != explicit_init.values());
+  CHECK_THROWS_AS(g.add_joint_init({x}, [](ParamStore&, std::uint64_t) {}), GraphError);
+}
+
 TEST_CASE("fully connected and convolutional ResNets against direct loops", "[models][resnet]") {
   Rng rng(4);
   {
