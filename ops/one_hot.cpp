@@ -6,7 +6,7 @@ namespace dagrad {
 namespace {
 
 // Class indices stored as integral doubles → one row per label. Labels carry no derivative.
-struct OneHot : Op {
+struct OneHot : detail::LabelOp {
   std::size_t classes;
   explicit OneHot(std::size_t c) : classes(c) {}
   std::string name() const override { return "one_hot"; }
@@ -26,11 +26,6 @@ struct OneHot : Op {
       out.data()[i * classes + static_cast<std::size_t>(label)] = 1;
     }
   }
-  bool differentiable(std::size_t) const override { return false; }
-  bool piecewise_constant() const override { return true; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override { return {Var()}; }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
 };
 
 }  // namespace

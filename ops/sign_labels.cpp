@@ -5,7 +5,7 @@ namespace {
 
 // The margin losses' labels, passed through after a check that each is −1 or +1: labels in {0, 1}
 // (the habit from cross-entropy) silently gave every 0-labelled example a zero loss gradient.
-struct SignLabels : Op {
+struct SignLabels : detail::LabelOp {
   std::string loss;
   explicit SignLabels(std::string l) : loss(std::move(l)) {}
   std::string name() const override { return "sign_labels"; }
@@ -23,11 +23,6 @@ struct SignLabels : Op {
       out.data()[i] = label;
     }
   }
-  bool differentiable(std::size_t) const override { return false; }
-  bool piecewise_constant() const override { return true; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override { return {Var()}; }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
 };
 
 }  // namespace

@@ -42,6 +42,15 @@ struct ShiftedLogSumExp {
 };
 ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t stride);
 
+// Ops on integer labels (one_hot, sign_labels): piecewise constant, no derivative to or from them.
+struct LabelOp : Op {
+  bool differentiable(std::size_t) const override { return false; }
+  bool piecewise_constant() const override { return true; }
+  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override { return {Var()}; }
+  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return elementwise_cost(in, out, 0); }
+};
+
 // Same-graph check plus creation of the op node.
 template <class OpT, class... Args>
 Var make(const std::vector<Var>& inputs, Args&&... args) {
