@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -32,6 +33,9 @@ class ParamStore {
   const std::vector<Var>& parameters() const { return params_; }
   std::size_t size() const { return values_.size(); }
   Graph& graph() const { return *graph_; }
+  // Expires when this store is destroyed (moving it moves the token, and its buffers with it): a
+  // bound Program checks it before every run instead of reading freed memory.
+  std::weak_ptr<const bool> liveness() const { return alive_; }
 
  private:
   std::size_t index(const Var& p) const;
@@ -40,6 +44,7 @@ class ParamStore {
   std::map<NodeId, std::size_t> slot_;
   std::vector<Scalar> values_, grads_;
   std::vector<View> value_views_, grad_views_;
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 // Fills `out` from `init` with a deterministic generator seeded by (seed, name).

@@ -167,6 +167,7 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   views_.resize(order_.size());
   readable_.assign(order_.size(), false);
   bound_.assign(order_.size(), false);
+  store_of_.resize(order_.size());
   for (std::size_t i = 0; i < order_.size(); ++i) {
     const Node& n = graph.node(order_[i]);
     // An outside parameter points nowhere until bound; run() refuses unbound leaves.
@@ -249,6 +250,7 @@ void Program::set(const Var& leaf, const Tensor& value) {
   if (offset_[slot] == kNoNode && own_[slot].empty()) own_[slot].resize(size_of(n.shape));
   Scalar* own = offset_[slot] == kNoNode ? own_[slot].data() : arena_.data() + offset_[slot];
   if (views_[slot]->data() != own) views_[slot].emplace(make_view(own, n.shape));  // stop following a ParamStore
+  store_of_[slot].reset();
   View& target = *views_[slot];
   std::copy(value.begin(), value.end(), target.begin());
   bound_[slot] = true;
@@ -264,6 +266,7 @@ void Program::bind(ParamStore& store) {
     View& v = store.value(p);
     views_[slot].emplace(make_view(v.data(), graph_->node(id).shape));
     bound_[slot] = true;
+    store_of_[slot] = store.liveness();
   }
 }
 
@@ -277,6 +280,8 @@ void Program::check_leaf_finite(std::size_t slot) const {
 
 void Program::run() {
   for (std::size_t slot : leaf_slots_) {
+    if (store_of_[slot] && store_of_[slot]->expired())
+      throw BindError("Program::run: " + graph_->describe(order_[slot]) + " reads a ParamStore that was destroyed; bind a live store");
     if (!bound_[slot]) {
       const Node& n = graph_->node(order_[slot]);
       throw BindError("Program::run: " + graph_->describe(order_[slot]) + " is unbound; " +

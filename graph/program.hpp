@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,7 +68,8 @@ class Program {
 
   // Copies a value into an input (or a parameter, which then stops following any bound store).
   void set(const Var& leaf, const Tensor& value);
-  // Parameters read the store's memory directly, so optimizer updates need no rebinding.
+  // Parameters read the store's memory directly, so optimizer updates need no rebinding. The
+  // store must outlive the runs: run() refuses (BindError) once a bound store was destroyed.
   void bind(ParamStore& store);
   void run();
   Tensor get(const Var& v) const;
@@ -106,6 +108,7 @@ class Program {
   std::vector<std::optional<View>> views_;  // one per scheduled node
   std::vector<bool> readable_;              // outputs and leaves keep their values after a run
   std::vector<bool> bound_;                 // leaves only
+  std::vector<std::optional<std::weak_ptr<const bool>>> store_of_;  // parameters following a store: its liveness
   std::vector<Step> steps_;
   std::vector<std::size_t> leaf_slots_;
   // Steps [directional_begin_, directional_end_) are the Clarke directional pass; when only piece

@@ -193,3 +193,23 @@ TEST_CASE("parameters and outputs outside the arena: read and written in place, 
   twice.outputs_outside = {{y, spare.data()}, {y, target.data()}};
   CHECK_THROWS_AS(Program(g, {y}, twice), BindError);
 }
+
+TEST_CASE("running after the bound ParamStore was destroyed is a BindError, not freed memory", "[program][errors]") {
+  // Issue 15: this returned wrong sums in Release and was a heap-use-after-free under ASan.
+  Graph g;
+  Var w = g.parameter("w", {3});
+  Var total = sum(w);
+  Program p(g, {total});
+  {
+    ParamStore store(g, 0);
+    p.bind(store);
+    p.run();
+    ParamStore moved(std::move(store));  // moving keeps the buffers, and the program still runs
+    p.run();
+  }
+  CHECK_THROWS_WITH(p.run(), Catch::Contains("reads a ParamStore that was destroyed"));
+  ParamStore fresh(g, 1);
+  p.bind(fresh);  // rebinding to a live store makes the program runnable again
+  p.run();
+  CHECK(p.scalar(total) == Approx(fresh.values()[0] + fresh.values()[1] + fresh.values()[2]));
+}
