@@ -217,7 +217,9 @@ void CheckpointDirectory::save(const ParamStore& store, const TrainingState& sta
   json manifest{{"format", kFormat}, {"version", kCheckpointVersion}, {"generation", 0},
                 {"parameters", json::array()}, {"state_buffers", json::array()}, {"state_values", json::object()}};
   std::vector<std::string> previous;
-  if (inspect(dir) != Contents::Nothing) {
+  // The constructor checked, under the lock, that the directory is ours; only the manifest is read.
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(manifest_path(dir), ec))) {
     manifest = read_manifest(dir);
     previous = listed_files(dir, manifest, "parameters");
     std::vector<std::string> buffers = listed_files(dir, manifest, "state_buffers");
@@ -234,11 +236,9 @@ void CheckpointDirectory::save(const ParamStore& store, const TrainingState& sta
   for (std::size_t k = 0; k < state.buffers.size(); ++k) files.push_back(prefix + "state" + std::to_string(k) + ".npy");
   // A file already under a new name was not made by this checkpoint (its pending files are gone by
   // now): refused before the manifest names it, so it is never removed or written through.
-  for (const std::string& file : files) {
-    std::error_code ec;
+  for (const std::string& file : files)
     if (fs::exists(fs::symlink_status(dir / file, ec)))
       fail((dir / file).string(), "exists, and this checkpoint's manifest does not name it; not overwritten");
-  }
   manifest["pending"] = files;
   write_manifest(dir, manifest);
 
