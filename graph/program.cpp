@@ -1,45 +1,15 @@
 #include "graph/program.hpp"
 
+#include "graph/arena_planner.hpp"
 #include "graph/memory.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <list>
 
 namespace dagrad {
 
 namespace {
-
-// First-fit placement of buffers in one arena, in schedule order (the plan TFLite's arena uses):
-// a freed interval is reused by the next buffer that fits.
-class ArenaPlanner {
- public:
-  std::size_t allocate(std::size_t n) {
-    std::size_t offset = 0;
-    auto it = live_.begin();
-    for (; it != live_.end(); ++it) {
-      if (it->first >= offset + n) break;
-      offset = std::max(offset, it->first + it->second);
-    }
-    live_.insert(it, {offset, n});
-    live_total_ += n;
-    peak_ = std::max(peak_, live_total_);
-    end_ = std::max(end_, offset + n);
-    return offset;
-  }
-  void release(std::size_t offset) {
-    auto it = std::find_if(live_.begin(), live_.end(), [&](auto& p) { return p.first == offset; });
-    live_total_ -= it->second;
-    live_.erase(it);
-  }
-  std::size_t end() const { return end_; }
-  std::size_t peak() const { return peak_; }
-
- private:
-  std::list<std::pair<std::size_t, std::size_t>> live_;  // (offset, size), sorted by offset
-  std::size_t live_total_ = 0, peak_ = 0, end_ = 0;
-};
 
 // Every node as late as its consumers allow: Kahn's algorithm on the reversed graph with a stack, so
 // a node is placed right before the first of its consumers to run. A short side branch that only a
