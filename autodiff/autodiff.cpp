@@ -3,6 +3,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "autodiff/memo.hpp"
 #include "graph/param_store.hpp"
 #include "ops/ops.hpp"
 
@@ -143,6 +144,17 @@ std::unique_ptr<PolicyState> prepare(const SubgradientPolicy& policy, Graph& g, 
   return state;
 }
 
+// The transforms themselves; the public functions check arguments and memoize.
+std::vector<Var> vjp_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& cotangents,
+                                const std::vector<Var>& wrt, const SubgradientPolicy& policy);
+std::vector<Var> jvp_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& wrt,
+                                const std::vector<Var>& tangents, const SubgradientPolicy& policy);
+Var jacobian_unmemoized(Graph& g, const Var& y, const Var& x, Mode mode, const SubgradientPolicy& policy);
+std::vector<Var> substitute_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& from,
+                                       const std::vector<Var>& to);
+Linearization linearize_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& wrt,
+                                   const SubgradientPolicy& policy);
+
 }  // namespace
 
 std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotangents, const std::vector<Var>& wrt,
@@ -151,6 +163,13 @@ std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotange
   if (ys.size() != cotangents.size())
     throw AutodiffError("vjp: " + std::to_string(ys.size()) + " outputs but " + std::to_string(cotangents.size()) + " cotangents");
   for (std::size_t i = 0; i < ys.size(); ++i) check_seed("vjp", "cotangent", cotangents[i], ys[i]);
+  return g.memoized(detail::transform_key("vjp", g, {&ys, &cotangents, &wrt}, {}, policy),
+                    [&] { return vjp_unmemoized(g, ys, cotangents, wrt, policy); });
+}
+
+namespace {
+std::vector<Var> vjp_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& cotangents,
+                                const std::vector<Var>& wrt, const SubgradientPolicy& policy) {
   std::vector<NodeId> y_ids = ids(ys);
   std::vector<bool> depends_on_wrt = g.descendants(ids(wrt));
   std::vector<NodeId> order = g.schedule(y_ids);  // taken before any derivative node is added
@@ -180,14 +199,20 @@ std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotange
   for (const Var& w : wrt) out.push_back(ct[w.id()].valid() ? ct[w.id()] : zeros(g, w.shape()));
   return out;
 }
+}  // namespace
 
 std::vector<Var> grad(const Var& y, const std::vector<Var>& wrt, const SubgradientPolicy& policy) {
   if (!y.valid()) throw AutodiffError("grad: empty output Var");
   if (y.size() != 1)
     throw AutodiffError("grad: output " + y.graph().describe(y.id()) +
                         " is not a scalar; reduce it (sum, mean) or call vjp with a cotangent of its shape");
-  Var one = y.shape().empty() ? y.graph().scalar(1) : broadcast_to(y.graph().scalar(1), y.shape());
-  return vjp({y}, {one}, wrt, policy);
+  Graph& g = y.graph();
+  for (const Var& w : wrt) g.check_owns(w, "grad");
+  std::vector<Var> ys{y};
+  return g.memoized(detail::transform_key("grad", g, {&ys, &wrt}, {}, policy), [&] {
+    Var one = y.shape().empty() ? g.scalar(1) : broadcast_to(g.scalar(1), y.shape());
+    return vjp({y}, {one}, wrt, policy);
+  });
 }
 
 Var grad(const Var& y, const Var& wrt, const SubgradientPolicy& policy) { return grad(y, std::vector<Var>{wrt}, policy)[0]; }
@@ -198,6 +223,13 @@ std::vector<Var> jvp(const std::vector<Var>& ys, const std::vector<Var>& wrt, co
   if (wrt.size() != tangents.size())
     throw AutodiffError("jvp: " + std::to_string(wrt.size()) + " inputs but " + std::to_string(tangents.size()) + " tangents");
   for (std::size_t i = 0; i < wrt.size(); ++i) check_seed("jvp", "tangent", tangents[i], wrt[i]);
+  return g.memoized(detail::transform_key("jvp", g, {&ys, &wrt, &tangents}, {}, policy),
+                    [&] { return jvp_unmemoized(g, ys, wrt, tangents, policy); });
+}
+
+namespace {
+std::vector<Var> jvp_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& wrt,
+                                const std::vector<Var>& tangents, const SubgradientPolicy& policy) {
   std::vector<bool> depends_on_wrt = g.descendants(ids(wrt));
   std::vector<NodeId> order = g.schedule(ids(ys));
   auto state = prepare(policy, g, wrt);
@@ -229,6 +261,7 @@ std::vector<Var> jvp(const std::vector<Var>& ys, const std::vector<Var>& wrt, co
   for (const Var& y : ys) out.push_back(tan[y.id()].valid() ? tan[y.id()] : zeros(g, y.shape()));
   return out;
 }
+}  // namespace
 
 Var jvp(const Var& y, const Var& x, const Var& tangent, const SubgradientPolicy& policy) {
   return jvp(std::vector<Var>{y}, std::vector<Var>{x}, std::vector<Var>{tangent}, policy)[0];
@@ -247,6 +280,15 @@ Var jacobian(const Var& y, const Var& x, Mode mode, const SubgradientPolicy& pol
   g.check_owns(x, "jacobian");
   std::size_t m = y.size(), n = x.size();
   if (mode == Mode::Auto) mode = cheaper_mode(n, m);
+  std::vector<Var> yx{y, x};
+  return g.memoized(detail::transform_key("jacobian", g, {&yx}, {static_cast<std::uint64_t>(mode)}, policy), [&] {
+    return std::vector<Var>{jacobian_unmemoized(g, y, x, mode, policy)};
+  })[0];
+}
+
+namespace {
+Var jacobian_unmemoized(Graph& g, const Var& y, const Var& x, Mode mode, const SubgradientPolicy& policy) {
+  std::size_t m = y.size(), n = x.size();
   Shape full = y.shape();
   Shape x_shape = x.shape();
   full.insert(full.end(), x_shape.begin(), x_shape.end());
@@ -264,6 +306,7 @@ Var jacobian(const Var& y, const Var& x, Mode mode, const SubgradientPolicy& pol
   for (std::size_t j = 0; j < n; ++j) parts.push_back(reshape(jvp(y, x, basis(x.shape(), j), policy), {m, 1}));
   return reshape(concat(parts, 1), full);
 }
+}  // namespace
 
 Var hessian(const Var& y, const Var& x, const SubgradientPolicy& policy) {
   return jacobian(grad(y, x, policy), x, Mode::Forward, policy);
@@ -272,6 +315,13 @@ Var hessian(const Var& y, const Var& x, const SubgradientPolicy& policy) {
 std::vector<Var> substitute(const std::vector<Var>& ys, const std::vector<Var>& from, const std::vector<Var>& to) {
   Graph& g = common_graph("substitute", {&ys, &from, &to});
   if (from.size() != to.size()) throw AutodiffError("substitute: from and to differ in length");
+  return g.memoized(detail::transform_key("substitute", g, {&ys, &from, &to}, {}, SubgradientPolicy{}),
+                    [&] { return substitute_unmemoized(g, ys, from, to); });
+}
+
+namespace {
+std::vector<Var> substitute_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& from,
+                                       const std::vector<Var>& to) {
   std::vector<bool> affected = g.descendants(ids(from));
   std::vector<NodeId> order = g.schedule(ids(ys));
   std::vector<Var> image(g.size());
@@ -287,9 +337,25 @@ std::vector<Var> substitute(const std::vector<Var>& ys, const std::vector<Var>& 
   for (const Var& y : ys) out.push_back(image[y.id()].valid() ? image[y.id()] : y);
   return out;
 }
+}  // namespace
 
 Linearization linearize(const std::vector<Var>& ys, const std::vector<Var>& wrt, const SubgradientPolicy& policy) {
   Graph& g = common_graph("linearize", {&ys, &wrt});
+  // Memoized as outputs then anchors, so a loop that linearizes again gets the same anchors.
+  std::vector<Var> both = g.memoized(detail::transform_key("linearize", g, {&ys, &wrt}, {}, policy), [&] {
+    Linearization built = linearize_unmemoized(g, ys, wrt, policy);
+    built.outputs.insert(built.outputs.end(), built.anchors.begin(), built.anchors.end());
+    return built.outputs;
+  });
+  Linearization lin;
+  lin.outputs.assign(both.begin(), both.begin() + static_cast<long>(ys.size()));
+  lin.anchors.assign(both.begin() + static_cast<long>(ys.size()), both.end());
+  return lin;
+}
+
+namespace {
+Linearization linearize_unmemoized(Graph& g, const std::vector<Var>& ys, const std::vector<Var>& wrt,
+                                   const SubgradientPolicy& policy) {
   Linearization lin;
   std::vector<Var> deltas;
   for (const Var& w : wrt) {
@@ -301,5 +367,6 @@ Linearization linearize(const std::vector<Var>& ys, const std::vector<Var>& wrt,
   for (std::size_t i = 0; i < ys.size(); ++i) lin.outputs.push_back(at_anchor[i] + slopes[i]);
   return lin;
 }
+}  // namespace
 
 }  // namespace dagrad

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "autodiff/autodiff.hpp"
+#include "autodiff/memo.hpp"
 #include "ops/ops.hpp"
 
 namespace dagrad {
@@ -126,17 +127,20 @@ ChainOrder chain_order(const std::vector<Var>& stages) {
 Var jacobian_chain(const std::vector<Var>& stages, Mode mode, const SubgradientPolicy& policy) {
   ChainOrder order = chain_order(stages);  // validates the chain whatever the mode
   if (mode != Mode::Auto) return jacobian(stages.back(), stages.front(), mode, policy);
-  const std::size_t L = stages.size() - 1;
-  const std::vector<std::size_t>& sizes = order.sizes;
-  std::function<Var(std::size_t, std::size_t)> build = [&](std::size_t i, std::size_t j) -> Var {
-    const ChainOrder::Segment& s = order.plan[i][j];
-    if (s.split == 0) return reshape(jacobian(stages[j], stages[i - 1], s.direct, policy), {sizes[j], sizes[i - 1]});
-    return matmul(build(s.split + 1, j), build(i, s.split));
-  };
-  Shape full = stages.back().shape();
-  Shape in = stages.front().shape();
-  full.insert(full.end(), in.begin(), in.end());
-  return reshape(build(1, L), full);
+  Graph& g = stages.front().graph();
+  return g.memoized(detail::transform_key("jacobian_chain", g, {&stages}, {}, policy), [&] {
+    const std::size_t L = stages.size() - 1;
+    const std::vector<std::size_t>& sizes = order.sizes;
+    std::function<Var(std::size_t, std::size_t)> build = [&](std::size_t i, std::size_t j) -> Var {
+      const ChainOrder::Segment& s = order.plan[i][j];
+      if (s.split == 0) return reshape(jacobian(stages[j], stages[i - 1], s.direct, policy), {sizes[j], sizes[i - 1]});
+      return matmul(build(s.split + 1, j), build(i, s.split));
+    };
+    Shape full = stages.back().shape();
+    Shape in = stages.front().shape();
+    full.insert(full.end(), in.begin(), in.end());
+    return std::vector<Var>{reshape(build(1, L), full)};
+  })[0];
 }
 
 }  // namespace dagrad

@@ -75,7 +75,9 @@ void write_dot(std::ostream& os, const Graph& g, const std::vector<NodeId>& outp
       return (*keep)[boost::source(e, *bgl)] && (*keep)[boost::target(e, *bgl)];
     }
   };
-  boost::filtered_graph<Graph::Bgl, KeepEdge, KeepVertex> view(g.bgl(), KeepEdge{&keep, &g.bgl()}, KeepVertex{&keep});
+  Graph::Bgl edges = g.bgl();
+  keep.resize(boost::num_vertices(edges));  // nodes another thread added since are not drawn
+  boost::filtered_graph<Graph::Bgl, KeepEdge, KeepVertex> view(edges, KeepEdge{&keep, &edges}, KeepVertex{&keep});
   auto vertex_writer = [&g](std::ostream& out, NodeId v) {
     const Node& n = g.node(v);
     const char* colour = "white";

@@ -1,9 +1,11 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -53,17 +55,21 @@ struct Node {
 
 // Append-only DAG of tensor operations. Nodes are never removed, so ids and Vars stay valid;
 // an op's inputs always exist before it, so the graph cannot hold a cycle.
+//
+// Threads: building one Graph from several threads at once is safe (nodes, edges, names,
+// memoized transforms are guarded; a node, once added, never moves, so node() and Var::shape()
+// need no lock), and name and flag scopes belong to the thread that opened them. Renaming a
+// node while another thread reads its name is not. Programs compiled on one graph run in
+// parallel without touching it. A ParamStore and a Program are each used by one thread at a time.
 class ParamStore;
+struct ProgramPlan;  // graph/program.cpp
 
 class Graph {
-  // Flags stamped on new nodes (see FlagScope); declared first so the scopes below can name them.
-  bool in_derivative_ = false;
-  bool in_directional_ = false;
-
  public:
-  using Bgl = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, Node>;
+  using Bgl = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
 
   Graph() = default;
+  ~Graph();
   Graph(const Graph&) = delete;  // Vars point at their graph; a copy would silently split them
   Graph& operator=(const Graph&) = delete;
 
@@ -74,7 +80,7 @@ class Graph {
   Var scalar(Scalar value);
   Var apply(std::shared_ptr<const Op> op, const std::vector<Var>& inputs);
 
-  std::size_t size() const { return boost::num_vertices(bgl_); }
+  std::size_t size() const { return size_.load(std::memory_order_acquire); }
   const Node& node(NodeId id) const;
   Var var(NodeId id);
   void rename(NodeId id, const std::string& name);
@@ -89,8 +95,8 @@ class Graph {
     std::vector<Var> params;
     JointInit init;
   };
-  const std::vector<JointInitEntry>& joint_inits() const { return joint_inits_; }
-  const Bgl& bgl() const { return bgl_; }
+  std::vector<JointInitEntry> joint_inits() const;
+  Bgl bgl() const;  // a copy of the edges, taken under the graph's lock
 
   // Topological order of the nodes the outputs depend on (Boost topological_sort, then pruned).
   std::vector<NodeId> schedule(const std::vector<NodeId>& outputs) const;
@@ -99,33 +105,45 @@ class Graph {
   std::vector<bool> ancestors(const std::vector<NodeId>& nodes) const;
   std::vector<bool> descendants(const std::vector<NodeId>& nodes) const;
 
-  // While a FlagScope lives, nodes created get that flag: DerivativeScope marks derivative nodes
-  // (DOT colours them); DirectionalScope marks a Clarke directional pass, which only piece
-  // selectors read, so a Program may skip it when no selector sits at a kink.
-  template <bool Graph::*Flag>
-  class FlagScope {
-   public:
-    explicit FlagScope(Graph& g) : g_(g), saved_(g.*Flag) { g.*Flag = true; }
-    ~FlagScope() { g_.*Flag = saved_; }
-    FlagScope(const FlagScope&) = delete;
-    FlagScope& operator=(const FlagScope&) = delete;
-   private:
-    Graph& g_;
-    bool saved_;
+  // Memo of graph transforms (autodiff): the nodes a transform built, under a key that names the
+  // transform and everything its result depends on. Calling grad() inside a training loop then
+  // returns the nodes built the first time instead of growing the graph every step. `build` runs
+  // outside the lock (it adds nodes); when two threads race on one key, the first result stored wins.
+  using MemoKey = std::vector<std::uint64_t>;
+  std::vector<Var> memoized(const MemoKey& key, const std::function<std::vector<Var>()>& build);
+  std::size_t memo_size() const;
+  // Compiled Program plans, cached the same way (a Program made again for the same outputs reuses one).
+  std::shared_ptr<const ProgramPlan> program_plan(const MemoKey& key,
+                                                  const std::function<std::shared_ptr<const ProgramPlan>()>& build);
+
+  // While a scope lives, nodes this thread creates in this graph get its flag or name prefix:
+  // DerivativeScope marks derivative nodes (DOT colours them); DirectionalScope marks a Clarke
+  // directional pass, which only piece selectors read, so a Program may skip it when no selector
+  // sits at a kink; NameScope puts "prefix/" before names. Scopes are per thread: another thread
+  // building in the same graph meanwhile is not affected.
+  struct BuildFlags {
+    bool derivative = false;
+    bool directional = false;
+    std::string prefix;
   };
-  using DerivativeScope = FlagScope<&Graph::in_derivative_>;
-  using DirectionalScope = FlagScope<&Graph::in_directional_>;
-  // Nodes created while a NameScope lives get "prefix/" in front of their names.
-  class NameScope {
+  class BuildScope {
    public:
-    NameScope(Graph& g, const std::string& prefix) : g_(g), saved_(g.prefix_) { g.prefix_ += prefix + "/"; }
-    ~NameScope() { g_.prefix_ = saved_; }
-    NameScope(const NameScope&) = delete;
-    NameScope& operator=(const NameScope&) = delete;
-   private:
-    Graph& g_;
-    std::string saved_;
+    BuildScope(const Graph& g, const std::function<void(BuildFlags&)>& change);
+    ~BuildScope();
+    BuildScope(const BuildScope&) = delete;
+    BuildScope& operator=(const BuildScope&) = delete;
   };
+  struct DerivativeScope : BuildScope {
+    explicit DerivativeScope(const Graph& g) : BuildScope(g, [](BuildFlags& f) { f.derivative = true; }) {}
+  };
+  struct DirectionalScope : BuildScope {
+    explicit DirectionalScope(const Graph& g) : BuildScope(g, [](BuildFlags& f) { f.directional = true; }) {}
+  };
+  struct NameScope : BuildScope {
+    NameScope(const Graph& g, const std::string& prefix) : BuildScope(g, [&](BuildFlags& f) { f.prefix += prefix + "/"; }) {}
+  };
+  // This thread's flags for this graph.
+  BuildFlags build_flags() const;
 
   // "%3 (matmul_3)" style label used by every error message.
   std::string describe(NodeId id) const;
@@ -133,11 +151,21 @@ class Graph {
 
  private:
   Var add_node(Node node);
+  Var add_node_locked(Node node);
+  // Nodes live in chunks that never move: chunk k holds kFirstChunk << k nodes. A reader holding
+  // an id below size() reads its node without a lock while another thread appends.
+  static constexpr std::size_t kFirstChunk = 64;
+  static constexpr std::size_t kChunks = 40;
+  Node* slot(NodeId id) const;
+  Node* chunks_[kChunks] = {};
+  std::atomic<std::size_t> size_{0};
+  mutable std::shared_mutex mutex_;  // edges, maps below, and appending
   Bgl bgl_;
   std::map<std::uint64_t, NodeId> scalar_cache_;
   std::map<std::string, NodeId> parameter_names_;
-  std::string prefix_;
   std::vector<JointInitEntry> joint_inits_;
+  std::map<MemoKey, std::vector<NodeId>> memo_;
+  std::map<MemoKey, std::shared_ptr<const ProgramPlan>> plans_;
 };
 
 // A stable, jaxpr-like listing, one node per line; used as golden output in tests.

@@ -24,9 +24,13 @@ std::size_t checked_size(const Shape& shape, const std::string& what) {
 }
 
 std::size_t physical_memory_bytes() {
-  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return static_cast<std::size_t>(-1);  // unknown: admit everything
-  return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
+  // Asked once: sysconf reads it with a system call, and Programs are made in training loops.
+  static const std::size_t bytes = [] {
+    long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0) return static_cast<std::size_t>(-1);  // unknown: admit everything
+    return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
+  }();
+  return bytes;
 }
 
 void require_memory(double bytes, const std::string& what) {

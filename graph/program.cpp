@@ -42,25 +42,46 @@ std::vector<NodeId> late_as_possible(const Graph& g, const std::vector<NodeId>& 
 
 }  // namespace
 
-Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions options)
-    : graph_(&graph), options_(options) {
-  if (outputs.empty()) throw BindError("Program needs at least one output");
-  for (const Var& v : outputs) {
-    graph.check_owns(v, "Program");
-    outputs_.push_back(v.id());
-  }
-  order_ = late_as_possible(graph, graph.schedule(outputs_));
+// Everything compiling decides, shared by every Program made for the same outputs and layout.
+struct ProgramPlan {
+  struct StepPlan {
+    NodeId node;
+    const Op* op;
+    std::vector<std::size_t> input_slots;
+    std::size_t slot;
+    bool selector = false;
+  };
+  std::vector<NodeId> order, outputs;
+  std::vector<std::size_t> slot_of_node;  // by node id; kNoNode where the node is not scheduled
+  std::vector<std::size_t> offset;        // each slot's slice of its arena (kNoNode: outside)
+  std::vector<bool> in_pass_slot, readable, outside_output;
+  std::vector<StepPlan> steps;
+  std::vector<std::size_t> leaf_slots, gate_steps;
+  std::size_t directional_begin = 0, directional_end = 0;
+  bool directional_skippable = false, has_directional_pass = false;
+  std::size_t arena_size = 0, pass_arena_size = 0;
+  ProgramStats stats;  // the per-run figures; runs and timings stay zero
+};
+
+namespace {
+
+std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<NodeId>& outputs, const ProgramOptions& options) {
+  auto plan = std::make_shared<ProgramPlan>();
+  ProgramPlan& P = *plan;
+  P.outputs = outputs;
+  std::vector<NodeId>& order = P.order;
+  order = late_as_possible(graph, graph.schedule(outputs));
   // Phases: A (what the directional pass and the gate selectors' value keys need), G (the pass), B
   // (everything else). A's value keys are ready before G, so the run can decide whether G is needed
   // at all; the rest waits in B, so a weight gradient's side branches stay next to their consumers.
   std::vector<char> in_pass(graph.size(), 0), after_pass(graph.size(), 0), before_pass(graph.size(), 0);
-  for (NodeId id : order_) {
+  for (NodeId id : order) {
     const Node& n = graph.node(id);
     in_pass[id] = n.role == Role::Op && n.directional;
     for (NodeId in : n.inputs) after_pass[id] |= in_pass[in] | after_pass[in];
     after_pass[id] &= !in_pass[id];
   }
-  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node& n = graph.node(*it);
     bool reads_pass = std::any_of(n.inputs.begin(), n.inputs.end(), [&](NodeId in) { return in_pass[in] != 0; });
     if (in_pass[*it] || before_pass[*it]) {
@@ -69,135 +90,176 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
       before_pass[n.inputs[0]] = 1;
     }
   }
-  for (NodeId id : order_) before_pass[id] &= !in_pass[id] && !after_pass[id];
-  std::stable_partition(order_.begin(), order_.end(), [&](NodeId id) { return before_pass[id] != 0; });
-  std::stable_partition(std::find_if(order_.begin(), order_.end(), [&](NodeId id) { return !before_pass[id]; }),
-                        order_.end(), [&](NodeId id) { return in_pass[id] != 0; });
-  kinks_.has_directional_pass = std::any_of(order_.begin(), order_.end(), [&](NodeId id) { return in_pass[id] != 0; });
-  directional_skippable_ = kinks_.has_directional_pass;
-  for (NodeId o : outputs_) directional_skippable_ = directional_skippable_ && !in_pass[o];
-  slot_of_node_.assign(graph.size(), kNoNode);
-  for (std::size_t i = 0; i < order_.size(); ++i) slot_of_node_[order_[i]] = i;
+  for (NodeId id : order) before_pass[id] &= !in_pass[id] && !after_pass[id];
+  std::stable_partition(order.begin(), order.end(), [&](NodeId id) { return before_pass[id] != 0; });
+  std::stable_partition(std::find_if(order.begin(), order.end(), [&](NodeId id) { return !before_pass[id]; }),
+                        order.end(), [&](NodeId id) { return in_pass[id] != 0; });
+  P.has_directional_pass = std::any_of(order.begin(), order.end(), [&](NodeId id) { return in_pass[id] != 0; });
+  P.directional_skippable = P.has_directional_pass;
+  for (NodeId o : outputs) P.directional_skippable = P.directional_skippable && !in_pass[o];
+  P.slot_of_node.assign(graph.size(), kNoNode);
+  for (std::size_t i = 0; i < order.size(); ++i) P.slot_of_node[order[i]] = i;
 
-  std::vector<std::size_t> last_use(order_.size(), 0);
-  for (std::size_t i = 0; i < order_.size(); ++i)
-    for (NodeId in : graph.node(order_[i]).inputs) last_use[slot_of_node_[in]] = i;
-  std::vector<bool> pinned(order_.size(), false);
-  for (NodeId o : outputs_) pinned[slot_of_node_[o]] = true;
+  std::vector<std::size_t> last_use(order.size(), 0);
+  for (std::size_t i = 0; i < order.size(); ++i)
+    for (NodeId in : graph.node(order[i]).inputs) last_use[P.slot_of_node[in]] = i;
+  std::vector<bool> pinned(order.size(), false);
+  for (NodeId o : outputs) pinned[P.slot_of_node[o]] = true;
 
-  std::vector<Scalar*> outside(order_.size(), nullptr);
-  for (const auto& [v, memory] : options_.outputs_outside) {
+  P.outside_output.assign(order.size(), false);
+  for (const auto& [v, memory] : options.outputs_outside) {
     graph.check_owns(v, "ProgramOptions::outputs_outside");
-    std::size_t slot = v.id() < slot_of_node_.size() ? slot_of_node_[v.id()] : kNoNode;
-    if (slot == kNoNode || !pinned[slot] || graph.node(v.id()).role != Role::Op || !memory || outside[slot])
+    std::size_t slot = v.id() < P.slot_of_node.size() ? P.slot_of_node[v.id()] : kNoNode;
+    if (slot == kNoNode || !pinned[slot] || graph.node(v.id()).role != Role::Op || !memory || P.outside_output[slot])
       throw BindError("ProgramOptions::outputs_outside: " + graph.describe(v.id()) +
                       " must be an output computed by an op, named once, with memory");
-    outside[slot] = memory;
-    stats_.outside_bytes += size_of(graph.node(v.id()).shape) * sizeof(Scalar);
+    P.outside_output[slot] = true;
+    P.stats.outside_bytes += size_of(graph.node(v.id()).shape) * sizeof(Scalar);
   }
   // The Clarke directional pass gets an arena of its own, allocated at the first run that needs the
   // pass: training that never meets a kink never holds the pass's tangents.
   ArenaPlanner planner, pass_planner;
-  std::vector<std::size_t> offset(order_.size(), kNoNode);
-  in_pass_slot_.assign(order_.size(), false);
-  for (std::size_t i = 0; i < order_.size(); ++i) in_pass_slot_[i] = in_pass[order_[i]] != 0;
+  P.offset.assign(order.size(), kNoNode);
+  P.in_pass_slot.assign(order.size(), false);
+  for (std::size_t i = 0; i < order.size(); ++i) P.in_pass_slot[i] = in_pass[order[i]] != 0;
   // Constants only the pass reads (its random directions, as large as the parameters) belong to it too.
-  std::vector<char> read_outside_pass(order_.size(), 0);
-  for (std::size_t i = 0; i < order_.size(); ++i)
-    for (NodeId in : graph.node(order_[i]).inputs) read_outside_pass[slot_of_node_[in]] |= !in_pass_slot_[i];
-  for (NodeId o : outputs_) read_outside_pass[slot_of_node_[o]] = 1;
-  for (std::size_t i = 0; i < order_.size(); ++i)
-    if (graph.node(order_[i]).role == Role::Constant && !read_outside_pass[i]) in_pass_slot_[i] = true;
-  std::vector<std::vector<std::size_t>> release_after(order_.size());
+  std::vector<char> read_outside_pass(order.size(), 0);
+  for (std::size_t i = 0; i < order.size(); ++i)
+    for (NodeId in : graph.node(order[i]).inputs) read_outside_pass[P.slot_of_node[in]] |= !P.in_pass_slot[i];
+  for (NodeId o : outputs) read_outside_pass[P.slot_of_node[o]] = 1;
+  for (std::size_t i = 0; i < order.size(); ++i)
+    if (graph.node(order[i]).role == Role::Constant && !read_outside_pass[i]) P.in_pass_slot[i] = true;
+  std::vector<std::vector<std::size_t>> release_after(order.size());
   // Leaves hold their values from set() until the run ends, so they are placed before any op.
-  for (std::size_t i = 0; i < order_.size(); ++i) {
-    const Node& n = graph.node(order_[i]);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Node& n = graph.node(order[i]);
     if (n.role == Role::Op) continue;
-    if (n.role == Role::Parameter && options_.parameters_outside) stats_.outside_bytes += size_of(n.shape) * sizeof(Scalar);
-    else offset[i] = (in_pass_slot_[i] ? pass_planner : planner).allocate(size_of(n.shape));
+    if (n.role == Role::Parameter && options.parameters_outside) P.stats.outside_bytes += size_of(n.shape) * sizeof(Scalar);
+    else P.offset[i] = (P.in_pass_slot[i] ? pass_planner : planner).allocate(size_of(n.shape));
   }
-  for (std::size_t i = 0; i < order_.size(); ++i) {
-    const Node& n = graph.node(order_[i]);
-    if (n.role == Role::Op && !outside[i]) {
-      offset[i] = (in_pass_slot_[i] ? pass_planner : planner).allocate(size_of(n.shape));
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Node& n = graph.node(order[i]);
+    if (n.role == Role::Op && !P.outside_output[i]) {
+      P.offset[i] = (P.in_pass_slot[i] ? pass_planner : planner).allocate(size_of(n.shape));
       // Outputs live to the end; an op's output is placed before its inputs are freed.
       if (!pinned[i]) release_after[std::max(i, last_use[i])].push_back(i);
     }
-    for (std::size_t r : release_after[i]) (in_pass_slot_[r] ? pass_planner : planner).release(offset[r]);
+    for (std::size_t r : release_after[i]) (P.in_pass_slot[r] ? pass_planner : planner).release(P.offset[r]);
   }
-  pass_arena_size_ = pass_planner.end();
-  stats_.directional_bytes = pass_planner.end() * sizeof(Scalar);
-  offset_ = offset;
-  require_memory(static_cast<double>(planner.end() + pass_planner.end()) * sizeof(Scalar),
-                 "Program of " + std::to_string(order_.size()) + " nodes: its buffers");
-  arena_.assign(std::max<std::size_t>(planner.end(), 1), 0);
-  stats_.arena_bytes = planner.end() * sizeof(Scalar);
-  stats_.peak_live_bytes = planner.peak() * sizeof(Scalar);
+  P.pass_arena_size = pass_planner.end();
+  P.arena_size = planner.end();
+  P.stats.directional_bytes = pass_planner.end() * sizeof(Scalar);
+  P.stats.arena_bytes = planner.end() * sizeof(Scalar);
+  P.stats.peak_live_bytes = planner.peak() * sizeof(Scalar);
 
-  views_.resize(order_.size());
-  readable_.assign(order_.size(), false);
-  bound_.assign(order_.size(), false);
-  store_of_.resize(order_.size());
-  for (std::size_t i = 0; i < order_.size(); ++i) {
-    const Node& n = graph.node(order_[i]);
-    // An outside parameter points nowhere until bound; run() refuses unbound leaves.
-    // Outside parameters and the directional pass point nowhere until bound or allocated; run()
-    // refuses unbound leaves, and only selectors at kinks read the pass.
-    Scalar* data = outside[i] ? outside[i] : offset[i] == kNoNode || in_pass_slot_[i] ? nullptr : arena_.data() + offset[i];
-    views_[i].emplace(make_view(data, n.shape));
-    readable_[i] = pinned[i] || n.role != Role::Op;
-    if (n.role == Role::Constant) {
-      if (!in_pass_slot_[i]) std::copy(n.value.begin(), n.value.end(), views_[i]->begin());  // else when the pass arena is made
-      bound_[i] = true;
-    }
+  P.readable.assign(order.size(), false);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Node& n = graph.node(order[i]);
+    P.readable[i] = pinned[i] || n.role != Role::Op;
     if (n.role != Role::Op) {
-      leaf_slots_.push_back(i);
+      P.leaf_slots.push_back(i);
       continue;
     }
-    Step s{order_[i], n.op.get(), {}, i};
-    std::size_t step_index = steps_.size();
+    ProgramPlan::StepPlan s{order[i], n.op.get(), {}, i};
+    std::size_t step_index = P.steps.size();
     bool reads_pass = false;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       if (!in_pass[n.inputs[k]]) continue;
       reads_pass = true;
-      if (!in_pass[order_[i]] && (k == 0 || !dynamic_cast<const PieceSelector*>(n.op.get()) || after_pass[n.inputs[0]] || in_pass[n.inputs[0]]))
-        directional_skippable_ = false;  // something besides a selector's directional keys reads the pass
+      if (!in_pass[order[i]] && (k == 0 || !dynamic_cast<const PieceSelector*>(n.op.get()) || after_pass[n.inputs[0]] || in_pass[n.inputs[0]]))
+        P.directional_skippable = false;  // something besides a selector's directional keys reads the pass
     }
-    if (in_pass[order_[i]]) {
-      if (directional_begin_ == directional_end_) directional_begin_ = step_index;
-      directional_end_ = step_index + 1;
+    if (in_pass[order[i]]) {
+      if (P.directional_begin == P.directional_end) P.directional_begin = step_index;
+      P.directional_end = step_index + 1;
     } else if (dynamic_cast<const PieceSelector*>(n.op.get())) {
       s.selector = true;
-      if (reads_pass) gate_steps_.push_back(step_index);
+      if (reads_pass) P.gate_steps.push_back(step_index);
     }
     std::vector<Shape> in_shapes;
     for (NodeId in : n.inputs) {
-      s.inputs.push_back(&*views_[slot_of_node_[in]]);
+      s.input_slots.push_back(P.slot_of_node[in]);
       in_shapes.push_back(graph.node(in).shape);
     }
     Cost c = n.op->cost(in_shapes, n.shape);
-    stats_.per_run += c;
-    if (in_pass[order_[i]]) stats_.directional += c;
-    steps_.push_back(std::move(s));
-    if (options_.time_nodes) stats_.timings.push_back({order_[i], n.name, n.op->name(), 0});
+    P.stats.per_run += c;
+    if (in_pass[order[i]]) P.stats.directional += c;
+    P.steps.push_back(std::move(s));
   }
-  stats_.ops = steps_.size();
-  if (kinks_.has_directional_pass && !directional_skippable_) allocate_pass_arena();
+  P.stats.ops = P.steps.size();
+  return plan;
+}
+
+// What a plan depends on: the outputs, which of them live outside the arena, and where parameters
+// live. (The memory outside outputs point to is the Program's own, not the plan's.)
+Graph::MemoKey plan_key(const std::vector<NodeId>& outputs, const ProgramOptions& options) {
+  Graph::MemoKey key{0x70726f6772616dULL /* "program" */, outputs.size()};
+  key.insert(key.end(), outputs.begin(), outputs.end());
+  key.push_back(options.parameters_outside);
+  key.push_back(options.outputs_outside.size());
+  for (const auto& [v, memory] : options.outputs_outside) key.push_back(v.valid() ? v.id() : kNoNode);
+  return key;
+}
+
+}  // namespace
+
+Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions options)
+    : graph_(&graph), options_(options) {
+  if (outputs.empty()) throw BindError("Program needs at least one output");
+  for (const Var& v : outputs) {
+    graph.check_owns(v, "Program");
+    outputs_.push_back(v.id());
+  }
+  // A training loop that builds its Program every step (the PyTorch habit) compiles once: the plan
+  // is cached in the graph, and this Program only makes its own buffers.
+  plan_ = graph.program_plan(plan_key(outputs_, options_), [&] { return make_plan(graph, outputs_, options_); });
+  const ProgramPlan& P = *plan_;
+  std::vector<Scalar*> outside(P.order.size(), nullptr);
+  for (const auto& [v, memory] : options_.outputs_outside) outside[P.slot_of_node[v.id()]] = memory;
+  stats_ = P.stats;
+  kinks_.has_directional_pass = P.has_directional_pass;
+  require_memory(static_cast<double>(P.arena_size + P.pass_arena_size) * sizeof(Scalar),
+                 "Program of " + std::to_string(P.order.size()) + " nodes: its buffers");
+  arena_.assign(std::max<std::size_t>(P.arena_size, 1), 0);
+
+  views_.resize(P.order.size());
+  bound_.assign(P.order.size(), false);
+  store_of_.resize(P.order.size());
+  for (std::size_t i = 0; i < P.order.size(); ++i) {
+    const Node& n = graph.node(P.order[i]);
+    // Outside parameters and the directional pass point nowhere until bound or allocated; run()
+    // refuses unbound leaves, and only selectors at kinks read the pass.
+    Scalar* data = outside[i] ? outside[i] : P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr : arena_.data() + P.offset[i];
+    views_[i].emplace(make_view(data, n.shape));
+    if (n.role == Role::Constant) {
+      if (!P.in_pass_slot[i]) std::copy(n.value.begin(), n.value.end(), views_[i]->begin());  // else when the pass arena is made
+      bound_[i] = true;
+    }
+  }
+  steps_.reserve(P.steps.size());
+  for (const ProgramPlan::StepPlan& sp : P.steps) {
+    Step s{sp.node, sp.op, {}, sp.slot, sp.selector};
+    for (std::size_t in : sp.input_slots) s.inputs.push_back(&*views_[in]);
+    steps_.push_back(std::move(s));
+    if (options_.time_nodes) stats_.timings.push_back({sp.node, graph.node(sp.node).name, sp.op->name(), 0});
+  }
+  if (P.has_directional_pass && !P.directional_skippable) allocate_pass_arena();
 }
 
 void Program::allocate_pass_arena() {
-  pass_arena_.assign(std::max<std::size_t>(pass_arena_size_, 1), 0);
-  for (std::size_t i = 0; i < order_.size(); ++i) {
-    if (!in_pass_slot_[i]) continue;
-    const Node& n = graph_->node(order_[i]);
-    views_[i].emplace(make_view(pass_arena_.data() + offset_[i], n.shape));
+  const ProgramPlan& P = *plan_;
+  pass_arena_.assign(std::max<std::size_t>(P.pass_arena_size, 1), 0);
+  for (std::size_t i = 0; i < P.order.size(); ++i) {
+    if (!P.in_pass_slot[i]) continue;
+    const Node& n = graph_->node(P.order[i]);
+    views_[i].emplace(make_view(pass_arena_.data() + P.offset[i], n.shape));
     if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), views_[i]->begin());
   }
 }
 
 std::size_t Program::slot_of(const Var& v, const char* what) const {
   graph_->check_owns(v, what);
-  std::size_t slot = v.id() < slot_of_node_.size() ? slot_of_node_[v.id()] : kNoNode;
+  std::size_t slot = v.id() < plan_->slot_of_node.size() ? plan_->slot_of_node[v.id()] : kNoNode;
   if (slot == kNoNode)
     throw BindError(std::string(what) + ": " + graph_->describe(v.id()) + " is not used by this program's outputs");
   return slot;
@@ -214,11 +276,11 @@ void Program::set(const Var& leaf, const Tensor& value) {
                     ", got " + to_string(got));
   // A leaf these outputs do not need is accepted and ignored, so callers can bind a whole data set
   // to programs that each read part of it.
-  std::size_t slot = leaf.id() < slot_of_node_.size() ? slot_of_node_[leaf.id()] : kNoNode;
+  std::size_t slot = leaf.id() < plan_->slot_of_node.size() ? plan_->slot_of_node[leaf.id()] : kNoNode;
   if (slot == kNoNode) return;
-  if (offset_[slot] == kNoNode && own_.size() <= slot) own_.resize(offset_.size());
-  if (offset_[slot] == kNoNode && own_[slot].empty()) own_[slot].resize(size_of(n.shape));
-  Scalar* own = offset_[slot] == kNoNode ? own_[slot].data() : arena_.data() + offset_[slot];
+  if (plan_->offset[slot] == kNoNode && own_.size() <= slot) own_.resize(plan_->offset.size());
+  if (plan_->offset[slot] == kNoNode && own_[slot].empty()) own_[slot].resize(size_of(n.shape));
+  Scalar* own = plan_->offset[slot] == kNoNode ? own_[slot].data() : arena_.data() + plan_->offset[slot];
   if (views_[slot]->data() != own) views_[slot].emplace(make_view(own, n.shape));  // stop following a ParamStore
   store_of_[slot].reset();
   View& target = *views_[slot];
@@ -228,8 +290,8 @@ void Program::set(const Var& leaf, const Tensor& value) {
 
 void Program::bind(ParamStore& store) {
   if (&store.graph() != graph_) throw BindError("Program::bind: the ParamStore belongs to another graph");
-  for (std::size_t slot : leaf_slots_) {
-    NodeId id = order_[slot];
+  for (std::size_t slot : plan_->leaf_slots) {
+    NodeId id = plan_->order[slot];
     if (graph_->node(id).role != Role::Parameter) continue;
     Var p(graph_, id);
     if (!store.contains(p)) continue;
@@ -245,31 +307,31 @@ void Program::check_leaf_finite(std::size_t slot) const {
   for (std::size_t k = 0; k < v.size(); ++k)
     if (!std::isfinite(v.data()[k]))
       throw NumericError("non-finite value " + std::to_string(v.data()[k]) + " at flat index " + std::to_string(k) +
-                         " of " + graph_->describe(order_[slot]) + ", bound before the run");
+                         " of " + graph_->describe(plan_->order[slot]) + ", bound before the run");
 }
 
 void Program::run() {
-  for (std::size_t slot : leaf_slots_) {
+  for (std::size_t slot : plan_->leaf_slots) {
     if (store_of_[slot] && store_of_[slot]->expired())
-      throw BindError("Program::run: " + graph_->describe(order_[slot]) + " reads a ParamStore that was destroyed; bind a live store");
+      throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) + " reads a ParamStore that was destroyed; bind a live store");
     if (!bound_[slot]) {
-      const Node& n = graph_->node(order_[slot]);
-      throw BindError("Program::run: " + graph_->describe(order_[slot]) + " is unbound; " +
+      const Node& n = graph_->node(plan_->order[slot]);
+      throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) + " is unbound; " +
                       (n.role == Role::Parameter ? "bind a ParamStore or set() it" : "set() it") + " before running");
     }
-    if (options_.check_finite && (!in_pass_slot_[slot] || !pass_arena_.empty())) check_leaf_finite(slot);
+    if (options_.check_finite && (!plan_->in_pass_slot[slot] || !pass_arena_.empty())) check_leaf_finite(slot);
   }
   kinks_.sites.clear();
-  run_steps(0, directional_begin_);
-  bool needed = !directional_skippable_;
-  for (std::size_t k = 0; !needed && k < gate_steps_.size(); ++k)
-    needed = static_cast<const PieceSelector*>(steps_[gate_steps_[k]].op)->has_kink(steps_[gate_steps_[k]].inputs);
+  run_steps(0, plan_->directional_begin);
+  bool needed = !plan_->directional_skippable;
+  for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k)
+    needed = static_cast<const PieceSelector*>(steps_[plan_->gate_steps[k]].op)->has_kink(steps_[plan_->gate_steps[k]].inputs);
   kinks_.directional_pass_ran = kinks_.has_directional_pass && needed;
   if (kinks_.directional_pass_ran) {
     if (pass_arena_.empty()) allocate_pass_arena();  // once, at the first kink
-    run_steps(directional_begin_, directional_end_);
+    run_steps(plan_->directional_begin, plan_->directional_end);
   }
-  run_steps(directional_end_, steps_.size());
+  run_steps(plan_->directional_end, steps_.size());
   ++stats_.runs;
   stats_.executed_flops += stats_.per_run.flops - (kinks_.directional_pass_ran ? 0 : stats_.directional.flops);
 }
@@ -341,13 +403,15 @@ void Program::run_steps(std::size_t begin, std::size_t end) {
   }
 }
 
+const std::vector<NodeId>& Program::schedule() const { return plan_->order; }
+
 bool Program::is_output(const Var& v) const {
   return std::find(outputs_.begin(), outputs_.end(), v.id()) != outputs_.end() && &v.graph() == graph_;
 }
 
 const View& Program::view(const Var& v) const {
   std::size_t slot = slot_of(v, "Program::get");
-  if (!readable_[slot])
+  if (!plan_->readable[slot])
     throw BindError("Program::get: " + graph_->describe(v.id()) +
                     " is an intermediate whose buffer is reused; compile it as an output to read it");
   return *views_[slot];

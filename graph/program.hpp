@@ -77,7 +77,7 @@ class Program {
   Scalar scalar(const Var& v) const;  // for size-1 outputs
   const ProgramStats& stats() const { return stats_; }
   const KinkReport& kink_report() const { return kinks_; }
-  const std::vector<NodeId>& schedule() const { return order_; }
+  const std::vector<NodeId>& schedule() const;
   bool is_output(const Var& v) const;
 
  private:
@@ -96,26 +96,15 @@ class Program {
 
   Graph* graph_;
   ProgramOptions options_;
-  std::vector<NodeId> order_;
   std::vector<NodeId> outputs_;
-  std::vector<std::size_t> slot_of_node_;  // by node id; kNoNode where the node is not scheduled
+  std::shared_ptr<const ProgramPlan> plan_;  // schedule and buffer layout, shared through the graph's cache
   std::vector<Scalar> arena_;
-  std::vector<std::size_t> offset_;        // each scheduled node's own slice of the arena (kNoNode: outside)
   std::vector<std::vector<Scalar>> own_;   // buffers of outside parameters that were set()
   std::vector<Scalar> pass_arena_;         // the directional pass's buffers (empty until needed)
-  std::size_t pass_arena_size_ = 0;
-  std::vector<bool> in_pass_slot_;
   std::vector<std::optional<View>> views_;  // one per scheduled node
-  std::vector<bool> readable_;              // outputs and leaves keep their values after a run
   std::vector<bool> bound_;                 // leaves only
   std::vector<std::optional<std::weak_ptr<const bool>>> store_of_;  // parameters following a store: its liveness
   std::vector<Step> steps_;
-  std::vector<std::size_t> leaf_slots_;
-  // Steps [directional_begin_, directional_end_) are the Clarke directional pass; when only piece
-  // selectors read it, it runs only if one of the gate selectors has an element at a kink.
-  std::size_t directional_begin_ = 0, directional_end_ = 0;
-  bool directional_skippable_ = false;
-  std::vector<std::size_t> gate_steps_;      // selectors that read the directional pass
   ProgramStats stats_;
   KinkReport kinks_;
 };

@@ -160,3 +160,73 @@ TEST_CASE("Convention policy reproduces PyTorch's fixed kink derivatives", "[aut
   auto gm = run(g, {grad(max(v), v, Subgradient::Convention{})}, {{v, Tensor{1.0, 3.0, 3.0}}});
   CHECK(same_tensor(gm[0], Tensor{0.0, 0.5, 0.5}));
 }
+
+// Issue 15, item 5: grad() inside a training loop (the PyTorch habit) grew the graph by 12 nodes a
+// step. The same transform call returns the nodes it built the first time.
+TEST_CASE("transforms are memoized: the same call returns the same nodes and adds none", "[autodiff][memo]") {
+  Graph g;
+  Var x = g.input("x", {3});
+  Var w = g.parameter("w", {3});
+  Var t = g.input("t", {3});
+  Var y = sum(relu(x * w) * w);
+  std::vector<Var> first = grad(y, {x, w});
+  Var first_jvp = jvp(y, x, t);
+  std::vector<Var> first_hvp = hvp(y, {w}, {t});
+  Var first_jac = jacobian(relu(x * w), x);
+  Var first_hess = hessian(y, w);
+  Linearization first_lin = linearize({y}, {w});
+  std::size_t nodes = g.size();
+  for (int step = 0; step < 50; ++step) {
+    CHECK(grad(y, {x, w}) == first);
+    CHECK(jvp(y, x, t) == first_jvp);
+    CHECK(hvp(y, {w}, {t}) == first_hvp);
+    CHECK(hessian(y, w) == first_hess);
+    Linearization lin = linearize({y}, {w});
+    CHECK(lin.outputs == first_lin.outputs);
+    CHECK(lin.anchors == first_lin.anchors);
+  }
+  CHECK(jacobian(relu(x * w), x) != first_jac);  // relu(x * w) is a new node each time: a new transform
+  std::size_t after_jacobian = g.size();
+  CHECK(after_jacobian > nodes);
+  CHECK(g.size() == after_jacobian);
+  // Whatever the key holds besides the Vars tells calls apart.
+  CHECK(grad(y, {w, x}) != first);
+  CHECK(grad(y, {x, w}, Subgradient::Clarke{1, 7}) != first);
+  CHECK(grad(y, {x, w}, Subgradient::Convention{}) != grad(y, {x, w}, Subgradient::Convention{0.5}));
+  CHECK(grad(y, {x, w}, Subgradient::Convention{0.5}) == grad(y, {x, w}, Subgradient::Convention{0.5}));
+  {
+    Graph::DirectionalScope directional(g);  // nodes stamped directional must not be handed out elsewhere
+    CHECK(grad(y, {x, w}) != first);
+  }
+}
+
+TEST_CASE("a loop that calls grad() every step costs what the loop built once costs", "[autodiff][memo]") {
+  Graph g;
+  Var x = g.input("x", {4, 3});
+  Var labels = g.input("labels", {4});
+  Var w = g.parameter("w", {3}, Init::normal(0, 0.5));
+  Var loss = logistic_loss(matmul(x, w), labels);
+  ParamStore habit(g, 1), built_once(g, 1);
+  Tensor xv = {{1.0, 2.0, -1.0}, {0.5, -1.0, 2.0}, {-1.5, 0.3, 0.2}, {0.1, 0.1, -2.0}};
+  Tensor lv = {1.0, -1.0, 1.0, -1.0};
+  Program once(g, {loss, grad(loss, w)});
+  once.set(x, xv);
+  once.set(labels, lv);
+  once.bind(built_once);
+  std::size_t nodes = g.size();
+  for (int step = 0; step < 1000; ++step) {
+    Var dw = grad(loss, w);  // PyTorch habit: differentiate inside the loop
+    Program p(g, {loss, dw});
+    p.set(x, xv);
+    p.set(labels, lv);
+    p.bind(habit);
+    p.run();
+    habit.value(w) -= 0.1 * p.get(dw);
+    once.run();
+    built_once.value(w) -= 0.1 * once.get(grad(loss, w));
+  }
+  CHECK(g.size() == nodes);
+  const View& a = habit.value(w);
+  const View& b = built_once.value(w);
+  CHECK(std::equal(a.begin(), a.end(), b.begin()));
+}
