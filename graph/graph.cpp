@@ -296,6 +296,11 @@ std::shared_ptr<const ProgramPlan> Graph::program_plan(
   return plans_.emplace(key, std::move(built)).first->second;
 }
 
+std::size_t Graph::program_plans() const {
+  std::shared_lock lock(mutex_);
+  return plans_.size();
+}
+
 std::size_t Graph::memo_size() const {
   std::shared_lock lock(mutex_);
   return memo_.size();

@@ -115,6 +115,7 @@ class Graph {
   // Compiled Program plans, cached the same way (a Program made again for the same outputs reuses one).
   std::shared_ptr<const ProgramPlan> program_plan(const MemoKey& key,
                                                   const std::function<std::shared_ptr<const ProgramPlan>()>& build);
+  std::size_t program_plans() const;
 
   // While a scope lives, nodes this thread creates in this graph get its flag or name prefix:
   // DerivativeScope marks derivative nodes (DOT colours them); DirectionalScope marks a Clarke

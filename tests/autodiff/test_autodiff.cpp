@@ -185,6 +185,7 @@ TEST_CASE("transforms are memoized: the same call returns the same nodes and add
     CHECK(lin.outputs == first_lin.outputs);
     CHECK(lin.anchors == first_lin.anchors);
   }
+  CHECK(g.size() == nodes);
   CHECK(jacobian(relu(x * w), x) != first_jac);  // relu(x * w) is a new node each time: a new transform
   std::size_t after_jacobian = g.size();
   CHECK(after_jacobian > nodes);
@@ -226,6 +227,7 @@ TEST_CASE("a loop that calls grad() every step costs what the loop built once co
     built_once.value(w) -= 0.1 * once.get(grad(loss, w));
   }
   CHECK(g.size() == nodes);
+  CHECK(g.program_plans() == 1);  // every Program above, the built-once one included, shares one plan
   const View& a = habit.value(w);
   const View& b = built_once.value(w);
   CHECK(std::equal(a.begin(), a.end(), b.begin()));
