@@ -120,6 +120,8 @@ ParamStore::ParamStore(Graph& graph, std::uint64_t seed) : graph_(&graph), param
                  "ParamStore: " + std::to_string(params_.size()) + " parameters of " + std::to_string(total) + " values (and their gradients)");
   values_.assign(total, 0);
   grads_.assign(total, 0);
+  offsets_ = offsets;
+  grad_fresh_.assign(params_.size(), false);
   for (std::size_t i = 0; i < params_.size(); ++i) {
     slot_[params_[i].id()] = i;
     value_views_.push_back(make_view(values_.data() + offsets[i], params_[i].shape()));
@@ -147,7 +149,12 @@ std::size_t ParamStore::index(const Var& p) const {
 
 View& ParamStore::value(const Var& p) { return value_views_[index(p)]; }
 const View& ParamStore::value(const Var& p) const { return value_views_[index(p)]; }
-View& ParamStore::grad(const Var& p) { return grad_views_[index(p)]; }
+View& ParamStore::grad(const Var& p) {
+  std::size_t i = index(p);
+  grad_fresh_[i] = true;
+  return grad_views_[i];
+}
+const View& ParamStore::grad(const Var& p) const { return grad_views_[index(p)]; }
 
 void ParamStore::set(const Var& p, const Tensor& t) {
   View& v = value(p);

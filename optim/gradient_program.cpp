@@ -1,5 +1,7 @@
 #include "optim/gradient_program.hpp"
 
+#include <utility>
+
 namespace dagrad::optim {
 
 GradientProgram::GradientProgram(Graph& g, const Var& loss, ParamStore& store, std::vector<Var> params,
@@ -21,7 +23,8 @@ GradientProgram::GradientProgram(Graph& g, const Var& loss, ParamStore& store, s
     if (g.node(gv.id()).role != Role::Op || taken[gv.id()]) continue;
     taken[gv.id()] = true;
     copied_[i] = false;
-    options.outputs_outside.push_back({gv, store.grad(params_[i]).data()});
+    // Read through the const accessor: making the program is not computing a gradient.
+    options.outputs_outside.push_back({gv, const_cast<Scalar*>(std::as_const(store).grad(params_[i]).data())});
   }
   program_ = std::make_unique<Program>(g, outputs, options);
   program_->bind(store);
@@ -30,6 +33,7 @@ GradientProgram::GradientProgram(Graph& g, const Var& loss, ParamStore& store, s
 Scalar GradientProgram::run() {
   program_->run();
   for (std::size_t i = 0; i < params_.size(); ++i) {
+    store_.mark_grad_fresh(params_[i]);
     if (!copied_[i]) continue;
     const View& g = program_->view(grads_[i]);
     std::copy(g.begin(), g.end(), store_.grad(params_[i]).begin());

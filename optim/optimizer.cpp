@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <utility>
 
 namespace dagrad::optim {
 
@@ -64,6 +65,9 @@ std::mt19937_64 TrainingState::engine(const std::string& key) const {
 void Optimizer::save_state(TrainingState& state) const {
   state.values["optimizer/name"] = name();
   state.values["optimizer/steps"] = std::to_string(t_);
+  std::string counts;
+  for (std::size_t k : parameter_steps_) counts += (counts.empty() ? "" : ",") + std::to_string(k);
+  state.values["optimizer/parameter_steps"] = counts;
   save_extra(state);
 }
 
@@ -72,8 +76,23 @@ void Optimizer::load_state(const TrainingState& state, std::size_t n) {
     throw CheckpointError("training state: saved by optimizer '" + state.value("optimizer/name") + "', loading into '" +
                           name() + "'");
   std::size_t steps = state.count("optimizer/steps");
+  // Per parameter since parameter groups; a state saved before counts every parameter at `steps`.
+  std::vector<std::size_t> parameter_steps;
+  if (state.values.count("optimizer/parameter_steps") && !state.value("optimizer/parameter_steps").empty()) {
+    std::istringstream counts(state.value("optimizer/parameter_steps"));
+    for (std::string item; std::getline(counts, item, ',');) {
+      TrainingState one;
+      one.values["optimizer/parameter_steps"] = item;
+      std::size_t k = one.count("optimizer/parameter_steps");  // CheckpointError unless digits
+      if (k > steps)
+        throw CheckpointError("training state: 'optimizer/parameter_steps' counts " + std::to_string(k) +
+                              " steps of a parameter, more than the optimizer's " + std::to_string(steps));
+      parameter_steps.push_back(k);
+    }
+  }
   load_extra(state, n);  // checks everything before it assigns
   t_ = steps;
+  parameter_steps_ = std::move(parameter_steps);
 }
 
 void Momentum::save_extra(TrainingState& state) const { state.buffers["optimizer/momentum"] = b_; }
@@ -129,125 +148,211 @@ void Langevin::save_extra(TrainingState& state) const { state.put_engine("optimi
 void Langevin::load_extra(const TrainingState& state, std::size_t) { rng_ = state.engine("optimizer/rng"); }
 
 void Optimizer::step(ParamStore& store) {
+  const std::vector<Var>& all = store.parameters();
+  std::vector<ParamGroup> default_group;
+  if (options_.groups.empty()) default_group.push_back({all});
+  const std::vector<ParamGroup>& groups = options_.groups.empty() ? default_group : options_.groups;
+  if (parameter_steps_.empty()) parameter_steps_.assign(all.size(), t_);
+  if (parameter_steps_.size() != all.size())
+    throw CheckpointError(name() + ": the loaded state counts steps of " + std::to_string(parameter_steps_.size()) +
+                          " parameters, the store holds " + std::to_string(all.size()));
+  // Which parameters step now, by group; ownership is checked before anything changes.
+  std::vector<std::vector<std::size_t>> stepping(groups.size());
+  std::vector<char> owned(all.size(), 0);
+  std::size_t owned_count = 0, fresh_count = 0;
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (const Var& p : groups[k].params) {
+      std::size_t i = store.index_of(p);  // BindError naming p when the store does not hold it
+      if (owned[i]) throw Error(name() + ": " + p.graph().describe(p.id()) + " is in two parameter groups");
+      owned[i] = 1;
+      ++owned_count;
+      if (!store.grad_fresh(p)) continue;
+      stepping[k].push_back(i);
+      ++fresh_count;
+    }
+  if (fresh_count == 0)
+    throw Error(name() + ": no gradient was computed since the last step for any of the " + std::to_string(owned_count) +
+                " parameter(s) it owns; run the gradient program (or write store.grad) before step()");
   std::vector<Scalar>& w = store.values();
-  const std::vector<Scalar>& grads = store.grads();
+  const std::vector<Scalar>& grads = std::as_const(store).grads();
   g_.assign(grads.begin(), grads.end());
-  for (std::size_t i = 0; i < g_.size(); ++i)
-    if (!std::isfinite(g_[i]))
-      throw NumericError(name() + ": non-finite gradient at flat index " + std::to_string(i) + " in step " +
-                         std::to_string(t_) + "; parameters left unchanged");
-  if (options_.clip_norm > 0) {
-    Scalar norm = norm2(g_);
+  auto slice_of = [&](std::size_t i) {
+    std::size_t begin = store.offset(all[i]);
+    return Slice{begin, begin + all[i].size(), parameter_steps_[i]};
+  };
+  Scalar squares = 0, scale = 0;
+  for (const auto& group : stepping)
+    for (std::size_t i : group) {
+      Slice s = slice_of(i);
+      for (std::size_t e = s.begin; e < s.end; ++e) {
+        if (!std::isfinite(g_[e]))
+          throw NumericError(name() + ": non-finite gradient " + std::to_string(g_[e]) + " at element " +
+                             std::to_string(e - s.begin) + " of " + all[i].graph().describe(all[i].id()) + " in step " +
+                             std::to_string(t_) + "; parameters left unchanged");
+        scale = std::max(scale, std::fabs(g_[e]));
+      }
+    }
+  if (options_.clip_norm > 0 && scale > 0) {
+    // The norm of everything that steps, scaled so tiny gradients do not underflow (as norm2).
+    for (const auto& group : stepping)
+      for (std::size_t i : group) {
+        Slice s = slice_of(i);
+        for (std::size_t e = s.begin; e < s.end; ++e) squares += (g_[e] / scale) * (g_[e] / scale);
+      }
+    Scalar norm = scale * std::sqrt(squares);
     if (norm > options_.clip_norm)
-      for (Scalar& v : g_) v *= options_.clip_norm / norm;
+      for (const auto& group : stepping)
+        for (std::size_t i : group) {
+          Slice s = slice_of(i);
+          for (std::size_t e = s.begin; e < s.end; ++e) g_[e] *= options_.clip_norm / norm;
+        }
   }
-  Scalar lr = options_.lr(t_);
-  if (options_.weight_decay != 0) {
-    if (decoupled_decay())
-      for (Scalar& v : w) v *= 1 - lr * options_.weight_decay;
-    else
-      for (std::size_t i = 0; i < w.size(); ++i) g_[i] += options_.weight_decay * w[i];
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    if (stepping[k].empty()) continue;
+    Scalar lr = groups[k].lr ? (*groups[k].lr)(t_) : options_.lr(t_);
+    Scalar decay = groups[k].weight_decay.value_or(options_.weight_decay);
+    std::vector<Slice> slices;
+    for (std::size_t i : stepping[k]) slices.push_back(slice_of(i));
+    if (decay != 0)
+      for (const Slice& s : slices)
+        for (std::size_t e = s.begin; e < s.end; ++e) {
+          if (decoupled_decay()) w[e] *= 1 - lr * decay;
+          else g_[e] += decay * w[e];
+        }
+    update(w, g_, lr, slices);
   }
-  update(w, g_, lr);
+  for (const auto& group : stepping)
+    for (std::size_t i : group) {
+      ++parameter_steps_[i];
+      store.mark_grad_consumed(all[i]);
+    }
   ++t_;
 }
 
-void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i];
+void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i];
 }
 
-void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
-  if (b_.empty()) b_ = g;  // torch: the buffer starts as the first gradient
-  else
-    for (std::size_t i = 0; i < w.size(); ++i) b_[i] = mu_ * b_[i] + (1 - dampening_) * g[i];
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * (nesterov_ ? g[i] + mu_ * b_[i] : b_[i]);
+void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  if (b_.empty()) b_.assign(w.size(), 0);
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      // torch: the buffer starts as the parameter's first gradient
+      b_[i] = s.steps == 0 ? g[i] : mu_ * b_[i] + (1 - dampening_) * g[i];
+      w[i] -= lr * (nesterov_ ? g[i] + mu_ * b_[i] : b_[i]);
+    }
 }
 
-void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
   if (sum_.empty()) sum_.assign(w.size(), initial_);
-  Scalar clr = lr / (1 + static_cast<Scalar>(t_) * lr_decay_);
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    sum_[i] += g[i] * g[i];
-    w[i] -= clr * g[i] / (std::sqrt(sum_[i]) + eps_);
+  for (const Slice& s : slices) {
+    Scalar clr = lr / (1 + static_cast<Scalar>(s.steps) * lr_decay_);
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      sum_[i] += g[i] * g[i];
+      w[i] -= clr * g[i] / (std::sqrt(sum_[i]) + eps_);
+    }
   }
 }
 
-void RMSProp::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+void RMSProp::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
   if (v_.empty()) v_.assign(w.size(), 0);
   if (centered_ && mean_g_.empty()) mean_g_.assign(w.size(), 0);
   if (momentum_ != 0 && buffer_.empty()) buffer_.assign(w.size(), 0);
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    v_[i] = alpha_ * v_[i] + (1 - alpha_) * g[i] * g[i];
-    Scalar variance = v_[i];
-    if (centered_) {
-      mean_g_[i] = alpha_ * mean_g_[i] + (1 - alpha_) * g[i];
-      variance -= mean_g_[i] * mean_g_[i];
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      v_[i] = alpha_ * v_[i] + (1 - alpha_) * g[i] * g[i];
+      Scalar variance = v_[i];
+      if (centered_) {
+        mean_g_[i] = alpha_ * mean_g_[i] + (1 - alpha_) * g[i];
+        variance -= mean_g_[i] * mean_g_[i];
+      }
+      Scalar denominator = std::sqrt(variance) + eps_;
+      if (momentum_ != 0) {
+        buffer_[i] = momentum_ * buffer_[i] + g[i] / denominator;
+        w[i] -= lr * buffer_[i];
+      } else {
+        w[i] -= lr * g[i] / denominator;
+      }
     }
-    Scalar denominator = std::sqrt(variance) + eps_;
-    if (momentum_ != 0) {
-      buffer_[i] = momentum_ * buffer_[i] + g[i] / denominator;
-      w[i] -= lr * buffer_[i];
-    } else {
-      w[i] -= lr * g[i] / denominator;
-    }
-  }
 }
 
-void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
   if (m_.empty()) m_.assign(w.size(), 0), v_.assign(w.size(), 0);
   if (amsgrad_ && v_max_.empty()) v_max_.assign(w.size(), 0);
-  Scalar t = static_cast<Scalar>(t_ + 1);
-  Scalar bias1 = 1 - std::pow(beta1_, t), bias2 = 1 - std::pow(beta2_, t);
-  // torch's arithmetic order: denom = √v / √bias2 + eps, step = lr / bias1.
-  Scalar step = lr / bias1, root2 = std::sqrt(bias2);
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    m_[i] = beta1_ * m_[i] + (1 - beta1_) * g[i];
-    v_[i] = beta2_ * v_[i] + (1 - beta2_) * g[i] * g[i];
-    Scalar second = v_[i];
-    if (amsgrad_) second = v_max_[i] = std::max(v_max_[i], v_[i]);
-    w[i] -= step * m_[i] / (std::sqrt(second) / root2 + eps_);
+  for (const Slice& s : slices) {
+    Scalar t = static_cast<Scalar>(s.steps + 1);
+    Scalar bias1 = 1 - std::pow(beta1_, t), bias2 = 1 - std::pow(beta2_, t);
+    // torch's arithmetic order: denom = √v / √bias2 + eps, step = lr / bias1.
+    Scalar step = lr / bias1, root2 = std::sqrt(bias2);
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      m_[i] = beta1_ * m_[i] + (1 - beta1_) * g[i];
+      v_[i] = beta2_ * v_[i] + (1 - beta2_) * g[i] * g[i];
+      Scalar second = v_[i];
+      if (amsgrad_) second = v_max_[i] = std::max(v_max_[i], v_[i]);
+      w[i] -= step * m_[i] / (std::sqrt(second) / root2 + eps_);
+    }
   }
 }
 
-void NormalizedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
-  Scalar norm = norm2(g);
+Scalar Optimizer::norm_over(const std::vector<Scalar>& g, const std::vector<Slice>& slices) {
+  std::vector<Scalar> stepped;
+  for (const Slice& s : slices) stepped.insert(stepped.end(), g.begin() + static_cast<long>(s.begin), g.begin() + static_cast<long>(s.end));
+  return norm2(stepped);
+}
+
+void NormalizedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  Scalar norm = norm_over(g, slices);
   if (norm == 0) return;
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i] / norm;
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i] / norm;
 }
 
-void ExponentiatedGradient::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+void ExponentiatedGradient::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                                   const std::vector<Slice>& slices) {
   Scalar total = 0;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    if (!(w[i] > 0)) throw NumericError("exponentiated_gradient: weight " + std::to_string(i) + " is not positive");
-    w[i] *= std::exp(-lr * g[i]);
-    total += w[i];
-  }
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i)
+      if (!(w[i] > 0)) throw NumericError("exponentiated_gradient: weight " + std::to_string(i) + " is not positive");
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      w[i] *= std::exp(-lr * g[i]);
+      total += w[i];
+    }
   if (simplex_)
-    for (Scalar& v : w) v /= total;
+    for (const Slice& s : slices)
+      for (std::size_t i = s.begin; i < s.end; ++i) w[i] /= total;
 }
 
-void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
-  Scalar norm = norm2(g);
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * g[i];
+void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  Scalar norm = norm_over(g, slices);
+  std::size_t d = 0;
+  for (const Slice& s : slices) {
+    d += s.end - s.begin;
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i];
+  }
   if (norm > threshold_ || (perturbed_once_ && t_ - last_ < interval_)) return;
   // Uniform in the ball: a Gaussian direction scaled by radius·U^{1/d}.
-  std::vector<Scalar> xi(w.size());
+  std::vector<Scalar> xi;
   Scalar xi_norm = 0;
-  for (Scalar& v : xi) {
-    v = standard_normal(rng_);
-    xi_norm += v * v;
+  for (std::size_t k = 0; k < d; ++k) {
+    xi.push_back(standard_normal(rng_));
+    xi_norm += xi.back() * xi.back();
   }
   Scalar u = (static_cast<Scalar>(rng_() >> 11) + 0.5) * 0x1.0p-53;
-  Scalar scale = radius_ * std::pow(u, 1.0 / static_cast<Scalar>(w.size())) / std::sqrt(xi_norm);
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] += scale * xi[i];
+  Scalar scale = radius_ * std::pow(u, 1.0 / static_cast<Scalar>(d)) / std::sqrt(xi_norm);
+  std::size_t k = 0;
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] += scale * xi[k++];
   last_ = t_;
   perturbed_once_ = true;
   ++perturbations_;
 }
 
-void Langevin::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) {
+void Langevin::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
   Scalar noise = std::sqrt(2 * lr / beta_);
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] += -lr * g[i] + noise * standard_normal(rng_);
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] += -lr * g[i] + noise * standard_normal(rng_);
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Options o, std::uint64_t seed) {

@@ -3,6 +3,7 @@
 // parameter and gradient buffers, so one pass updates all parameters.
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,10 +13,21 @@
 
 namespace dagrad::optim {
 
+// Some of a store's parameters with their own learning rate and weight decay (torch.optim's
+// param_groups); what a group leaves unset comes from Options.
+struct ParamGroup {
+  std::vector<Var> params;
+  std::optional<Schedule> lr = std::nullopt;
+  std::optional<Scalar> weight_decay = std::nullopt;
+};
+
 struct Options {
   Schedule lr = constant(0.01);
   Scalar weight_decay = 0;  // adds weight_decay·w to the gradient (L2), as torch.optim does
-  Scalar clip_norm = 0;     // if > 0, scales the gradient to at most this Euclidean norm first
+  Scalar clip_norm = 0;     // if > 0, scales the gradient (of everything stepped) to at most this Euclidean norm first
+  // The parameters this optimizer owns; empty: every parameter of the store, as one group. A
+  // parameter may be in one group only. Nothing outside the groups changes in a step.
+  std::vector<ParamGroup> groups = {};
 };
 
 // What an exact resume needs beyond the parameters: named flat buffers (moments, tables) and named
@@ -38,7 +50,10 @@ class Optimizer {
   explicit Optimizer(Options options) : options_(std::move(options)) {}
   virtual ~Optimizer() = default;
   virtual std::string name() const = 0;
-  // One update from store.grads(), which it leaves unchanged (clipping and decay work on a copy).
+  // One update of the parameters it owns whose gradient was computed since the last step
+  // (ParamStore::grad_fresh; torch skips a parameter whose .grad is None the same way), from
+  // store.grads(), which it leaves unchanged (clipping and decay work on a copy). A step where no
+  // owned parameter has a fresh gradient is an error: it would silently do nothing.
   void step(ParamStore& store);
   std::size_t steps() const { return t_; }
   Scalar learning_rate() const { return options_.lr(t_); }
@@ -51,8 +66,15 @@ class Optimizer {
   // The subclass's own state: buffers (empty before the first step, else n long) and values.
   virtual void save_extra(TrainingState&) const {}
   virtual void load_extra(const TrainingState&, std::size_t /*n*/) {}
-  // w ← update(w, g) with step size lr; g already clipped and decayed. Called with t_ = steps so far.
-  virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) = 0;
+  // One parameter's elements [begin, end) of the flat buffers, and how many updates it had before
+  // this one (Adam's bias correction and AdaGrad's decay count per parameter, as torch's state['step']).
+  struct Slice {
+    std::size_t begin, end, steps;
+  };
+  // w ← update(w, g) on the slices only, with step size lr; g already clipped and decayed. State
+  // buffers are as long as the store's flat buffers. Called with t_ = optimizer steps so far.
+  virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) = 0;
+  static Scalar norm_over(const std::vector<Scalar>& g, const std::vector<Slice>& slices);  // ‖g‖ on the slices
   // Decoupled decay (AdamW) replaces the L2 term.
   virtual bool decoupled_decay() const { return false; }
   Options options_;
@@ -60,6 +82,7 @@ class Optimizer {
 
  private:
   std::vector<Scalar> g_;
+  std::vector<std::size_t> parameter_steps_;  // per store parameter; empty until the first step
 };
 
 // w ← w − lr·g.
@@ -68,7 +91,7 @@ class GradientDescent : public Optimizer {
   using Optimizer::Optimizer;
   std::string name() const override { return "gd"; }
  protected:
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
 };
 
 // torch.optim.SGD's momentum: b ← μb + (1 − dampening)g (b = g at the first step), and the
@@ -81,7 +104,7 @@ class Momentum : public Optimizer {
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
  private:
   Scalar mu_;
   bool nesterov_;
@@ -98,7 +121,7 @@ class AdaGrad : public Optimizer {
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
  private:
   Scalar eps_, lr_decay_, initial_;
   std::vector<Scalar> sum_;
@@ -118,7 +141,7 @@ class RMSProp : public Optimizer {
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
  private:
   Scalar alpha_, eps_, momentum_;
   bool centered_;
@@ -135,7 +158,7 @@ class Adam : public Optimizer {
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
   bool decoupled_decay() const override { return decoupled_; }
  private:
   Scalar beta1_, beta2_, eps_;
@@ -149,7 +172,7 @@ class NormalizedGD : public Optimizer {
   using Optimizer::Optimizer;
   std::string name() const override { return "normalized_gd"; }
  protected:
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
 };
 
 // Mirror descent with the entropy mirror map: w ← w ⊙ exp(−lr·g), then, if `simplex`, w ← w/Σw.
@@ -159,7 +182,7 @@ class ExponentiatedGradient : public Optimizer {
   ExponentiatedGradient(Options o, bool simplex) : Optimizer(std::move(o)), simplex_(simplex) {}
   std::string name() const override { return "exponentiated_gradient"; }
  protected:
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
  private:
   bool simplex_;
 };
@@ -175,7 +198,7 @@ class PerturbedGD : public Optimizer {
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
  private:
   Scalar threshold_, radius_;
   std::size_t interval_;
@@ -192,7 +215,7 @@ class Langevin : public Optimizer {
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
  private:
   Scalar beta_;
   std::mt19937_64 rng_;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "optim/finite_sum.hpp"
+#include "optim/gradient_program.hpp"
 #include "optim/optimizer.hpp"
 #include "support.hpp"
 
@@ -250,4 +251,74 @@ TEST_CASE("normalized GD keeps stepping when the gradient's square underflows", 
   CHECK(s.values()[0] == Approx(-0.6).epsilon(1e-14));
   CHECK(s.values()[1] == Approx(0.8).epsilon(1e-14));
   CHECK(optim::norm2({3e-200, 4e-200}) == Approx(5e-200).epsilon(1e-14));
+}
+
+// Issue 15, item 3: training the head only used to apply the body's stale gradients again, and
+// Adam's weight decay moved a "frozen" layer by 0.39 in one epoch.
+TEST_CASE("an optimizer changes only what it owns and what was differentiated this step", "[optim][groups]") {
+  Graph g;
+  Var x = g.input("x", {8, 3}), labels = g.input("labels", {8});
+  Var body = g.parameter("body", {3, 4}), head = g.parameter("head", {4});
+  Var loss = logistic_loss(matmul(tanh(matmul(x, body)), head), labels);
+  ParamStore store(g, 3);
+  Rng rng(2);
+  Tensor xv = random_normal(rng, {8, 3}), lv = Tensor::from_shape({8});
+  for (std::size_t i = 0; i < 8; ++i) lv.flat(i) = i % 3 ? 1.0 : -1.0;
+  // A stale body gradient from an earlier full-model step sits in the store.
+  optim::GradientProgram everything(g, loss, store, {}, {});
+  everything.program().set(x, xv);
+  everything.program().set(labels, lv);
+  everything.run();
+  optim::Adam adam(optim::Options{optim::constant(0.05), 0.1});  // owns every parameter, L2 decay
+  adam.step(store);
+  Tensor body_before = store.value(body), head_before = store.value(head);
+  everything.run();  // fresh gradients for both ...
+  optim::GradientProgram head_only(g, loss, store, {head});
+  head_only.program().set(x, xv);
+  head_only.program().set(labels, lv);
+  for (int step = 0; step < 20; ++step) {
+    head_only.run();  // ... but then only the head's, every step
+    adam.step(store);
+    if (step == 0) {
+      CHECK_FALSE(store.grad_fresh(body));  // consumed once, never applied again
+    }
+  }
+  Tensor body_after = store.value(body);
+  CHECK(std::equal(body_after.begin(), body_after.end(), body_before.begin()) == false);  // the first step used the fresh one
+  SECTION("a frozen layer stays bit for bit") {
+    Tensor frozen = store.value(body);
+    for (int step = 0; step < 20; ++step) {
+      head_only.run();
+      adam.step(store);
+    }
+    Tensor now = store.value(body);
+    CHECK(std::equal(now.begin(), now.end(), frozen.begin()));
+    CHECK(max_abs_diff(Tensor(store.value(head)), head_before) > 1e-3);
+  }
+  SECTION("groups: only the owned group moves; errors name the parameter") {
+    optim::Options o{optim::constant(0.1), 0.5};
+    o.groups = {{{head}}};
+    optim::GradientDescent sgd(o);
+    everything.run();
+    Tensor body_fixed = store.value(body);
+    sgd.step(store);
+    Tensor now = store.value(body);
+    CHECK(std::equal(now.begin(), now.end(), body_fixed.begin()));
+    CHECK(store.grad_fresh(body));  // left for whoever owns it
+    CHECK_THROWS_WITH(sgd.step(store), Catch::Contains("no gradient was computed since the last step"));
+    optim::Options twice{optim::constant(0.1)};
+    twice.groups = {{{head}}, {{head, body}}};
+    optim::GradientDescent bad(twice);
+    head_only.run();
+    Tensor head_fixed = store.value(head);
+    CHECK_THROWS_WITH(bad.step(store), Catch::Contains("'head'") && Catch::Contains("two parameter groups"));
+    Graph other;
+    Var stranger = other.parameter("stranger", {2});
+    optim::Options foreign{optim::constant(0.1)};
+    foreign.groups = {{{stranger}}};
+    optim::GradientDescent lost(foreign);
+    CHECK_THROWS_AS(lost.step(store), BindError);
+    Tensor head_now = store.value(head);
+    CHECK(std::equal(head_now.begin(), head_now.end(), head_fixed.begin()));  // nothing changed on error
+  }
 }

@@ -32,16 +32,32 @@ configs = {
     "adam_amsgrad": (torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
     "adamw_amsgrad": (torch.optim.AdamW, dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=True)),
 }
+# Issue 15, item 3: parameter groups with their own lr and weight decay, and a step where only the
+# head's gradient was computed (the others' .grad stay None, so torch leaves them alone, decay included).
+groups = {
+    "adamw_groups": [{"params": ["W1", "b1"], "lr": 0.02, "weight_decay": 0.0}, {"params": ["W2"]}],
+    "momentum_groups": [{"params": ["W1"], "lr": 0.01}, {"params": ["b1", "W2"], "weight_decay": 0.05}],
+}
+configs["adamw_groups"] = (torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1))
+configs["momentum_groups"] = (torch.optim.SGD, dict(lr=0.05, momentum=0.9))
+computed = {"adam_head_only": ["W2"]}
+configs["adam_head_only"] = (torch.optim.Adam, dict(lr=0.01, weight_decay=0.1))
 Xt, yt = torch.tensor(X), torch.tensor(y)
 out = {"X": X.tolist(), "y": y.tolist(), "init": {k: v.tolist() for k, v in init.items()}, "final": {},
        "torch_version": torch.__version__}
 for name, (cls, kwargs) in configs.items():
     params = [torch.tensor(init[k], requires_grad=True) for k in ("W1", "b1", "W2")]
-    opt = cls(params, **kwargs)
+    by_name = dict(zip(("W1", "b1", "W2"), params))
+    if name in groups:
+        opt = cls([dict(g, params=[by_name[k] for k in g["params"]]) for g in groups[name]], **kwargs)
+    else:
+        opt = cls(params, **kwargs)
+    wanted = [by_name[k] for k in computed.get(name, ("W1", "b1", "W2"))]
     for _ in range(100):
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=True)
         loss = ((torch.tanh(Xt @ params[0] + params[1]) @ params[2] - yt) ** 2).mean()
-        loss.backward()
+        for p, g in zip(wanted, torch.autograd.grad(loss, wanted)):
+            p.grad = g
         opt.step()
     out["final"][name] = {k: p.detach().tolist() for k, p in zip(("W1", "b1", "W2"), params)}
 with open(sys.argv[1], "w") as f:
