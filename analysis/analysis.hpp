@@ -17,15 +17,18 @@ Scalar normalized_margin(const Tensor& w, const Tensor& X, const Tensor& y);
 // Angle in radians between two vectors (0 when parallel).
 Scalar angle(const Tensor& a, const Tensor& b);
 
-// Hard-margin SVM through the origin: min ½‖w‖² s.t. y_i wᵀx_i ≥ 1, solved in the dual
-// (max Σα − ½αᵀQα, α ≥ 0) by exact coordinate ascent until the KKT residual is below `tolerance`.
+// Hard-margin SVM through the origin: min ½‖w‖² s.t. y_i wᵀx_i ≥ 1 (labels ±1), solved exactly as a
+// least-distance problem by Lawson & Hanson's active-set NNLS; NumericError (with the residual and
+// smallest margin, as %g) when the relative KKT residual is above `tolerance` or no separator exists.
 struct SvmSolution {
   Tensor w;               // primal solution
   Tensor alpha;           // dual variables
-  Scalar kkt_residual;    // max of primal infeasibility, dual infeasibility, complementary slackness
-  std::size_t sweeps;
+  Scalar kkt_residual;    // svm_kkt_residual: relative to the unit margin
+  std::size_t iterations; // active-set steps
 };
-SvmSolution hard_margin_svm(const Tensor& X, const Tensor& y, Scalar tolerance = 1e-12, std::size_t max_sweeps = 1000000);
+SvmSolution hard_margin_svm(const Tensor& X, const Tensor& y, Scalar tolerance = 1e-9);
+// max of primal infeasibility max(0, 1 − y_i wᵀx_i), dual infeasibility (relative to max α) and the
+// α-weighted mean of |y_i wᵀx_i − 1| (complementary slackness), for w = Σ α_i y_i x_i.
 Scalar svm_kkt_residual(const Tensor& X, const Tensor& y, const Tensor& alpha);
 
 // ---- spectra of weight matrices ----------------------------------------------------------------

@@ -26,6 +26,44 @@ TEST_CASE("hard-margin SVM: KKT conditions hold to 1e-9 and no separator has a l
   CHECK(angle(Tensor{1.0, 0.0}, Tensor{0.0, 2.0}) == Approx(M_PI / 2));
 }
 
+// Issue 15, item 8: on the library's own small-margin data the old coordinate ascent threw after
+// 1e6 sweeps with "KKT residual 0.000000 (is the data separable…?)".
+TEST_CASE("hard-margin SVM solves n = 1000 small-margin data at the default tolerance", "[analysis][svm]") {
+  for (auto [n, d, gamma] : {std::tuple<std::size_t, std::size_t, Scalar>{1000, 20, 1e-3}, {2000, 50, 1e-4}}) {
+    INFO("n " << n << " d " << d << " margin " << gamma);
+    Classification data = separable_data(n, d, gamma, 7);
+    SvmSolution svm = hard_margin_svm(data.X, data.y);
+    CHECK(svm.kkt_residual <= 1e-9);
+    CHECK(margin(svm.w, data.X, data.y) == Approx(1).epsilon(1e-9));
+    Scalar best = normalized_margin(svm.w, data.X, data.y);
+    CHECK(best >= normalized_margin(data.w_star, data.X, data.y) - 1e-12);
+    // Optimality from the dual side: weak duality Σα − ½‖w‖² ≤ ½‖w‖², equal at the optimum.
+    Scalar primal = 0.5 * inner(svm.w, svm.w), dual = xt::sum(svm.alpha)() - primal;
+    CHECK(dual == Approx(primal).epsilon(1e-9));
+    Rng rng(5);
+    for (int k = 0; k < 100; ++k) {
+      Tensor w = svm.w + 1e-3 * xt::linalg::norm(svm.w) * random_normal(rng, {d});
+      CHECK(normalized_margin(w, data.X, data.y) <= best + 1e-12);
+    }
+  }
+}
+
+TEST_CASE("hard-margin SVM: inseparable data and bad labels are named errors with their numbers", "[analysis][svm][errors]") {
+  Tensor X = {{1.0, 0.0}, {-1.0, 0.0}, {0.0, 1.0}};
+  Tensor y = {1.0, 1.0, -1.0};  // x and −x both labelled +1: nothing through the origin separates them
+  CHECK_THROWS_WITH(hard_margin_svm(X, y), Catch::Contains("no w separates the data"));
+  CHECK_THROWS_WITH(hard_margin_svm(X, Tensor{1.0, 0.0, 1.0}), Catch::Contains("label 1 is 0") && Catch::Contains("not ±1"));
+  Classification data = separable_data(200, 10, 1e-3, 2);
+  try {
+    hard_margin_svm(data.X, data.y, 1e-30);  // below rounding: unreachable on purpose
+    FAIL("a tolerance below rounding was met");
+  } catch (const NumericError& e) {
+    std::string what = e.what();
+    CHECK_THAT(what, Catch::Contains("relative KKT residual") && Catch::Contains("e-") && Catch::Contains("looser tolerance"));
+    CHECK(what.find("0.000000") == std::string::npos);  // %g, not a fixed format that hides the number
+  }
+}
+
 TEST_CASE("spectra: alignment, balancedness, effective rank and nuclear norm", "[analysis][spectra]") {
   Tensor u{0.6, 0.8}, v{1.0, 0.0, 0.0}, z{0.0, 1.0};
   Tensor W1 = 2.0 * xt::linalg::outer(u, v), W2 = 3.0 * xt::linalg::outer(z, u);  // v2 = u1: aligned
