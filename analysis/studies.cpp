@@ -295,7 +295,7 @@ StudyResult kinks_study(const KinkOptions& o) {
     const KinkReport& report = objective.program().kink_report();
     steps_with_kinks += report.kinks() > 0;
     kink_elements += report.kinks();
-    directional_runs += report.directional_pass_ran;
+    directional_runs += report.directional_ops_ran;
     adam.step(store);
     r.add("step", static_cast<Scalar>(t));
     r.add("kink_elements", static_cast<Scalar>(report.kinks()));

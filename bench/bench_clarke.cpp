@@ -19,7 +19,7 @@ void run_backward(benchmark::State& state, const SubgradientPolicy& policy, bool
   m.bind(p);
   for (auto _ : state) p.run();
   state.counters["kinks"] = static_cast<double>(p.kink_report().kinks());
-  state.counters["dir_pass"] = p.kink_report().directional_pass_ran;
+  state.counters["dir_pass"] = p.kink_report().directional_ops_ran;
 }
 
 void BM_Convention(benchmark::State& s) { run_backward(s, Subgradient::Convention{}, false); }

@@ -71,6 +71,7 @@ struct KinkCount {
   std::size_t kinks = 0;        // elements exactly at a kink (tied on the value key)
   std::size_t unresolved = 0;   // of those, still tied on every directional key
   std::size_t unqualified = 0;  // of those, pieces that differ: no direction could decide them
+  std::size_t decided() const { return kinks - unresolved; }  // by a directional key
 };
 
 // Ops that choose a piece per element at kinks (step, max_mask, pooling winners). The Program
@@ -81,6 +82,8 @@ class PieceSelector : public Op {
   virtual std::string site() const = 0;  // the nonsmooth node this selector decides for
   virtual bool has_kink(const std::vector<const View*>& inputs) const = 0;
   virtual KinkCount count_kinks(const std::vector<const View*>& inputs) const = 0;
+  // Whether it reads Clarke directional keys (Convention's selectors read the value key only).
+  virtual bool uses_directions(std::size_t inputs) const { return inputs > 1; }
   bool piecewise_constant() const override { return true; }
 };
 

@@ -59,6 +59,7 @@ struct ProgramPlan {
   std::vector<std::size_t> leaf_slots, gate_steps;
   std::size_t directional_begin = 0, directional_end = 0;
   bool directional_skippable = false, has_directional_pass = false;
+  bool uses_directions = false;  // a selector reads Clarke directions (with or without tangent ops)
   std::size_t arena_size = 0, pass_arena_size = 0;
   ProgramStats stats;  // the per-run figures; runs and timings stay zero
 };
@@ -172,9 +173,10 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
     if (in_pass[order[i]]) {
       if (P.directional_begin == P.directional_end) P.directional_begin = step_index;
       P.directional_end = step_index + 1;
-    } else if (dynamic_cast<const PieceSelector*>(n.op.get())) {
+    } else if (auto* selector = dynamic_cast<const PieceSelector*>(n.op.get())) {
       s.selector = true;
       if (reads_pass) P.gate_steps.push_back(step_index);
+      P.uses_directions = P.uses_directions || selector->uses_directions(n.inputs.size());
     }
     std::vector<Shape> in_shapes;
     for (NodeId in : n.inputs) {
@@ -217,7 +219,7 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   std::vector<Scalar*> outside(P.order.size(), nullptr);
   for (const auto& [v, memory] : options_.outputs_outside) outside[P.slot_of_node[v.id()]] = memory;
   stats_ = P.stats;
-  kinks_.has_directional_pass = P.has_directional_pass;
+  kinks_.has_directional_pass = P.has_directional_pass || P.uses_directions;
   require_memory(static_cast<double>(P.arena_size + P.pass_arena_size) * sizeof(Scalar),
                  "Program of " + std::to_string(P.order.size()) + " nodes: its buffers");
   arena_.assign(std::max<std::size_t>(P.arena_size, 1), 0);
@@ -326,14 +328,17 @@ void Program::run() {
   bool needed = !plan_->directional_skippable;
   for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k)
     needed = static_cast<const PieceSelector*>(steps_[plan_->gate_steps[k]].op)->has_kink(steps_[plan_->gate_steps[k]].inputs);
-  kinks_.directional_pass_ran = kinks_.has_directional_pass && needed;
-  if (kinks_.directional_pass_ran) {
+  kinks_.directional_ops_ran = plan_->has_directional_pass && needed;
+  if (kinks_.directional_ops_ran) {
     if (pass_arena_.empty()) allocate_pass_arena();  // once, at the first kink
     run_steps(plan_->directional_begin, plan_->directional_end);
   }
   run_steps(plan_->directional_end, steps_.size());
+  // Directions were read where a Clarke selector met a kink, whether or not tangent ops were needed
+  // (relu(x) reads x's direction itself, with no op in between).
+  kinks_.directional_pass_ran = kinks_.directional_ops_ran || kinks_.kinks(KinkPolicy::Clarke) > 0;
   ++stats_.runs;
-  stats_.executed_flops += stats_.per_run.flops - (kinks_.directional_pass_ran ? 0 : stats_.directional.flops);
+  stats_.executed_flops += stats_.per_run.flops - (kinks_.directional_ops_ran ? 0 : stats_.directional.flops);
 }
 
 // Called right after selector step k ran: its keys' buffers may be reused by later steps. Several
@@ -344,35 +349,57 @@ void Program::count_kinks(std::size_t k) {
   KinkCount c = selector->count_kinks(steps_[k].inputs);
   if (c.kinks == 0) return;
   std::string site = selector->site().empty() ? graph_->node(steps_[k].node).name : selector->site();
-  auto it = std::find_if(kinks_.sites.begin(), kinks_.sites.end(), [&](const KinkSite& s) { return s.site == site; });
-  if (it == kinks_.sites.end()) it = kinks_.sites.insert(kinks_.sites.end(), KinkSite{site, {}});
+  // Counts of one node under two policies are kept apart: Convention's ties are not Clarke's.
+  KinkPolicy policy = selector->uses_directions(steps_[k].inputs.size()) ? KinkPolicy::Clarke : KinkPolicy::Convention;
+  auto it = std::find_if(kinks_.sites.begin(), kinks_.sites.end(),
+                         [&](const KinkSite& s) { return s.site == site && s.policy == policy; });
+  if (it == kinks_.sites.end()) it = kinks_.sites.insert(kinks_.sites.end(), KinkSite{site, policy, {}});
   it->count.kinks = std::max(it->count.kinks, c.kinks);
   it->count.unresolved = std::max(it->count.unresolved, c.unresolved);
   it->count.unqualified = std::max(it->count.unqualified, c.unqualified);
 }
+
+const char* to_string(KinkPolicy policy) { return policy == KinkPolicy::Clarke ? "clarke" : "convention"; }
 
 std::size_t KinkReport::kinks() const {
   std::size_t n = 0;
   for (const auto& s : sites) n += s.count.kinks;
   return n;
 }
+std::size_t KinkReport::kinks(KinkPolicy policy) const {
+  std::size_t n = 0;
+  for (const auto& s : sites) n += s.policy == policy ? s.count.kinks : 0;
+  return n;
+}
+std::size_t KinkReport::decided() const {
+  std::size_t n = 0;
+  for (const auto& s : sites) n += s.policy == KinkPolicy::Clarke ? s.count.decided() : 0;
+  return n;
+}
 std::size_t KinkReport::unresolved() const {
   std::size_t n = 0;
-  for (const auto& s : sites) n += s.count.unresolved;
+  for (const auto& s : sites) n += s.policy == KinkPolicy::Clarke ? s.count.unresolved : 0;
   return n;
 }
 std::size_t KinkReport::unqualified() const {
   std::size_t n = 0;
-  for (const auto& s : sites) n += s.count.unqualified;
+  for (const auto& s : sites) n += s.policy == KinkPolicy::Clarke ? s.count.unqualified : 0;
   return n;
 }
 std::string KinkReport::summary() const {
   std::string out = "kinks: " + std::to_string(kinks()) + " element(s) at " + std::to_string(sites.size()) +
-                    " node(s); directional pass " + (has_directional_pass ? (directional_pass_ran ? "ran" : "skipped") : "absent") +
+                    " (policy, node) pair(s); Clarke directions " +
+                    (has_directional_pass ? (directional_pass_ran ? "read" : "not needed") : "absent") +
+                    (has_directional_pass && directional_pass_ran ? (directional_ops_ran ? " (tangent ops ran)" : " (no tangent ops needed)") : "") +
                     (qualified() ? "" : "; UNQUALIFIED ties present") + "\n";
-  for (const auto& s : sites)
-    out += "  " + s.site + ": " + std::to_string(s.count.kinks) + " at kinks, " + std::to_string(s.count.unresolved) +
-           " unresolved, " + std::to_string(s.count.unqualified) + " unqualified\n";
+  for (const auto& s : sites) {
+    out += std::string("  ") + to_string(s.policy) + " " + s.site + ": " + std::to_string(s.count.kinks) + " at kinks, ";
+    if (s.policy == KinkPolicy::Convention)
+      out += "all took the fixed derivative\n";
+    else
+      out += std::to_string(s.count.decided()) + " decided by directions, " + std::to_string(s.count.unresolved) + " tied, " +
+             std::to_string(s.count.unqualified) + " unqualified\n";
+  }
   return out;
 }
 

@@ -22,20 +22,29 @@ struct ProgramOptions {
   std::vector<std::pair<Var, Scalar*>> outputs_outside = {};
 };
 
-// Where the last run met kinks: one entry per nonsmooth node (by name) whose selectors saw any.
+// Where the last run met kinks, per subgradient policy and per nonsmooth node: one entry for each
+// (policy, node) whose selectors saw any. A Clarke entry says how many kinks its directions decided
+// and how many stayed tied (and of those, how many are unqualified: the pieces differ, so no
+// direction could decide them); a Convention entry's kinks all took the fixed derivative.
+enum class KinkPolicy { Clarke, Convention };
+const char* to_string(KinkPolicy policy);
 struct KinkSite {
   std::string site;
+  KinkPolicy policy = KinkPolicy::Clarke;
   KinkCount count;
 };
 struct KinkReport {
-  bool has_directional_pass = false;  // the program contains a Clarke directional pass
-  bool directional_pass_ran = false;  // ... and the last run needed it (some element at a kink)
+  bool has_directional_pass = false;  // the program differentiates with Clarke directions
+  bool directional_pass_ran = false;  // ... and in the last run they were read at a kink
+  bool directional_ops_ran = false;   // the pass's tangent ops ran (skipped when no selector that reads them was at a kink)
   std::vector<KinkSite> sites;
-  std::size_t kinks() const;
-  std::size_t unresolved() const;
-  std::size_t unqualified() const;
+  std::size_t kinks() const;                                   // every policy
+  std::size_t kinks(KinkPolicy policy) const;
+  std::size_t decided() const;      // Clarke: settled by a direction
+  std::size_t unresolved() const;   // Clarke: tied on every direction
+  std::size_t unqualified() const;  // Clarke: tied where the pieces differ
   bool qualified() const { return unqualified() == 0; }
-  std::string summary() const;  // one line per site
+  std::string summary() const;  // one line per policy and node
 };
 
 struct NodeTiming {

@@ -49,6 +49,7 @@ struct Step : PieceSelector {
         }
     }
   }
+  bool uses_directions(std::size_t) const override { return keys > 1; }  // later inputs are gap keys
   bool has_kink(const std::vector<const View*>& in) const override {
     const Scalar* key0 = in[0]->data();
     const std::size_t n = in[0]->size();

@@ -184,9 +184,13 @@ TEST_CASE("fast path: without kinks the directional pass is skipped and the answ
   p.set(x, xv);
   p.run();
   CHECK(p.kink_report().directional_pass_ran);
-  CHECK(p.kink_report().kinks() == 8);
-  REQUIRE(p.kink_report().sites.size() == 1);
+  CHECK(p.kink_report().directional_ops_ran);
+  CHECK(p.kink_report().kinks(KinkPolicy::Clarke) == 8);      // one relu, seen by each policy apart
+  CHECK(p.kink_report().kinks(KinkPolicy::Convention) == 8);
+  REQUIRE(p.kink_report().sites.size() == 2);
   CHECK(p.kink_report().sites[0].site.rfind("relu", 0) == 0);
+  CHECK(p.kink_report().sites[1].site == p.kink_report().sites[0].site);
+  CHECK(p.kink_report().sites[0].policy != p.kink_report().sites[1].policy);
   CHECK(p.stats().executed_flops - skipped_flops > p.stats().per_run.flops - p.stats().directional.flops);
 }
 
@@ -276,4 +280,44 @@ TEST_CASE("randomized: the Clarke gradient along d is the plain gradient at x + 
     }
   }
   CHECK(trials_with_kinks > trials / 2);  // the points really sit at kinks
+}
+
+// Issue 15, item 2: directional_pass_ran was false for clamp(x, 0, 1) − relu(x) at 0 though the
+// directions decided both kinks, and a Convention gradient beside a Clarke one made Clarke's
+// resolved ties read as unresolved, with nothing saying which policy a count belonged to.
+TEST_CASE("kink report: per policy and per node, directions decided, ties, unqualified", "[clarke][report]") {
+  Graph g;
+  Var x = g.input("x", {1});
+  Var y = sum(clamp(x, 0, 1) - relu(x));
+  Var clarke = grad(y, x), convention = grad(y, x, kPyTorch);
+  Program p(g, {y, clarke, convention});
+  p.set(x, Tensor{0.0});
+  p.run();
+  const KinkReport& r = p.kink_report();
+  CHECK(r.has_directional_pass);
+  CHECK(r.directional_pass_ran);  // relu and clamp read x's direction directly: no tangent op needed
+  CHECK(r.kinks(KinkPolicy::Clarke) == 2);
+  CHECK(r.decided() == 2);
+  CHECK(r.unresolved() == 0);  // Convention's two kinks do not count as Clarke's ties
+  CHECK(r.kinks(KinkPolicy::Convention) == 2);
+  CHECK(r.qualified());
+  std::size_t clarke_sites = 0;
+  for (const KinkSite& s : r.sites) {
+    INFO(s.site << " " << to_string(s.policy));
+    CHECK(s.count.kinks == 1);
+    if (s.policy == KinkPolicy::Clarke) {
+      ++clarke_sites;
+      CHECK(s.count.decided() == 1);
+    }
+  }
+  CHECK(clarke_sites == 2);
+  std::string text = r.summary();
+  CHECK_THAT(text, Catch::Contains("clarke relu") && Catch::Contains("convention relu") &&
+                       Catch::Contains("1 decided by directions, 0 tied") && Catch::Contains("fixed derivative"));
+  CHECK(p.get(clarke)(0) == 0);     // clamp′ − relu′ along one direction: both 1 or both 0
+  CHECK(p.get(convention)(0) == 1); // torch: clamp′(0) = 1, relu′(0) = 0
+  p.set(x, Tensor{0.5});
+  p.run();
+  CHECK_FALSE(p.kink_report().directional_pass_ran);
+  CHECK(p.kink_report().kinks() == 0);
 }
