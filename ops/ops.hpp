@@ -31,6 +31,16 @@ Var relu(const Var& x);
 Var leaky_relu(const Var& x, Scalar slope = 0.01);
 Var abs(const Var& x);
 Var pow(const Var& x, Scalar exponent);
+Var erf(const Var& x);
+Var gelu(const Var& x);       // x·Φ(x), exact (PyTorch's default)
+Var gelu_tanh(const Var& x);  // PyTorch's gelu(approximate="tanh")
+Var silu(const Var& x);       // x·sigmoid(x) (swish)
+Var softsign(const Var& x);   // x / (1 + |x|)
+Var log1p(const Var& x);      // log(1 + x), exact for tiny x
+Var expm1(const Var& x);      // eˣ − 1, exact for tiny x
+Var elu(const Var& x, Scalar alpha = 1);  // kink at 0 unless alpha = 1; PyTorch's derivative there: alpha
+Var hardsigmoid(const Var& x);  // clamp(x/6 + ½, 0, 1); kinks at ±3, derivative 0 there as PyTorch
+Var hardswish(const Var& x);    // x·hardsigmoid(x); kinks at ±3, the middle piece there as PyTorch
 Var clamp(const Var& x, Scalar lo, Scalar hi);  // derivative 1 at the bounds, as PyTorch
 Var hardtanh(const Var& x, Scalar lo = -1, Scalar hi = 1);  // clamp with derivative 0 at the bounds, as PyTorch
 Var relu6(const Var& x);  // hardtanh(x, 0, 6)

@@ -35,6 +35,20 @@ Scalar sigmoid_scalar(Scalar x) {
   return e / (1 + e);
 }
 
+constexpr Scalar kGeluScale = 0.7978845608028654;  // √(2/π)
+constexpr Scalar kGeluCubic = 0.044715;
+Scalar gelu_tanh_scalar(Scalar x) { return 0.5 * x * (1 + std::tanh(kGeluScale * (x + kGeluCubic * x * x * x))); }
+Scalar hardsigmoid_scalar(Scalar x) { return std::min<Scalar>(1, std::max<Scalar>(0, x / 6 + 0.5)); }
+
+// Pieces of the hard functions, whose kinks are at x = −3 and x = 3: [x > −3] and [x > 3], each
+// with its own tie and reported under its own site ("/lo", "/hi"), as clamp's are.
+std::pair<Var, Var> hard_pieces(const DiffContext& c, const Var& x, Scalar tie_lo, Scalar tie_hi) {
+  DiffContext lo = c, hi = c;
+  lo.site += "/lo";
+  hi.site += "/hi";
+  return {detail::piece(lo, x + 3.0, tie_lo), detail::piece(hi, x - 3.0, tie_hi)};
+}
+
 const UnaryRow kUnaryTable[] = {
     {"neg", [](const View& x, View& y, Scalar) { xt::noalias(y) = -x; },
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return x.graph().scalar(-1); }, 1},
@@ -67,6 +81,55 @@ const UnaryRow kUnaryTable[] = {
     // abs′ = 2·[x > 0] − 1, with the tie at ½ so that abs′(0) = 0 as in PyTorch and JAX.
     {"abs", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::abs(x); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar) { return 2.0 * detail::piece(c, x, 0.5) - 1.0; }, 1},
+    {"erf", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::erf(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return M_2_SQRTPI * exp(neg(square(x))); }, 1},
+    // x·Φ(x), with Φ(x) = ½erfc(−x/√2): no cancellation in the far left tail (gelu(−10) ≈ −7.6e-23).
+    {"gelu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return 0.5 * v * std::erfc(-v * M_SQRT1_2); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) {
+       return 0.5 * (1.0 + erf(x * M_SQRT1_2)) + (0.5 * M_2_SQRTPI * M_SQRT1_2) * x * exp(-0.5 * square(x));
+     },
+     4},
+    // PyTorch's gelu(approximate="tanh"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    {"gelu_tanh", [](const View& x, View& y, Scalar) { map(x, y, gelu_tanh_scalar); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) {
+       Var t = tanh(kGeluScale * (x + kGeluCubic * x * square(x)));
+       return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - square(t)) * kGeluScale * (1.0 + 3 * kGeluCubic * square(x));
+     },
+     8},
+    {"silu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v * sigmoid_scalar(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) {
+       Var s = sigmoid(x);
+       return s * (1.0 + x * (1.0 - s));
+     },
+     5},
+    {"softsign", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v / (1 + std::fabs(v)); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / square(1.0 + abs(x)); }, 3},
+    {"log1p", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::log1p(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / (1.0 + x); }, 1},
+    {"expm1", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::expm1(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return exp(x); }, 1},
+    // x for x > 0, α(eˣ − 1) below; a kink at 0 unless α = 1. PyTorch takes the left piece there (α).
+    {"elu",
+     [](const View& x, View& y, Scalar alpha) { map(x, y, [alpha](Scalar v) { return v > 0 ? v : alpha * std::expm1(v); }); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar alpha) {
+       Var right = detail::piece(c, x, 0);
+       return right + (1.0 - right) * (alpha * exp(x));
+     },
+     3},
+    // clamp(x/6 + ½, 0, 1); PyTorch's derivative is 0 at both bounds (x = ±3).
+    {"hardsigmoid", [](const View& x, View& y, Scalar) { map(x, y, hardsigmoid_scalar); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) {
+       auto [above_lo, above_hi] = hard_pieces(c, x, 0, 1);
+       return (1.0 / 6) * above_lo * (1.0 - above_hi);
+     },
+     3},
+    // x·hardsigmoid(x); PyTorch takes the middle piece x/3 + ½ at both bounds.
+    {"hardswish", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v * hardsigmoid_scalar(v); }); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) {
+       auto [above_lo, above_hi] = hard_pieces(c, x, 1, 0);
+       return above_hi + above_lo * (1.0 - above_hi) * (x * (1.0 / 3) + 0.5);
+     },
+     4},
     {"pow", [](const View& x, View& y, Scalar p) { xt::noalias(y) = xt::pow(x, p); },
      [](const DiffContext&, const Var& x, const Var&, Scalar p) { return p == 0 ? x.graph().scalar(0) : p * pow(x, p - 1); },
      2},
@@ -86,6 +149,7 @@ struct Unary : detail::Elementwise {
   std::string attributes() const override {
     if (std::strcmp(r->name, "pow") == 0) return "exponent=" + std::to_string(param);
     if (std::strcmp(r->name, "leaky_relu") == 0) return "slope=" + std::to_string(param);
+    if (std::strcmp(r->name, "elu") == 0) return "alpha=" + std::to_string(param);
     return {};
   }
   void forward(const std::vector<const View*>& in, View& out) const override { r->f(*in[0], out, param); }
@@ -116,5 +180,15 @@ Var relu(const Var& x) { return unary("relu", x); }
 Var leaky_relu(const Var& x, Scalar slope) { return unary("leaky_relu", x, slope); }
 Var abs(const Var& x) { return unary("abs", x); }
 Var pow(const Var& x, Scalar exponent) { return unary("pow", x, exponent); }
+Var erf(const Var& x) { return unary("erf", x); }
+Var gelu(const Var& x) { return unary("gelu", x); }
+Var gelu_tanh(const Var& x) { return unary("gelu_tanh", x); }
+Var silu(const Var& x) { return unary("silu", x); }
+Var softsign(const Var& x) { return unary("softsign", x); }
+Var log1p(const Var& x) { return unary("log1p", x); }
+Var expm1(const Var& x) { return unary("expm1", x); }
+Var elu(const Var& x, Scalar alpha) { return unary("elu", x, alpha); }
+Var hardsigmoid(const Var& x) { return unary("hardsigmoid", x); }
+Var hardswish(const Var& x) { return unary("hardswish", x); }
 
 }  // namespace dagrad

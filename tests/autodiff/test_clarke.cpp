@@ -321,3 +321,33 @@ TEST_CASE("kink report: per policy and per node, directions decided, ties, unqua
   CHECK_FALSE(p.kink_report().directional_pass_ran);
   CHECK(p.kink_report().kinks() == 0);
 }
+
+// The activations with kinks (elu with α ≠ 1, hardsigmoid and hardswish at ±3): along a direction
+// d the Clarke answer is the one-sided derivative lim_{τ↓0} f′(x0 + τd), each checked against the
+// closed form on that side; Convention gives PyTorch's choice (checked against PyTorch in the peer test).
+TEST_CASE("elu, hardsigmoid, hardswish at their kinks: one-sided derivatives along the direction", "[clarke][ops]") {
+  struct Case {
+    const char* name;
+    std::function<Var(const Var&)> f;
+    double kink, left, right;
+  };
+  const Case cases[] = {
+      {"elu", [](const Var& x) { return elu(x, 0.5); }, 0.0, 0.5, 1.0},
+      {"hardsigmoid lo", [](const Var& x) { return hardsigmoid(x); }, -3.0, 0.0, 1.0 / 6},
+      {"hardsigmoid hi", [](const Var& x) { return hardsigmoid(x); }, 3.0, 1.0 / 6, 0.0},
+      {"hardswish lo", [](const Var& x) { return hardswish(x); }, -3.0, 0.0, -3.0 / 3 + 0.5},
+      {"hardswish hi", [](const Var& x) { return hardswish(x); }, 3.0, 3.0 / 3 + 0.5, 1.0},
+  };
+  for (const Case& c : cases) {
+    for (double sign : {1.0, -1.0}) {
+      INFO(c.name << " along " << sign);
+      Graph g;
+      Var x = g.input("x", {});
+      Var d = g.constant(scalar_tensor(sign), "d");
+      Result r = gradient(g, c.f(x), {x}, {scalar_tensor(c.kink)}, Subgradient::Clarke{1, 0, {d}});
+      CHECK(r.grads[0]() == Approx(sign > 0 ? c.right : c.left).epsilon(1e-15).margin(1e-15));
+      CHECK(r.report.kinks() >= 1);
+      CHECK(r.report.unresolved() == 0);
+    }
+  }
+}

@@ -128,6 +128,16 @@ std::vector<OpCase> op_table() {
       {"relu", {{3, 3}}, unary(relu), away_from({0}), {}, "relu"},
       {"leaky_relu", {{3, 3}}, [](const V& x) { return leaky_relu(x[0], 0.1); }, away_from({0}), {}, "leaky_relu"},
       {"abs", {{6}}, unary(abs), away_from({0}), {}, "abs"},
+      {"erf", {{2, 3}}, unary(erf), kAny, {}, "erf"},
+      {"gelu", {{2, 3}}, unary(gelu), kAny, {}, "gelu"},
+      {"gelu_tanh", {{2, 3}}, unary(gelu_tanh), kAny, {}, "gelu_tanh"},
+      {"silu", {{2, 3}}, unary(silu), kAny, {}, "silu"},
+      {"softsign", {{2, 3}}, unary(softsign), away_from({0}), {}, "softsign"},  // f″ jumps at 0
+      {"log1p", {{2, 3}}, unary(log1p), kPositive, {}, "log1p"},
+      {"expm1", {{2, 3}}, unary(expm1), kAny, {}, "expm1"},
+      {"elu", {{3, 3}}, [](const V& x) { return elu(x[0], 0.5); }, away_from({0}), {}, "elu"},
+      {"hardsigmoid", {{3, 4}}, [](const V& x) { return hardsigmoid(4.0 * x[0]); }, away_from({-0.75, 0.75}), {}, "hardsigmoid"},
+      {"hardswish", {{3, 4}}, [](const V& x) { return hardswish(4.0 * x[0]); }, away_from({-0.75, 0.75}), {}, "hardswish"},
       {"pow", {{2, 3}}, [](const V& x) { return pow(x[0], 2.5); }, kPositive, {}, "pow"},
       {"pow negative", {{3}}, [](const V& x) { return pow(x[0], -1.5); }, kPositive, {}, "pow"},
       {"clamp", {{3, 4}}, [](const V& x) { return clamp(x[0], -0.5, 0.5); }, away_from({-0.5, 0.5}), {}, "clamp"},
@@ -347,7 +357,8 @@ TEST_CASE("op table covers every public op", "[ops][table]") {
   std::set<std::string> covered;
   for (const OpCase& c : op_table()) covered.insert(c.label.substr(0, c.label.find(' ')));
   for (const char* op : {"add", "sub", "mul", "div", "maximum", "minimum", "where", "neg", "square", "sqrt", "exp",
-                         "log", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "leaky_relu", "abs", "pow", "clamp",
+                         "log", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "leaky_relu", "abs", "pow", "erf", "gelu",
+                         "gelu_tanh", "silu", "softsign", "log1p", "expm1", "elu", "hardsigmoid", "hardswish", "clamp",
                          "step", "max_mask", "hardtanh", "relu6", "maxpool1d", "maxpool2d", "pool_argmax", "gather_flat",
                          "scatter_add", "flip", "conv2d", "conv2d_weight_grad", "avgpool2d", "avgpool_adjoint", "circulant",
                          "circulant_adjoint", "matmul", "transpose", "reshape", "broadcast_to", "sum_to", "sum", "mean",

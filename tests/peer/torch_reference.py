@@ -69,12 +69,31 @@ kink_cases = {
     "where": (lambda x: torch.where(x > 0, x, 2 * x).sum(), [[0.0, 1.0, -1.0]]),
     "maxpool1d": (lambda x: F.max_pool1d(x, 2).sum(), [[[[1.0, 1.0, 0.0, 0.0, 2.0, -1.0]]]]),
     "maxpool2d": (lambda x: F.max_pool2d(x, 2).sum(), [[[[[1.0, 1.0], [1.0, 0.0]]]]]),
+    "elu": (lambda x: F.elu(x, 0.5).sum(), [[0.0, 1.0, -1.0]]),
+    "hardsigmoid": (lambda x: F.hardsigmoid(x).sum(), [[-3.0, 3.0, 0.5]]),
+    "hardswish": (lambda x: F.hardswish(x).sum(), [[-3.0, 3.0, 0.5]]),
 }
 out["kinks"] = {}
 for name, (fn, point) in kink_cases.items():
     args = [torch.tensor(p, requires_grad=True) for p in point]
     grads = torch.autograd.grad(fn(*args), args)
     out["kinks"][name] = {"point": point, "grads": [g.tolist() for g in grads]}
+
+# Values and derivatives of the smooth activations and the hard ones away from their kinks, on
+# points that include the tails (cancellation shows there).
+smooth_points = [-30.0, -10.0, -3.5, -1.0, -1e-8, 1e-8, 0.3, 1.0, 2.5, 5.0, 30.0]
+smooth_cases = {
+    "erf": torch.erf, "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu,
+    "softsign": F.softsign, "expm1": torch.expm1, "elu": lambda x: F.elu(x, 0.5),
+    "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish, "log1p": torch.log1p,
+}
+out["smooth"] = {"points": smooth_points}
+for name, fn in smooth_cases.items():
+    points = [p for p in smooth_points if name != "log1p" or p > -1]
+    x = torch.tensor(points, requires_grad=True)
+    y = fn(x)
+    (g,) = torch.autograd.grad(y.sum(), x)
+    out["smooth"][name] = {"x": points, "value": y.tolist(), "grad": g.tolist()}
 
 with open(sys.argv[1], "w") as f:
     json.dump(out, f)
