@@ -1,4 +1,4 @@
-// One table drives the derivative checks of every op (DESIGN.md, "Conventions"):
+// One table drives the derivative checks of every op (docs/design.md, "Conventions"):
 //   1. jvp against central finite differences along a random direction,
 //   2. vjp against jvp through ⟨u, J v⟩ = ⟨Jᵀu, v⟩ (relative 1e-10),
 //   3. forward- and reverse-mode Jacobians equal,
