@@ -180,46 +180,36 @@ void Optimizer::step(ParamStore& store) {
     std::size_t begin = store.offset(all[i]);
     return Slice{begin, begin + all[i].size(), parameter_steps_[i]};
   };
-  Scalar squares = 0, scale = 0;
-  for (const auto& group : stepping)
-    for (std::size_t i : group) {
+  std::vector<std::vector<Slice>> slices(groups.size());
+  std::vector<Slice> everything;
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (std::size_t i : stepping[k]) {
       Slice s = slice_of(i);
-      for (std::size_t e = s.begin; e < s.end; ++e) {
+      for (std::size_t e = s.begin; e < s.end; ++e)
         if (!std::isfinite(g_[e]))
           throw NumericError(name() + ": non-finite gradient " + std::to_string(g_[e]) + " at element " +
                              std::to_string(e - s.begin) + " of " + all[i].graph().describe(all[i].id()) + " in step " +
                              std::to_string(t_) + "; parameters left unchanged");
-        scale = std::max(scale, std::fabs(g_[e]));
-      }
+      slices[k].push_back(s);
+      everything.push_back(s);
     }
-  if (options_.clip_norm > 0 && scale > 0) {
-    // The norm of everything that steps, scaled so tiny gradients do not underflow (as norm2).
-    for (const auto& group : stepping)
-      for (std::size_t i : group) {
-        Slice s = slice_of(i);
-        for (std::size_t e = s.begin; e < s.end; ++e) squares += (g_[e] / scale) * (g_[e] / scale);
-      }
-    Scalar norm = scale * std::sqrt(squares);
+  if (options_.clip_norm > 0) {
+    Scalar norm = norm_over(g_, everything);  // of everything that steps
     if (norm > options_.clip_norm)
-      for (const auto& group : stepping)
-        for (std::size_t i : group) {
-          Slice s = slice_of(i);
-          for (std::size_t e = s.begin; e < s.end; ++e) g_[e] *= options_.clip_norm / norm;
-        }
+      for (const Slice& s : everything)
+        for (std::size_t e = s.begin; e < s.end; ++e) g_[e] *= options_.clip_norm / norm;
   }
   for (std::size_t k = 0; k < groups.size(); ++k) {
     if (stepping[k].empty()) continue;
     Scalar lr = groups[k].lr ? (*groups[k].lr)(t_) : options_.lr(t_);
     Scalar decay = groups[k].weight_decay.value_or(options_.weight_decay);
-    std::vector<Slice> slices;
-    for (std::size_t i : stepping[k]) slices.push_back(slice_of(i));
     if (decay != 0)
-      for (const Slice& s : slices)
+      for (const Slice& s : slices[k])
         for (std::size_t e = s.begin; e < s.end; ++e) {
           if (decoupled_decay()) w[e] *= 1 - lr * decay;
           else g_[e] += decay * w[e];
         }
-    update(w, g_, lr, slices);
+    update(w, g_, lr, slices[k]);
   }
   for (const auto& group : stepping)
     for (std::size_t i : group) {
