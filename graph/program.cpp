@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <mutex>
+#include <optional>
 
 namespace dagrad {
 
@@ -62,6 +64,23 @@ struct ProgramPlan {
   bool uses_directions = false;  // a selector reads Clarke directions (with or without tangent ops)
   std::size_t arena_size = 0, pass_arena_size = 0;
   ProgramStats stats;  // the per-run figures; runs and timings stay zero
+
+  // The buffers of the last Program that died, for the next one. One set at most: a loop that
+  // makes a Program per step holds one Program's memory, as the loop that makes one holds.
+  std::optional<Program::Buffers> take_spare() const {
+    std::lock_guard lock(spare_mutex);
+    std::optional<Program::Buffers> out = std::move(spare);
+    spare.reset();
+    return out;
+  }
+  void keep_spare(Program::Buffers&& buffers) const {
+    std::lock_guard lock(spare_mutex);
+    if (!spare) spare = std::move(buffers);
+  }
+
+ private:
+  mutable std::mutex spare_mutex;
+  mutable std::optional<Program::Buffers> spare;
 };
 
 namespace {
@@ -213,49 +232,79 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
     outputs_.push_back(v.id());
   }
   // A training loop that builds its Program every step (the PyTorch habit) compiles once: the plan
-  // is cached in the graph, and this Program only makes its own buffers.
+  // is cached in the graph, and the buffers of the previous Program are reused.
   plan_ = graph.program_plan(plan_key(outputs_, options_), [&] { return make_plan(graph, outputs_, options_); });
   const ProgramPlan& P = *plan_;
   std::vector<Scalar*> outside(P.order.size(), nullptr);
   for (const auto& [v, memory] : options_.outputs_outside) outside[P.slot_of_node[v.id()]] = memory;
   stats_ = P.stats;
   kinks_.has_directional_pass = P.has_directional_pass || P.uses_directions;
-  require_memory(static_cast<double>(P.arena_size + P.pass_arena_size) * sizeof(Scalar),
-                 "Program of " + std::to_string(P.order.size()) + " nodes: its buffers");
-  arena_.assign(std::max<std::size_t>(P.arena_size, 1), 0);
-
-  views_.resize(P.order.size());
+  if (std::optional<Buffers> spare = P.take_spare()) {
+    buffers_ = std::move(*spare);
+    reset_leaf_views(outside);
+    stats_.reused_buffers = true;
+  } else {
+    lay_out_buffers(outside);
+  }
   bound_.assign(P.order.size(), false);
   store_of_.resize(P.order.size());
+  for (std::size_t i : P.leaf_slots) bound_[i] = graph.node(P.order[i]).role == Role::Constant;
+  if (options_.time_nodes)
+    for (const ProgramPlan::StepPlan& sp : P.steps) stats_.timings.push_back({sp.node, graph.node(sp.node).name, sp.op->name(), 0});
+  if (P.has_directional_pass && !P.directional_skippable && buffers_.pass_arena.empty()) allocate_pass_arena();
+}
+
+Program::~Program() {
+  try {
+    plan_->keep_spare(std::move(buffers_));
+  } catch (...) {  // a failed lock only costs the next Program its reuse
+  }
+}
+
+void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
+  const ProgramPlan& P = *plan_;
+  require_memory(static_cast<double>(P.arena_size + P.pass_arena_size) * sizeof(Scalar),
+                 "Program of " + std::to_string(P.order.size()) + " nodes: its buffers");
+  buffers_.arena.assign(std::max<std::size_t>(P.arena_size, 1), 0);
+  buffers_.views.resize(P.order.size());
   for (std::size_t i = 0; i < P.order.size(); ++i) {
-    const Node& n = graph.node(P.order[i]);
+    const Node& n = graph_->node(P.order[i]);
     // Outside parameters and the directional pass point nowhere until bound or allocated; run()
     // refuses unbound leaves, and only selectors at kinks read the pass.
-    Scalar* data = outside[i] ? outside[i] : P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr : arena_.data() + P.offset[i];
-    views_[i].emplace(make_view(data, n.shape));
-    if (n.role == Role::Constant) {
-      if (!P.in_pass_slot[i]) std::copy(n.value.begin(), n.value.end(), views_[i]->begin());  // else when the pass arena is made
-      bound_[i] = true;
-    }
+    Scalar* data = outside[i] ? outside[i] : P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr : buffers_.arena.data() + P.offset[i];
+    buffers_.views[i].emplace(make_view(data, n.shape));
+    if (n.role == Role::Constant && !P.in_pass_slot[i])  // else when the pass arena is made
+      std::copy(n.value.begin(), n.value.end(), buffers_.views[i]->begin());
   }
-  steps_.reserve(P.steps.size());
+  buffers_.steps.reserve(P.steps.size());
   for (const ProgramPlan::StepPlan& sp : P.steps) {
     Step s{sp.node, sp.op, {}, sp.slot, sp.selector};
-    for (std::size_t in : sp.input_slots) s.inputs.push_back(&*views_[in]);
-    steps_.push_back(std::move(s));
-    if (options_.time_nodes) stats_.timings.push_back({sp.node, graph.node(sp.node).name, sp.op->name(), 0});
+    for (std::size_t in : sp.input_slots) s.inputs.push_back(&*buffers_.views[in]);
+    buffers_.steps.push_back(std::move(s));
   }
-  if (P.has_directional_pass && !P.directional_skippable) allocate_pass_arena();
+}
+
+// Buffers from a Program that died: constants and op buffers are as laid out (no op writes a
+// leaf), but that Program may have pointed its parameters at a store or at buffers of its own,
+// and this one's outside outputs may be elsewhere.
+void Program::reset_leaf_views(const std::vector<Scalar*>& outside) {
+  const ProgramPlan& P = *plan_;
+  for (std::size_t i = 0; i < P.order.size(); ++i) {
+    bool leaf = graph_->node(P.order[i]).role != Role::Op;
+    if (!outside[i] && !(leaf && !P.in_pass_slot[i])) continue;
+    Scalar* data = outside[i] ? outside[i] : P.offset[i] == kNoNode ? nullptr : buffers_.arena.data() + P.offset[i];
+    repoint(*buffers_.views[i], data);
+  }
 }
 
 void Program::allocate_pass_arena() {
   const ProgramPlan& P = *plan_;
-  pass_arena_.assign(std::max<std::size_t>(P.pass_arena_size, 1), 0);
+  buffers_.pass_arena.assign(std::max<std::size_t>(P.pass_arena_size, 1), 0);
   for (std::size_t i = 0; i < P.order.size(); ++i) {
     if (!P.in_pass_slot[i]) continue;
     const Node& n = graph_->node(P.order[i]);
-    views_[i].emplace(make_view(pass_arena_.data() + P.offset[i], n.shape));
-    if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), views_[i]->begin());
+    buffers_.views[i].emplace(make_view(buffers_.pass_arena.data() + P.offset[i], n.shape));
+    if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), buffers_.views[i]->begin());
   }
 }
 
@@ -282,10 +331,10 @@ void Program::set(const Var& leaf, const Tensor& value) {
   if (slot == kNoNode) return;
   if (plan_->offset[slot] == kNoNode && own_.size() <= slot) own_.resize(plan_->offset.size());
   if (plan_->offset[slot] == kNoNode && own_[slot].empty()) own_[slot].resize(size_of(n.shape));
-  Scalar* own = plan_->offset[slot] == kNoNode ? own_[slot].data() : arena_.data() + plan_->offset[slot];
-  if (views_[slot]->data() != own) views_[slot].emplace(make_view(own, n.shape));  // stop following a ParamStore
+  Scalar* own = plan_->offset[slot] == kNoNode ? own_[slot].data() : buffers_.arena.data() + plan_->offset[slot];
+  repoint(*buffers_.views[slot], own);  // stop following a ParamStore
   store_of_[slot].reset();
-  View& target = *views_[slot];
+  View& target = *buffers_.views[slot];
   std::copy(value.begin(), value.end(), target.begin());
   bound_[slot] = true;
 }
@@ -298,14 +347,14 @@ void Program::bind(ParamStore& store) {
     Var p(graph_, id);
     if (!store.contains(p)) continue;
     View& v = store.value(p);
-    views_[slot].emplace(make_view(v.data(), graph_->node(id).shape));
+    repoint(*buffers_.views[slot], v.data());
     bound_[slot] = true;
     store_of_[slot] = store.liveness();
   }
 }
 
 void Program::check_leaf_finite(std::size_t slot) const {
-  const View& v = *views_[slot];
+  const View& v = *buffers_.views[slot];
   for (std::size_t k = 0; k < v.size(); ++k)
     if (!std::isfinite(v.data()[k]))
       throw NumericError("non-finite value " + std::to_string(v.data()[k]) + " at flat index " + std::to_string(k) +
@@ -321,19 +370,19 @@ void Program::run() {
       throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) + " is unbound; " +
                       (n.role == Role::Parameter ? "bind a ParamStore or set() it" : "set() it") + " before running");
     }
-    if (options_.check_finite && (!plan_->in_pass_slot[slot] || !pass_arena_.empty())) check_leaf_finite(slot);
+    if (options_.check_finite && (!plan_->in_pass_slot[slot] || !buffers_.pass_arena.empty())) check_leaf_finite(slot);
   }
   kinks_.sites.clear();
   run_steps(0, plan_->directional_begin);
   bool needed = !plan_->directional_skippable;
   for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k)
-    needed = static_cast<const PieceSelector*>(steps_[plan_->gate_steps[k]].op)->has_kink(steps_[plan_->gate_steps[k]].inputs);
+    needed = static_cast<const PieceSelector*>(buffers_.steps[plan_->gate_steps[k]].op)->has_kink(buffers_.steps[plan_->gate_steps[k]].inputs);
   kinks_.directional_ops_ran = plan_->has_directional_pass && needed;
   if (kinks_.directional_ops_ran) {
-    if (pass_arena_.empty()) allocate_pass_arena();  // once, at the first kink
+    if (buffers_.pass_arena.empty()) allocate_pass_arena();  // once, at the first kink
     run_steps(plan_->directional_begin, plan_->directional_end);
   }
-  run_steps(plan_->directional_end, steps_.size());
+  run_steps(plan_->directional_end, buffers_.steps.size());
   // Directions were read where a Clarke selector met a kink, whether or not tangent ops were needed
   // (relu(x) reads x's direction itself, with no op in between).
   kinks_.directional_pass_ran = kinks_.directional_ops_ran || kinks_.kinks(KinkPolicy::Clarke) > 0;
@@ -345,12 +394,12 @@ void Program::run() {
 // selectors may decide for one site (a gradient and a Jacobian row of the same relu): they see the
 // same elements, so a site keeps the largest count rather than the sum.
 void Program::count_kinks(std::size_t k) {
-  const auto* selector = static_cast<const PieceSelector*>(steps_[k].op);
-  KinkCount c = selector->count_kinks(steps_[k].inputs);
+  const auto* selector = static_cast<const PieceSelector*>(buffers_.steps[k].op);
+  KinkCount c = selector->count_kinks(buffers_.steps[k].inputs);
   if (c.kinks == 0) return;
-  std::string site = selector->site().empty() ? graph_->node(steps_[k].node).name : selector->site();
+  std::string site = selector->site().empty() ? graph_->node(buffers_.steps[k].node).name : selector->site();
   // Counts of one node under two policies are kept apart: Convention's ties are not Clarke's.
-  KinkPolicy policy = selector->uses_directions(steps_[k].inputs.size()) ? KinkPolicy::Clarke : KinkPolicy::Convention;
+  KinkPolicy policy = selector->uses_directions(buffers_.steps[k].inputs.size()) ? KinkPolicy::Clarke : KinkPolicy::Convention;
   auto it = std::find_if(kinks_.sites.begin(), kinks_.sites.end(),
                          [&](const KinkSite& s) { return s.site == site && s.policy == policy; });
   if (it == kinks_.sites.end()) it = kinks_.sites.insert(kinks_.sites.end(), KinkSite{site, policy, {}});
@@ -406,8 +455,8 @@ std::string KinkReport::summary() const {
 void Program::run_steps(std::size_t begin, std::size_t end) {
   using Clock = std::chrono::steady_clock;
   for (std::size_t k = begin; k < end; ++k) {
-    Step& s = steps_[k];
-    View& out = *views_[s.slot];
+    Step& s = buffers_.steps[k];
+    View& out = *buffers_.views[s.slot];
     Clock::time_point start;
     if (options_.time_nodes) start = Clock::now();
     try {
@@ -441,7 +490,9 @@ const View& Program::view(const Var& v) const {
   if (!plan_->readable[slot])
     throw BindError("Program::get: " + graph_->describe(v.id()) +
                     " is an intermediate whose buffer is reused; compile it as an output to read it");
-  return *views_[slot];
+  if (graph_->node(v.id()).role != Role::Op && !bound_[slot])
+    throw BindError("Program::get: " + graph_->describe(v.id()) + " is unbound; bind or set() it before reading it");
+  return *buffers_.views[slot];
 }
 
 Tensor Program::get(const Var& v) const {

@@ -64,6 +64,7 @@ struct ProgramStats {
   std::size_t outside_bytes = 0;    // parameters and outputs held outside the arena (ProgramOptions)
   std::size_t directional_bytes = 0;  // the Clarke pass's own arena, held from the first run at a kink
   std::size_t ops = 0;              // scheduled op nodes
+  bool reused_buffers = false;      // runs in the buffers of a Program of the same outputs that died
   std::vector<NodeTiming> timings;  // filled when ProgramOptions::time_nodes
 };
 
@@ -74,6 +75,8 @@ class Program {
   Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions options = {});
   Program(const Program&) = delete;  // views point into the arena
   Program& operator=(const Program&) = delete;
+  // Hands the buffers to the plan, for the next Program of the same outputs.
+  ~Program();
 
   // Copies a value into an input (or a parameter, which then stops following any bound store).
   void set(const Var& leaf, const Tensor& value);
@@ -101,19 +104,29 @@ class Program {
   void check_leaf_finite(std::size_t slot) const;
   void run_steps(std::size_t begin, std::size_t end);
   void allocate_pass_arena();
+  void lay_out_buffers(const std::vector<Scalar*>& outside);
+  void reset_leaf_views(const std::vector<Scalar*>& outside);
   void count_kinks(std::size_t step);
 
   Graph* graph_;
   ProgramOptions options_;
   std::vector<NodeId> outputs_;
   std::shared_ptr<const ProgramPlan> plan_;  // schedule and buffer layout, shared through the graph's cache
-  std::vector<Scalar> arena_;
+  // The memory a run uses. A Program that dies gives it back to its plan, and the next Program of
+  // the same outputs (a loop that builds one every step, the PyTorch habit) starts from it instead
+  // of allocating, zeroing and laying out views again. Steps point into `views`, whose elements
+  // keep their addresses when the vectors move.
+  struct Buffers {
+    std::vector<Scalar> arena;
+    std::vector<Scalar> pass_arena;           // the directional pass's buffers (empty until needed)
+    std::vector<std::optional<View>> views;   // one per scheduled node
+    std::vector<Step> steps;
+  };
+  friend struct ProgramPlan;
+  Buffers buffers_;
   std::vector<std::vector<Scalar>> own_;   // buffers of outside parameters that were set()
-  std::vector<Scalar> pass_arena_;         // the directional pass's buffers (empty until needed)
-  std::vector<std::optional<View>> views_;  // one per scheduled node
   std::vector<bool> bound_;                 // leaves only
   std::vector<std::optional<std::weak_ptr<const bool>>> store_of_;  // parameters following a store: its liveness
-  std::vector<Step> steps_;
   ProgramStats stats_;
   KinkReport kinks_;
 };

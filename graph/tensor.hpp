@@ -28,6 +28,9 @@ inline View make_view(Scalar* data, const Shape& shape) {
   return xt::adapt(static_cast<Scalar*>(data), size_of(shape), xt::no_ownership(), shape);
 }
 
+// Points a view at other memory of the same size, keeping its shape and strides (no allocation).
+inline void repoint(View& view, Scalar* data) { view.reset_buffer(data, view.size()); }
+
 inline std::string to_string(const Shape& s) {
   std::string out = "[";
   for (std::size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);

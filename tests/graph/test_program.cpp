@@ -213,3 +213,51 @@ TEST_CASE("running after the bound ParamStore was destroyed is a BindError, not 
   p.run();
   CHECK(p.scalar(total) == Approx(fresh.values()[0] + fresh.values()[1] + fresh.values()[2]));
 }
+
+TEST_CASE("a Program made again for the same outputs reuses the buffers of the one that died", "[program][memory]") {
+  // The PyTorch habit builds a Program every step; each must behave as a fresh one (nothing bound,
+  // leaves pointed at its own memory) while running in the memory of the previous one.
+  Graph g;
+  Var x = g.input("x", {4, 3});
+  Var w = g.parameter("W", {3, 2});
+  Var c = g.constant(Tensor{{1.0, 2.0}}, "c");
+  Var loss = sum(tanh(matmul(x, w) + c));
+  Var dw = grad(loss, w);
+  dagrad::test::Rng rng(3);
+  Tensor xv = dagrad::test::random_normal(rng, {4, 3});
+  ParamStore store(g, 4);
+  const Scalar* first_buffer = nullptr;
+  Tensor first_gradient;
+  for (int step = 0; step < 3; ++step) {
+    Program p(g, {loss, dw});
+    CHECK(p.stats().reused_buffers == (step > 0));
+    if (step == 0) first_buffer = p.view(dw).data();
+    CHECK(p.view(dw).data() == first_buffer);
+    CHECK_THROWS_WITH(p.run(), Catch::Contains("'x'") && Catch::Contains("unbound"));
+    CHECK_THROWS_WITH(p.view(w), Catch::Contains("'W'") && Catch::Contains("unbound"));
+    p.set(x, xv);
+    CHECK_THROWS_WITH(p.run(), Catch::Contains("'W'") && Catch::Contains("bind a ParamStore"));
+    if (step == 1) {
+      p.set(w, xt::ones<Scalar>({3, 2}));  // points W at the arena: the next Program must not inherit it
+      p.run();
+      continue;
+    }
+    p.bind(store);
+    p.run();
+    if (step == 0) first_gradient = p.get(dw);
+    CHECK(dagrad::test::same_tensor(p.get(dw), first_gradient));
+  }
+  // Outputs outside the arena go where each Program's options say, though the plan is shared.
+  std::vector<Scalar> first(6), second(6);
+  for (std::vector<Scalar>* target : {&first, &second}) {
+    ProgramOptions options;
+    options.outputs_outside = {{dw, target->data()}};
+    Program p(g, {loss, dw}, options);
+    CHECK(p.stats().reused_buffers == (target == &second));  // another layout, so another plan
+    p.set(x, xv);
+    p.bind(store);
+    p.run();
+  }
+  CHECK(std::equal(first.begin(), first.end(), first_gradient.begin()));
+  CHECK(first == second);
+}
