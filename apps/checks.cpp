@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "graph/error.hpp"
+#include "dagrad/graph/error.hpp"
 
 namespace dagrad::apps {
 

@@ -11,7 +11,7 @@
 #include <fmt/core.h>
 
 #include "checks.hpp"
-#include "dagrad.hpp"
+#include "dagrad/dagrad.hpp"
 
 namespace dagrad::apps {
 

@@ -5,9 +5,9 @@
 
 #include <fmt/core.h>
 
-#include "analysis/cost.hpp"
+#include "dagrad/analysis/cost.hpp"
 #include "checks.hpp"
-#include "data/files.hpp"
+#include "dagrad/data/files.hpp"
 #include "plot.hpp"
 
 namespace dagrad::apps {

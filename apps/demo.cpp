@@ -7,10 +7,10 @@
 #include <fmt/core.h>
 
 #include "checks.hpp"
-#include "dagrad.hpp"
-#include "data/files.hpp"
-#include "graph/memory.hpp"
-#include "analysis/cost.hpp"
+#include "dagrad/dagrad.hpp"
+#include "dagrad/data/files.hpp"
+#include "dagrad/graph/memory.hpp"
+#include "dagrad/analysis/cost.hpp"
 
 namespace dagrad::apps {
 

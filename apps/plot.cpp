@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
-#include "data/files.hpp"
+#include "dagrad/data/files.hpp"
 
 extern char** environ;
 

@@ -11,11 +11,11 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
-#include "analysis/progress.hpp"
-#include "graph/memory.hpp"
+#include "dagrad/analysis/progress.hpp"
+#include "dagrad/graph/memory.hpp"
 #include "checks.hpp"
 #include "cost.hpp"
-#include "data/files.hpp"
+#include "dagrad/data/files.hpp"
 #include "demo.hpp"
 #include "plot.hpp"
 

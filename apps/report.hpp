@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/studies.hpp"
+#include "dagrad/analysis/studies.hpp"
 #include "demo.hpp"
 
 namespace dagrad::apps {

@@ -10,13 +10,13 @@
 #include <fmt/core.h>
 
 #include "checks.hpp"
-#include "dagrad.hpp"
-#include "graph/memory.hpp"
-#include "data/dataset.hpp"
-#include "models/models.hpp"
-#include "data/files.hpp"
-#include "optim/checkpoint.hpp"
-#include "optim/trainer.hpp"
+#include "dagrad/dagrad.hpp"
+#include "dagrad/graph/memory.hpp"
+#include "dagrad/data/dataset.hpp"
+#include "dagrad/models/models.hpp"
+#include "dagrad/data/files.hpp"
+#include "dagrad/optim/checkpoint.hpp"
+#include "dagrad/optim/trainer.hpp"
 #include "plot.hpp"
 
 namespace dagrad::apps {

@@ -7,9 +7,9 @@
 
 #include <random>
 
-#include "analysis/cost.hpp"
-#include "dagrad.hpp"
-#include "models/models.hpp"
+#include "dagrad/analysis/cost.hpp"
+#include "dagrad/dagrad.hpp"
+#include "dagrad/models/models.hpp"
 
 namespace {
 

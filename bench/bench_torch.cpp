@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "dagrad.hpp"
-#include "models/models.hpp"
-#include "optim/gradient_program.hpp"
-#include "optim/optimizer.hpp"
+#include "dagrad/dagrad.hpp"
+#include "dagrad/models/models.hpp"
+#include "dagrad/optim/gradient_program.hpp"
+#include "dagrad/optim/optimizer.hpp"
 
 namespace {
 

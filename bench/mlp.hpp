@@ -5,7 +5,7 @@
 #include <memory>
 #include <random>
 
-#include "dagrad.hpp"
+#include "dagrad/dagrad.hpp"
 
 namespace dagrad::bench {
 

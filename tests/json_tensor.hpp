@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dagrad.hpp"
+#include "dagrad/dagrad.hpp"
 
 namespace dagrad::test {
 

@@ -5,7 +5,7 @@
 #include <xtensor-blas/xlinalg.hpp>
 #include <xtensor/xview.hpp>
 
-#include "dagrad.hpp"
+#include "dagrad/dagrad.hpp"
 
 namespace dagrad::test {
 

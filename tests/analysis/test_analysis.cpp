@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "analysis/analysis.hpp"
-#include "models/models.hpp"
+#include "dagrad/analysis/analysis.hpp"
+#include "dagrad/models/models.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "analysis/cost.hpp"
+#include "dagrad/analysis/cost.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

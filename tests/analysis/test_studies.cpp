@@ -1,8 +1,8 @@
 // Fast editions of the studies, each asserting the paper's claim as the study states it.
 #include <catch2/catch.hpp>
 
-#include "analysis/studies.hpp"
-#include "models/models.hpp"
+#include "dagrad/analysis/studies.hpp"
+#include "dagrad/models/models.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

@@ -9,7 +9,7 @@
 
 #include "checks.hpp"
 #include "cli.hpp"
-#include "graph/error.hpp"
+#include "dagrad/graph/error.hpp"
 
 using namespace dagrad;
 using namespace dagrad::apps;

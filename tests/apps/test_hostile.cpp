@@ -21,7 +21,7 @@
 
 #include "checks.hpp"
 #include "report.hpp"
-#include "optim/checkpoint.hpp"
+#include "dagrad/optim/checkpoint.hpp"
 
 using namespace dagrad::apps;
 namespace fs = std::filesystem;

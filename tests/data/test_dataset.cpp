@@ -5,7 +5,7 @@
 
 #include <zlib.h>
 
-#include "data/dataset.hpp"
+#include "dagrad/data/dataset.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include "optim/checkpoint.hpp"
+#include "dagrad/optim/checkpoint.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::filesystem::path dir = "/tmp/dagrad_fuzz_checkpoint_" + std::to_string(::getpid());

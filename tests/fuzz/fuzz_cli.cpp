@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cli.hpp"
-#include "graph/error.hpp"
+#include "dagrad/graph/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::vector<std::string> args;

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "data/dataset.hpp"
+#include "dagrad/data/dataset.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::string path = "/tmp/dagrad_fuzz_data_" + std::to_string(::getpid()) + ".csv";

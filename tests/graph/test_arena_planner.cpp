@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "graph/arena_planner.hpp"
+#include "dagrad/graph/arena_planner.hpp"
 
 using namespace dagrad;
 

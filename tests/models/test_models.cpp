@@ -1,7 +1,7 @@
 // Every builder against an independent computation with xtensor loops and closed forms.
 #include <catch2/catch.hpp>
 
-#include "models/models.hpp"
+#include "dagrad/models/models.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

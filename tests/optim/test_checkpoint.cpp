@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "optim/checkpoint.hpp"
-#include "optim/finite_sum.hpp"
-#include "optim/gradient_program.hpp"
+#include "dagrad/optim/checkpoint.hpp"
+#include "dagrad/optim/finite_sum.hpp"
+#include "dagrad/optim/gradient_program.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

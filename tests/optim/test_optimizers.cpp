@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "optim/finite_sum.hpp"
-#include "optim/gradient_program.hpp"
-#include "optim/optimizer.hpp"
+#include "dagrad/optim/finite_sum.hpp"
+#include "dagrad/optim/gradient_program.hpp"
+#include "dagrad/optim/optimizer.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "data/dataset.hpp"
-#include "models/models.hpp"
-#include "optim/gradient_program.hpp"
-#include "optim/trainer.hpp"
+#include "dagrad/data/dataset.hpp"
+#include "dagrad/models/models.hpp"
+#include "dagrad/optim/gradient_program.hpp"
+#include "dagrad/optim/trainer.hpp"
 #include <unistd.h>
 
 #include <filesystem>

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "json_tensor.hpp"
-#include "optim/optimizer.hpp"
+#include "dagrad/optim/optimizer.hpp"
 #include "support.hpp"
 
 using namespace dagrad;

@@ -1,5 +1,8 @@
 #include <dagrad/dagrad.hpp>
+#include <dagrad/optim/trainer.hpp>  // includes dagrad/data/dataset.hpp
 #include <iostream>
+
+#include "data/dataset.hpp"  // the consumer's own header of the same name
 
 int main() {
   dagrad::Graph g;
@@ -11,5 +14,7 @@ int main() {
   v() = std::sqrt(2.0);
   p.set(x, v);
   p.run();
-  std::cout << "grad=" << std::round(p.scalar(dy)) << "\n";  // 3x² at √2
+  consumer::Dataset own;
+  dagrad::data::Dataset theirs;
+  std::cout << "grad=" << std::round(p.scalar(dy)) << " own=" << own.examples << " theirs=" << theirs.classes << "\n";  // 3x² at √2
 }

@@ -1,0 +1,92 @@
+#pragma once
+// Diagnostics researchers read off trained models, reference solvers, and data generators.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "dagrad/autodiff/autodiff.hpp"
+#include "dagrad/graph/param_store.hpp"
+#include "dagrad/graph/program.hpp"
+
+namespace dagrad::analysis {
+
+// ---- margins and the max-margin direction ----------------------------------------------------
+// min_i y_i ⟨w, x_i⟩ and that divided by ‖w‖.
+Scalar margin(const Tensor& w, const Tensor& X, const Tensor& y);
+Scalar normalized_margin(const Tensor& w, const Tensor& X, const Tensor& y);
+// Angle in radians between two vectors (0 when parallel).
+Scalar angle(const Tensor& a, const Tensor& b);
+
+// Hard-margin SVM through the origin: min ½‖w‖² s.t. y_i wᵀx_i ≥ 1 (labels ±1), solved exactly as a
+// least-distance problem by Lawson & Hanson's active-set NNLS; NumericError (with the residual and
+// smallest margin, as %g) when the relative KKT residual is above `tolerance` or no separator exists.
+struct SvmSolution {
+  Tensor w;               // primal solution
+  Tensor alpha;           // dual variables
+  Scalar kkt_residual;    // svm_kkt_residual: relative to the unit margin
+  std::size_t iterations; // active-set steps
+};
+SvmSolution hard_margin_svm(const Tensor& X, const Tensor& y, Scalar tolerance = 1e-9);
+// max of primal infeasibility max(0, 1 − y_i wᵀx_i), dual infeasibility (relative to max α) and the
+// α-weighted mean of |y_i wᵀx_i − 1| (complementary slackness), for w = Σ α_i y_i x_i.
+Scalar svm_kkt_residual(const Tensor& X, const Tensor& y, const Tensor& alpha);
+
+// ---- spectra of weight matrices ----------------------------------------------------------------
+struct Spectrum {
+  Tensor singular_values;  // descending
+  Tensor u1, v1;           // top left and right singular vectors
+};
+Spectrum spectrum(const Tensor& W);
+// |v_{k+1}ᵀ u_k| for consecutive layers W_k (rows out, columns in): 1 when aligned.
+std::vector<Scalar> layer_alignment(const std::vector<Tensor>& layers);
+// ‖W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ‖_F for consecutive layers.
+std::vector<Scalar> balancedness(const std::vector<Tensor>& layers);
+// Effective rank exp(H(σ/‖σ‖₁)) (Roy & Vetterli 2007) and the nuclear norm Σσ.
+Scalar effective_rank(const Tensor& W);
+Scalar nuclear_norm(const Tensor& W);
+
+// ---- curvature and conditioning ------------------------------------------------------------------
+// Extreme eigenvalues of a symmetric operator by Lanczos with full reorthogonalisation.
+struct ExtremeEigenvalues {
+  Scalar smallest, largest;
+  std::size_t iterations;
+};
+ExtremeEigenvalues lanczos(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n,
+                           std::size_t iterations, std::uint64_t seed);
+// The Hessian of a scalar program output w.r.t. the store's parameters, as an operator built on
+// a compiled HVP program (one run per product).
+class HessianOperator {
+ public:
+  HessianOperator(Graph& g, const Var& loss, ParamStore& store, const std::vector<std::pair<Var, Tensor>>& data);
+  void operator()(const Tensor& v, Tensor& Hv);
+  std::size_t size() const { return store_.size(); }
+
+ private:
+  ParamStore& store_;
+  std::vector<Var> params_, directions_, products_;
+  std::unique_ptr<Program> program_;
+};
+// Singular values of the Jacobian of a model's outputs (n) w.r.t. the store's parameters; their
+// squares are the eigenvalues of the NTK Gram matrix JJᵀ, and σ_min² is the PL constant.
+Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store, const std::vector<std::pair<Var, Tensor>>& data);
+
+// ---- trajectories and landscapes -----------------------------------------------------------------
+Scalar distance(const std::vector<Scalar>& a, const std::vector<Scalar>& b);  // ‖a − b‖
+// f(w + s·d1 + t·d2) on a grid (rows: s in s_values, columns: t in t_values); one direction: t = {0}.
+Tensor landscape(const std::function<Scalar()>& loss, std::vector<Scalar>& w, const std::vector<Scalar>& d1,
+                 const std::vector<Scalar>& d2, const std::vector<Scalar>& s_values, const std::vector<Scalar>& t_values);
+
+// ---- data generators ---------------------------------------------------------------------------
+struct Classification {
+  Tensor X, y;     // y ∈ {−1, +1}
+  Tensor w_star;   // the planted unit direction
+};
+// n points in d dimensions, labels sign⟨w*, x⟩, every point at margin ≥ `margin` from the plane.
+Classification separable_data(std::size_t n, std::size_t d, Scalar margin, std::uint64_t seed);
+struct Completion {
+  Tensor M;     // the planted (rows, cols) matrix of rank r, unit Frobenius norm per √(rows·cols)
+  Tensor mask;  // 1 where observed
+};
+Completion matrix_completion(std::size_t rows, std::size_t cols, std::size_t rank, std::size_t observed, std::uint64_t seed);
+
+}  // namespace dagrad::analysis

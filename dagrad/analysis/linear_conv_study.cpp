@@ -1,0 +1,90 @@
+#include <cmath>
+#include <complex>
+#include <sstream>
+
+#include <xtensor-blas/xlinalg.hpp>
+
+#include "dagrad/analysis/progress.hpp"
+#include "dagrad/analysis/studies.hpp"
+#include "dagrad/models/models.hpp"
+#include "dagrad/optim/gradient_program.hpp"
+#include "dagrad/optim/optimizer.hpp"
+
+namespace dagrad::analysis {
+
+Tensor dft_magnitudes(const Tensor& beta) {
+  std::size_t d = beta.size();
+  Tensor out = Tensor::from_shape({d});
+  for (std::size_t k = 0; k < d; ++k) {
+    std::complex<Scalar> s = 0;
+    for (std::size_t j = 0; j < d; ++j) s += beta(j) * std::polar(1.0, -2 * M_PI * static_cast<Scalar>(j * k) / static_cast<Scalar>(d));
+    out(k) = std::abs(s);
+  }
+  return out;
+}
+
+namespace {
+// ‖v‖₁ / ‖v‖₂, between 1 (one nonzero) and √d (flat): small means concentrated.
+Scalar spread(const Tensor& v) { return xt::sum(xt::abs(v))() / xt::linalg::norm(v); }
+}  // namespace
+
+StudyResult linear_conv_study(const LinearConvOptions& o) {
+  Classification data = separable_data(o.n, o.d, 0.1, o.seed);
+  SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
+  // The end-to-end linear predictor β of a linear model is its output on the identity (rows e_j).
+  auto train = [&](bool convolutional, std::vector<Scalar>& losses) {
+    Graph g;
+    Var x = g.input("x", {o.n, o.d});
+    models::Model m = convolutional ? models::linear_conv_net(x, o.depth, 0.1)
+                                    : models::deep_linear(x, std::vector<std::size_t>(o.depth, o.d), models::LinearInit::Gaussian, 0.1);
+    if (!convolutional) {  // a last layer to one output, as the convolutional net has
+      Graph::NameScope s(g, "head");
+      m.params.push_back(g.parameter("w_out", {o.d}, Init::normal(0, 0.1)));
+      m.output = matmul(m.output, m.params.back());
+    }
+    Var loss = logistic_loss(m.output, g.constant(data.y, "y"));
+    Var probe = g.input("identity", {o.d, o.d});
+    Var beta = substitute({m.output}, {x}, {probe})[0];
+    ParamStore store(g, o.seed);
+    optim::GradientProgram objective(g, loss, store, m.params);
+    objective.program().set(x, data.X);
+    optim::GradientDescent gd({optim::constant(o.lr)});
+    Progress progress(convolutional ? "linear-conv: convolutional" : "linear-conv: fully connected", o.steps);
+    for (std::size_t t = 0; t < o.steps; ++t) {
+      progress.tick(t);
+      Scalar l = objective.run();
+      if (t % (o.steps / 20) == 0) losses.push_back(l);
+      gd.step(store);
+    }
+    Program pb(g, {beta});
+    pb.bind(store);
+    pb.set(probe, xt::eye<Scalar>(o.d));
+    pb.run();
+    return pb.get(beta);
+  };
+  std::vector<Scalar> conv_losses, fc_losses;
+  Tensor beta_conv = train(true, conv_losses), beta_fc = train(false, fc_losses);
+  StudyResult r;
+  r.name = "linear-conv (depth " + std::to_string(o.depth) + ")";
+  r.claim = "Gunasekar, Lee, Soudry & Srebro 2018: circular linear conv nets converge towards predictors sparse in the Fourier "
+            "domain; fully connected linear nets converge to the l2 max-margin direction";
+  Tensor f_conv = dft_magnitudes(beta_conv), f_fc = dft_magnitudes(beta_fc), f_svm = dft_magnitudes(svm.w);
+  for (std::size_t k = 0; k < o.d; ++k) {
+    r.add("frequency", static_cast<Scalar>(k));
+    r.add("dft_conv", f_conv(k) / xt::linalg::norm(f_conv));
+    r.add("dft_fully_connected", f_fc(k) / xt::linalg::norm(f_fc));
+    r.add("dft_svm", f_svm(k) / xt::linalg::norm(f_svm));
+  }
+  std::ostringstream m;
+  m.precision(4);
+  Scalar angle_fc = angle(beta_fc, svm.w), angle_conv = angle(beta_conv, svm.w);
+  m << "after " << o.steps << " steps (final losses " << conv_losses.back() << " conv, " << fc_losses.back()
+    << " fully connected): Fourier spread |F b|_1/|F b|_2 = " << spread(f_conv) << " (conv) vs " << spread(f_fc)
+    << " (fully connected) and " << spread(f_svm) << " (SVM), out of 1 (one mode) to " << std::sqrt(static_cast<Scalar>(o.d))
+    << " (flat); angle to the SVM direction " << angle_fc << " rad (fully connected) vs " << angle_conv << " rad (conv)";
+  r.measured = m.str();
+  r.holds = spread(f_conv) < spread(f_svm) && angle_fc < angle_conv && angle_fc < 0.1;
+  return r;
+}
+
+}  // namespace dagrad::analysis

@@ -1,0 +1,131 @@
+#pragma once
+// Implicit-bias studies: each runs its experiment and returns the measured series, the figure the
+// paper's claim is judged by, and whether it holds. The command line writes CSV, plots and the report.
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dagrad/analysis/analysis.hpp"
+
+namespace dagrad::analysis {
+
+// A named table of numeric columns (one row per recorded step) plus the verdict.
+struct StudyResult {
+  std::string name, claim, measured;
+  bool holds = false;
+  std::map<std::string, std::vector<Scalar>> series;  // column name → values
+  std::vector<std::string> columns;                   // column order for CSV
+  // Optional 2-D points over time (snapshot index, x, y), plotted as a scatter coloured by time.
+  std::vector<std::array<Scalar, 3>> particles;
+  void add(const std::string& column, Scalar value);
+};
+
+// Least-squares slope of y against x.
+Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y);
+
+// Soudry et al. (2018): GD on the logistic loss over separable data. Loss ~ 1/t (log-log slope
+// −1 ± 0.1 over the last decade), ‖w_t‖ ~ log t, angle to the SVM direction → 0; normalized GD
+// (Nacson et al. 2019) closes the angle much faster at equal step counts.
+struct MaxMarginOptions {
+  std::size_t n = 30, d = 3, steps = 100000;
+  Scalar margin = 0.2;
+  std::uint64_t seed = 0;
+  bool digits = false;  // a separable pair of digits classes (0 vs 1) instead of synthetic data
+};
+StudyResult max_margin(const MaxMarginOptions& options);
+
+// Ji & Telgarsky (2019): GD on deep linear nets (depth 2–4) with logistic loss over separable
+// data: consecutive layers align, each layer tends to rank one, and the end-to-end predictor's
+// direction approaches the SVM direction.
+struct DeepLinearOptions {
+  std::size_t n = 60, d = 4, width = 4, depth = 3, steps = 20000;
+  Scalar lr = 0.2, init_scale = 0.05;
+  std::uint64_t seed = 0;
+};
+StudyResult deep_linear(const DeepLinearOptions& options);
+
+// Du, Hu & Lee (2018): for positively homogeneous activations, per hidden neuron Σ(incoming
+// weights × gradients, bias included) = Σ(outgoing weights × gradients) at any parameters; so a GD
+// step changes ‖W_{h+1}‖² − ‖W_h‖² − ‖b_h‖² by exactly η²(‖g_{W_{h+1}}‖² − ‖g_{W_h}‖² − ‖g_{b_h}‖²).
+struct BalancednessOptions {
+  std::size_t n = 32, d = 5, width = 8, steps = 2000;
+  Scalar lr = 0.01;
+  std::string activation = "relu";  // relu, leaky_relu, linear
+  std::uint64_t seed = 0;
+};
+StudyResult balancedness_study(const BalancednessOptions& options);
+
+// Kinks in practice: how many exact kink elements a float64 ReLU net meets while training, and
+// the constructions where Clarke and the PyTorch convention must differ.
+struct KinkOptions {
+  std::size_t n = 64, d = 8, width = 32, steps = 300;
+  std::uint64_t seed = 0;
+};
+StudyResult kinks_study(const KinkOptions& options);
+
+// Landscape: perturbed GD escapes the strict saddle of f(x) = −‖x‖² + ‖x‖⁴ at 0 where GD stays
+// (Jin et al. 2017); extreme Hessian eigenvalues (Lanczos on HVPs) along training of a small ReLU
+// net; σ_min of the Jacobian at initialisation grows with width (the PL constant, Liu et al. 2022).
+struct LandscapeOptions {
+  std::size_t d = 10, steps = 400, hessian_every = 50;
+  std::vector<std::size_t> widths{8, 32, 128};
+  std::uint64_t seed = 0;
+};
+StudyResult landscape_study(const LandscapeOptions& options);
+
+// Lazy vs active training (Chizat, Oyallon & Bach 2019): a two-layer ReLU student f = α(h(w) −
+// h(w0)) (zero output at initialisation) fits a teacher by GD with step η/α². The relative
+// displacement ‖w − w0‖/‖w0‖ falls like 1/α and the trained model approaches its linearisation.
+struct LazyOptions {
+  std::size_t n = 20, d = 4, width = 50, steps = 3000;
+  std::vector<Scalar> alphas{4, 16, 64, 256, 1024};
+  Scalar lr = 0.25;
+  std::uint64_t seed = 0;
+};
+StudyResult lazy_vs_active(const LazyOptions& options);
+
+// Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
+// Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,
+// which beats depth 1; deeper factorizations have lower effective rank; against the minimum
+// nuclear-norm completion (convex reference, soft-impute with continuation).
+struct FactorizationOptions {
+  std::size_t size = 100, rank = 5;
+  std::size_t steps = 100000;  // the budget per run; runs stop once the training loss is below `tolerance`
+  Scalar tolerance = 1e-14;
+  std::vector<std::size_t> observed{2000, 5000};
+  std::vector<std::size_t> depths{1, 2, 3, 4};
+  std::vector<Scalar> init_scales{1e-3, 1e-2, 1e-1};
+  Scalar lr = 2;  // capped per run by the initial curvature; depth 1 uses 1 (unit curvature on the mask)
+  std::uint64_t seed = 0;
+};
+StudyResult factorization_study(const FactorizationOptions& options);
+
+// Gunasekar, Lee, Soudry & Srebro (2018): GD on full-width circular linear convolutional nets of
+// depth L over separable data converges towards predictors sparse in the Fourier domain (a
+// stationary point of min ‖DFT β‖_{2/L} under unit margins); fully connected linear nets of the
+// same depth converge to the ℓ2 max-margin direction.
+struct LinearConvOptions {
+  std::size_t n = 40, d = 8, depth = 3, steps = 20000;
+  Scalar lr = 0.05;
+  std::uint64_t seed = 0;
+};
+StudyResult linear_conv_study(const LinearConvOptions& options);
+// |DFT(β)|_k for k = 0..d−1.
+Tensor dft_magnitudes(const Tensor& beta);
+
+// Mean-field two-layer nets (Chizat & Bach 2018): a teacher with 5 ReLU neurons in d = 2 and
+// students of m neurons under the 1/m scaling, trained by GD (step ∝ m). The final loss over
+// seeds falls with m and wide students fit on every seed; the particles |a_j|·b_j are recorded.
+struct MeanFieldOptions {
+  std::vector<std::size_t> widths{5, 10, 50, 200, 1000};
+  std::size_t seeds = 3, n = 200, steps = 3000, snapshots = 6, particle_width = 50;
+  Scalar lr = 0.5;
+  std::uint64_t seed = 0;
+};
+StudyResult mean_field(const MeanFieldOptions& options);
+
+// min ‖X‖_* subject to X = M on the mask (soft-impute: X ← SVT_λ(P_Ω(M) + P_Ω⊥(X)) with λ → 0).
+Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar tolerance = 1e-9);
+
+}  // namespace dagrad::analysis

@@ -1,0 +1,9 @@
+#pragma once
+// Everything a user of the core needs: graphs, ops, autodiff, programs and parameters.
+#include "dagrad/autodiff/autodiff.hpp"
+#include "dagrad/graph/graph.hpp"
+#include "dagrad/graph/memory.hpp"
+#include "dagrad/graph/param_store.hpp"
+#include "dagrad/graph/program.hpp"
+#include "dagrad/graph/threads.hpp"
+#include "dagrad/ops/ops.hpp"

@@ -1,0 +1,90 @@
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dagrad/graph/tensor.hpp"
+#include "dagrad/graph/var.hpp"
+
+namespace dagrad {
+
+struct Cost {
+  double flops = 0;
+  double bytes = 0;  // bytes read plus bytes written
+  Cost& operator+=(const Cost& o) {
+    flops += o.flops;
+    bytes += o.bytes;
+    return *this;
+  }
+};
+
+// Raised by Op::infer_shape with the reason only; Graph adds op, node and input shapes.
+struct ShapeMismatch {
+  std::string reason;
+};
+
+// What a derivative rule needs to know beyond its inputs: how to choose a piece at a kink.
+// Nonsmooth ops select pieces with the `step` op over kink_keys(v): under a fixed convention the
+// keys are {v} and a tie takes the convention's value; a directional (Clarke) policy appends the
+// tangents of v along its directions, so the lexicographic sign of (v, t1, ..., tk) picks the piece.
+struct DiffContext {
+  Scalar relu_slope_at_zero = 0;  // relu'(0) under Subgradient::Convention{s}
+  std::function<std::vector<Var>(const Var&)> directional_tangents;  // empty: fixed convention
+  std::string site;  // name of the node whose rule is being applied; selectors report under it
+  bool directional() const { return static_cast<bool>(directional_tangents); }
+  std::vector<Var> kink_keys(const Var& v) const {
+    std::vector<Var> keys{v};
+    if (directional_tangents) {
+      auto t = directional_tangents(v);
+      keys.insert(keys.end(), t.begin(), t.end());
+    }
+    return keys;
+  }
+};
+
+// One primitive. Derivative rules build graph nodes with dagrad's own ops, so derivatives of
+// derivatives come for free. An invalid Var stands for an all-zero tangent or cotangent.
+class Op {
+ public:
+  virtual ~Op() = default;
+  virtual std::string name() const = 0;
+  // Attributes that distinguish instances (axes, exponents), printed by the text dump.
+  virtual std::string attributes() const { return {}; }
+  virtual Shape infer_shape(const std::vector<Shape>& inputs) const = 0;  // throws ShapeMismatch
+  // Writes into a preallocated output of the inferred shape.
+  virtual void forward(const std::vector<const View*>& inputs, View& out) const = 0;
+  // Cotangent of every input (invalid for none) given the output's cotangent.
+  virtual std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& inputs,
+                               const Var& output, const Var& cotangent) const = 0;
+  // Tangent of the output given input tangents (invalid = zero); invalid when it is zero.
+  virtual Var jvp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
+                  const std::vector<Var>& tangents) const = 0;
+  virtual Cost cost(const std::vector<Shape>& inputs, const Shape& out) const = 0;
+  // Integer-valued inputs (labels) and selectors (conditions) carry no derivative.
+  virtual bool differentiable(std::size_t /*input*/) const { return true; }
+  // Piecewise-constant ops (step, masks) have zero derivative everywhere they are defined.
+  virtual bool piecewise_constant() const { return false; }
+};
+
+// Per-element piece selection counts of one selector over one run.
+struct KinkCount {
+  std::size_t kinks = 0;        // elements exactly at a kink (tied on the value key)
+  std::size_t unresolved = 0;   // of those, still tied on every directional key
+  std::size_t unqualified = 0;  // of those, pieces that differ: no direction could decide them
+  std::size_t decided() const { return kinks - unresolved; }  // by a directional key
+};
+
+// Ops that choose a piece per element at kinks (step, max_mask, pooling winners). The Program
+// asks them, after running, how many elements sat at kinks, and before the directional pass
+// whether any did (reading the value key only), so that pass can be skipped when none did.
+class PieceSelector : public Op {
+ public:
+  virtual std::string site() const = 0;  // the nonsmooth node this selector decides for
+  virtual bool has_kink(const std::vector<const View*>& inputs) const = 0;
+  virtual KinkCount count_kinks(const std::vector<const View*>& inputs) const = 0;
+  // Whether it reads Clarke directional keys (Convention's selectors read the value key only).
+  virtual bool uses_directions(std::size_t inputs) const { return inputs > 1; }
+  bool piecewise_constant() const override { return true; }
+};
+
+}  // namespace dagrad

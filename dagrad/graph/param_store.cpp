@@ -1,0 +1,167 @@
+#include <algorithm>
+#include "dagrad/graph/param_store.hpp"
+
+#include "dagrad/graph/memory.hpp"
+
+#include <cmath>
+#include <random>
+
+#include <xtensor-blas/xlinalg.hpp>
+
+namespace dagrad {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t seed, const std::string& name) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the name
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (h | 1);  // splitmix64 finaliser
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// mt19937_64's output is fixed by the standard; std::normal_distribution is not, so uniforms and
+// Box-Muller are written here to make initial weights identical across standard libraries.
+struct Rng {
+  std::mt19937_64 engine;
+  explicit Rng(std::uint64_t s) : engine(s) {}
+  Scalar uniform() { return (static_cast<Scalar>(engine() >> 11) + 0.5) * 0x1.0p-53; }
+  Scalar normal() {
+    Scalar u1 = uniform(), u2 = uniform();
+    return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+  }
+};
+
+// fan_in and fan_out of a weight laid out (in, out), the layout dagrad's models use for x·W.
+std::pair<Scalar, Scalar> fans(const Shape& s) {
+  if (s.empty()) return {1, 1};
+  if (s.size() == 1) return {Scalar(s[0]), Scalar(s[0])};
+  Scalar receptive = 1;
+  for (std::size_t i = 2; i < s.size(); ++i) receptive *= Scalar(s[i]);
+  return {Scalar(s[0]) * receptive, Scalar(s[1]) * receptive};
+}
+
+}  // namespace
+
+void draw_init(const Init& init, std::uint64_t seed, const std::string& name, View& out) {
+  Rng rng(mix(seed, name));
+  auto [fan_in, fan_out] = fans(Shape(out.shape().begin(), out.shape().end()));
+  auto fill = [&](auto draw) {
+    for (auto& x : out) x = draw();
+  };
+  using K = Init::Kind;
+  switch (init.kind) {
+    case K::Zeros: fill([] { return Scalar(0); }); break;
+    case K::Constant: fill([&] { return init.a; }); break;
+    case K::Normal: fill([&] { return init.a + init.b * rng.normal(); }); break;
+    case K::Uniform: fill([&] { return init.a + (init.b - init.a) * rng.uniform(); }); break;
+    case K::GlorotNormal: {
+      Scalar sd = init.a * std::sqrt(2 / (fan_in + fan_out));
+      fill([&] { return sd * rng.normal(); });
+      break;
+    }
+    case K::GlorotUniform: {
+      Scalar lim = init.a * std::sqrt(6 / (fan_in + fan_out));
+      fill([&] { return lim * (2 * rng.uniform() - 1); });
+      break;
+    }
+    case K::HeNormal: {
+      Scalar sd = init.a * std::sqrt(2 / fan_in);
+      fill([&] { return sd * rng.normal(); });
+      break;
+    }
+    case K::Sphere: {
+      fill([&] { return rng.normal(); });
+      std::size_t rows = out.dimension() >= 1 ? out.shape()[0] : 1, cols = out.size() / std::max<std::size_t>(rows, 1);
+      for (std::size_t j = 0; j < cols; ++j) {
+        Scalar norm = 0;
+        for (std::size_t i = 0; i < rows; ++i) norm += out.data()[i * cols + j] * out.data()[i * cols + j];
+        norm = std::sqrt(norm);
+        for (std::size_t i = 0; i < rows; ++i) out.data()[i * cols + j] *= init.a / norm;
+      }
+      break;
+    }
+    case K::Identity:
+    case K::Orthogonal: {
+      if (out.dimension() != 2)
+        throw GraphError("parameter '" + name + "': " + init.describe() + " initialisation needs a matrix, got shape " +
+                         to_string(Shape(out.shape().begin(), out.shape().end())));
+      std::size_t r = out.shape()[0], c = out.shape()[1];
+      if (init.kind == K::Identity) {
+        out.fill(0);
+        for (std::size_t i = 0; i < std::min(r, c); ++i) out(i, i) = init.a;
+        break;
+      }
+      // Q of a Gaussian matrix, sign-corrected by diag(R), is Haar distributed (Mezzadri 2007).
+      bool tall = r >= c;
+      Tensor g = Tensor::from_shape({tall ? r : c, tall ? c : r});
+      for (auto& x : g) x = rng.normal();
+      auto [q, rr] = xt::linalg::qr(g);
+      for (std::size_t j = 0; j < q.shape()[1]; ++j) {
+        Scalar s = rr(j, j) < 0 ? -init.a : init.a;
+        for (std::size_t i = 0; i < q.shape()[0]; ++i) q(i, j) *= s;
+      }
+      if (tall) xt::noalias(out) = q;
+      else xt::noalias(out) = xt::transpose(q);
+      break;
+    }
+  }
+}
+
+ParamStore::ParamStore(Graph& graph, std::uint64_t seed) : graph_(&graph), params_(graph.parameters()) {
+  std::size_t total = 0;
+  std::vector<std::size_t> offsets;
+  for (const Var& p : params_) {
+    offsets.push_back(total);
+    total += p.size();
+  }
+  require_memory(2.0 * static_cast<double>(total) * sizeof(Scalar),
+                 "ParamStore: " + std::to_string(params_.size()) + " parameters of " + std::to_string(total) + " values (and their gradients)");
+  values_.assign(total, 0);
+  grads_.assign(total, 0);
+  offsets_ = offsets;
+  grad_fresh_.assign(params_.size(), false);
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    slot_[params_[i].id()] = i;
+    value_views_.push_back(make_view(values_.data() + offsets[i], params_[i].shape()));
+    grad_views_.push_back(make_view(grads_.data() + offsets[i], params_[i].shape()));
+  }
+  initialize(seed);
+}
+
+void ParamStore::initialize(std::uint64_t seed) {
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Node& n = graph_->node(params_[i].id());
+    draw_init(n.init, seed, n.name, value_views_[i]);
+  }
+  for (const Graph::JointInitEntry& joint : graph_->joint_inits())
+    if (std::all_of(joint.params.begin(), joint.params.end(), [this](const Var& p) { return contains(p); })) joint.init(*this, seed);
+}
+
+std::size_t ParamStore::index(const Var& p) const {
+  if (!contains(p)) {
+    std::string what = p.valid() ? p.graph().describe(p.id()) : std::string("an empty Var");
+    throw BindError("ParamStore has no parameter " + what + " (a store holds the parameters its graph had when it was built)");
+  }
+  return slot_.at(p.id());
+}
+
+View& ParamStore::value(const Var& p) { return value_views_[index(p)]; }
+const View& ParamStore::value(const Var& p) const { return value_views_[index(p)]; }
+View& ParamStore::grad(const Var& p) {
+  std::size_t i = index(p);
+  grad_fresh_[i] = true;
+  return grad_views_[i];
+}
+const View& ParamStore::grad(const Var& p) const { return grad_views_[index(p)]; }
+
+void ParamStore::set(const Var& p, const Tensor& t) {
+  View& v = value(p);
+  Shape got(t.shape().begin(), t.shape().end());
+  if (got != p.shape())
+    throw BindError("ParamStore::set: " + p.graph().describe(p.id()) + " needs shape " + to_string(p.shape()) + ", got " + to_string(got));
+  std::copy(t.begin(), t.end(), v.begin());
+}
+
+}  // namespace dagrad

@@ -1,0 +1,67 @@
+#include <algorithm>
+
+#include <xtensor-blas/xblas.hpp>
+
+#include "dagrad/ops/support.hpp"
+
+namespace dagrad {
+namespace {
+
+// Cross-correlation with stride 1 by im2col + one gemm per image. With g the output cotangent,
+//   dx = conv2d(g, flip(wᵀ over channels), kh − 1 − p)          (a full correlation)
+//   dw = conv2d_weight_grad(x, g, p)                             (its own op: one gemm per image,
+//        no transposed copies of x and g; as PyTorch's convolution_backward)
+struct Conv2d : Op {
+  std::size_t ph, pw;  // zero padding of the height and width axes
+  Conv2d(std::size_t h, std::size_t w) : ph(h), pw(w) {}
+  std::string name() const override { return "conv2d"; }
+  std::string attributes() const override { return "padding=[" + std::to_string(ph) + "," + std::to_string(pw) + "]"; }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    detail::expect_inputs(in, 2);
+    const Shape &x = in[0], &w = in[1];
+    if (x.size() != 4 || w.size() != 4) throw ShapeMismatch{"conv2d takes x (N, C, H, W) and w (K, C, kh, kw)"};
+    if (x[1] != w[1]) throw ShapeMismatch{"channels differ (" + std::to_string(x[1]) + " vs " + std::to_string(w[1]) + ")"};
+    if (x[2] + 2 * ph < w[2] || x[3] + 2 * pw < w[3]) throw ShapeMismatch{"kernel larger than the padded image"};
+    return {x[0], w[0], x[2] + 2 * ph - w[2] + 1, x[3] + 2 * pw - w[3] + 1};
+  }
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    const View &x = *in[0], &w = *in[1];
+    std::size_t N = x.shape()[0], C = x.shape()[1], K = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
+    std::size_t Ho = out.shape()[2], Wo = out.shape()[3], rows = C * kh * kw, cols_n = Ho * Wo;
+    Scalar* cols = detail::conv_workspace(rows * cols_n);
+    View col_view = make_view(cols, {rows, cols_n});
+    View w_mat = make_view(const_cast<Scalar*>(w.data()), {K, rows});
+    for (std::size_t n = 0; n < N; ++n) {
+      detail::im2col(x, n, kh, kw, ph, pw, Ho, Wo, cols);
+      View out_n = make_view(out.data() + n * K * cols_n, {K, cols_n});
+      xt::blas::gemm(w_mat, col_view, out_n, false, false);
+    }
+  }
+  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+    Shape ws = x[1].shape();
+    if (ph + 1 > ws[2] || pw + 1 > ws[3])
+      throw AutodiffError("conv2d: the input gradient needs padding <= kernel - 1 on each axis");
+    Var w_adjoint = flip(transpose(x[1], {1, 0, 2, 3}), {2, 3});
+    Var dx = detail::make<Conv2d>({g, w_adjoint}, ws[2] - 1 - ph, ws[3] - 1 - pw);
+    Var dw = conv2d_weight_grad(x[0], g, ph, pw);
+    return {dx, dw};
+  }
+  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
+    Var a = t[0].valid() ? detail::make<Conv2d>({t[0], x[1]}, ph, pw) : Var();
+    Var b = t[1].valid() ? detail::make<Conv2d>({x[0], t[1]}, ph, pw) : Var();
+    return detail::sum_or_invalid(a, b);
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    double macs = static_cast<double>(size_of(out)) * static_cast<double>(in[1][1] * in[1][2] * in[1][3]);
+    return {2 * macs, sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(in[1]) + size_of(out))};
+  }
+};
+
+}  // namespace
+
+Var conv2d(const Var& x, const Var& w, std::size_t padding) { return detail::make<Conv2d>({x, w}, padding, padding); }
+Var conv2d(const Var& x, const Var& w, std::size_t padding_h, std::size_t padding_w) {
+  return detail::make<Conv2d>({x, w}, padding_h, padding_w);
+}
+
+}  // namespace dagrad

@@ -1,0 +1,63 @@
+#include <xtensor-blas/xblas.hpp>
+
+#include "dagrad/ops/support.hpp"
+
+namespace dagrad {
+namespace {
+
+// dW = Σ_n g_n · im2col(x_n)ᵀ, one gemm per image accumulating into dW. It is bilinear in (x, g)
+// with ⟨G, dW(x, g)⟩ = ⟨g, conv2d(x, G)⟩, so its derivatives are convolutions again:
+//   ∂/∂g = conv2d(x, G, p),   ∂/∂x = conv2d's input gradient with weights G and cotangent g.
+struct Conv2dWeightGrad : Op {
+  std::size_t ph, pw;
+  Conv2dWeightGrad(std::size_t h, std::size_t w) : ph(h), pw(w) {}
+  std::string name() const override { return "conv2d_weight_grad"; }
+  std::string attributes() const override { return "padding=[" + std::to_string(ph) + "," + std::to_string(pw) + "]"; }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    detail::expect_inputs(in, 2);
+    const Shape &x = in[0], &g = in[1];
+    if (x.size() != 4 || g.size() != 4) throw ShapeMismatch{"conv2d_weight_grad takes x (N, C, H, W) and g (N, K, Ho, Wo)"};
+    if (x[0] != g[0]) throw ShapeMismatch{"batch sizes differ (" + std::to_string(x[0]) + " vs " + std::to_string(g[0]) + ")"};
+    if (g[2] == 0 || g[3] == 0 || g[2] > x[2] + 2 * ph || g[3] > x[3] + 2 * pw)
+      throw ShapeMismatch{"output larger than the padded image"};
+    return {g[1], x[1], x[2] + 2 * ph - g[2] + 1, x[3] + 2 * pw - g[3] + 1};
+  }
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    const View &x = *in[0], &g = *in[1];
+    std::size_t N = x.shape()[0], K = g.shape()[1], Ho = g.shape()[2], Wo = g.shape()[3];
+    std::size_t kh = out.shape()[2], kw = out.shape()[3], rows = x.shape()[1] * kh * kw, cols_n = Ho * Wo;
+    Scalar* cols = detail::conv_workspace(rows * cols_n);
+    View col_view = make_view(cols, {rows, cols_n});
+    View dw = make_view(out.data(), {K, rows});
+    for (std::size_t n = 0; n < N; ++n) {
+      detail::im2col(x, n, kh, kw, ph, pw, Ho, Wo, cols);
+      View g_n = make_view(const_cast<Scalar*>(g.data()) + n * K * cols_n, {K, cols_n});
+      xt::blas::gemm(g_n, col_view, dw, false, true, Scalar(1), n == 0 ? Scalar(0) : Scalar(1));
+    }
+    if (N == 0) std::fill(out.begin(), out.end(), Scalar(0));
+  }
+  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& G) const override {
+    Shape ws = G.shape();
+    if (ph + 1 > ws[2] || pw + 1 > ws[3])
+      throw AutodiffError("conv2d_weight_grad: the input gradient needs padding <= kernel - 1 on each axis");
+    Var dx = conv2d(x[1], flip(transpose(G, {1, 0, 2, 3}), {2, 3}), ws[2] - 1 - ph, ws[3] - 1 - pw);
+    return {dx, conv2d(x[0], G, ph, pw)};
+  }
+  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
+    Var a = t[0].valid() ? detail::make<Conv2dWeightGrad>({t[0], x[1]}, ph, pw) : Var();
+    Var b = t[1].valid() ? detail::make<Conv2dWeightGrad>({x[0], t[1]}, ph, pw) : Var();
+    return detail::sum_or_invalid(a, b);
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    double macs = static_cast<double>(size_of(out)) * static_cast<double>(in[1][0] * in[1][2] * in[1][3]);
+    return {2 * macs, sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(in[1]) + size_of(out))};
+  }
+};
+
+}  // namespace
+
+Var conv2d_weight_grad(const Var& x, const Var& g, std::size_t padding_h, std::size_t padding_w) {
+  return detail::make<Conv2dWeightGrad>({x, g}, padding_h, padding_w);
+}
+
+}  // namespace dagrad

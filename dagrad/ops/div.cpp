@@ -1,0 +1,25 @@
+#include "dagrad/ops/support.hpp"
+
+namespace dagrad {
+namespace {
+
+// y = a / b; dy = (da - y db) / b, which reuses y instead of forming a / b².
+struct Div : detail::Elementwise {
+  std::string name() const override { return "div"; }
+  void forward(const std::vector<const View*>& in, View& out) const override { xt::noalias(out) = *in[0] / *in[1]; }
+  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var& y, const Var& g) const override {
+    Var ga = g / x[1];
+    return {detail::unbroadcast(ga, x[0].shape()), detail::unbroadcast(neg(ga * y), x[1].shape())};
+  }
+  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
+    Var num = t[1].valid() ? (t[0].valid() ? t[0] - t[1] * y : neg(t[1] * y)) : t[0];
+    return detail::widen(num / x[1], y.shape());
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+};
+
+}  // namespace
+
+Var div(const Var& a, const Var& b) { return detail::make<Div>({a, b}); }
+
+}  // namespace dagrad

@@ -1,0 +1,7 @@
+#include "dagrad/ops/support.hpp"
+
+namespace dagrad {
+
+Var hardtanh(const Var& x, Scalar lo, Scalar hi) { return detail::bounded(x, lo, hi, 0, "hardtanh"); }
+
+}  // namespace dagrad

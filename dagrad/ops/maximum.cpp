@@ -1,0 +1,26 @@
+#include "dagrad/ops/support.hpp"
+
+namespace dagrad {
+namespace {
+
+// The piece is chosen on a − b: a wins where it is larger; a tie goes half to each under a
+// convention (PyTorch's choice), or to the larger tangent under a directional policy.
+struct Maximum : detail::Elementwise {
+  std::string name() const override { return "maximum"; }
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    xt::noalias(out) = xt::maximum(*in[0], *in[1]);
+  }
+  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
+    return detail::blend_vjp(g, detail::piece(ctx, x[0] - x[1], 0.5), x[0], x[1]);
+  }
+  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
+    return detail::blend_jvp(t[0], t[1], detail::piece(ctx, x[0] - x[1], 0.5), y.shape());
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+};
+
+}  // namespace
+
+Var maximum(const Var& a, const Var& b) { return detail::make<Maximum>({a, b}); }
+
+}  // namespace dagrad

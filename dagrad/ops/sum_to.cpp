@@ -1,0 +1,59 @@
+#include <xtensor/xreducer.hpp>
+
+#include "dagrad/ops/support.hpp"
+
+namespace dagrad {
+namespace {
+
+// The transpose of broadcast_to: sums the leading axes and the axes where the target has size 1.
+struct SumTo : Op {
+  Shape shape;
+  explicit SumTo(Shape s) : shape(std::move(s)) {}
+  std::string name() const override { return "sum_to"; }
+  std::string attributes() const override { return "shape=" + to_string(shape); }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    detail::expect_inputs(in, 1);
+    if (shape.size() > in[0].size() || detail::broadcast_shapes(in[0], shape) != in[0])
+      throw ShapeMismatch{"cannot sum " + to_string(in[0]) + " down to " + to_string(shape)};
+    return shape;
+  }
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    const View& x = *in[0];
+    if (out.size() > 0 && detail::is_trailing_block(shape, x.shape())) {  // a bias gradient: sum the rows
+      const std::size_t block = out.size(), n = x.size();
+      Scalar* po = out.data();
+      const Scalar* px = x.data();
+      std::fill(po, po + block, Scalar(0));
+      for (std::size_t r = 0; r < n; r += block)
+        for (std::size_t j = 0; j < block; ++j) po[j] += px[r + j];
+      return;
+    }
+    std::size_t lead = x.dimension() - shape.size();
+    std::vector<std::size_t> axes;
+    Shape kept(x.dimension(), 1);
+    for (std::size_t i = 0; i < x.dimension(); ++i) {
+      if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1)) axes.push_back(i);
+      else kept[i] = x.shape()[i];
+    }
+    View o = make_view(out.data(), kept);
+    xt::noalias(o) = xt::sum(x, axes, xt::keep_dims);
+  }
+  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+    return {broadcast_to(g, x[0].shape())};
+  }
+  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
+    return sum_to(t[0], shape);
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};
+  }
+};
+
+}  // namespace
+
+Var sum_to(const Var& x, const Shape& shape) {
+  if (x.valid() && x.shape() == shape) return x;
+  return detail::make<SumTo>({x}, shape);
+}
+
+}  // namespace dagrad

@@ -1,0 +1,204 @@
+#include <cmath>
+#include "dagrad/ops/support.hpp"
+
+#include <algorithm>
+
+namespace dagrad::detail {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  std::size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (std::size_t i = 0; i < rank; ++i) {
+    std::size_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    std::size_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      throw ShapeMismatch{"shapes " + to_string(a) + " and " + to_string(b) + " do not broadcast (axis " +
+                          std::to_string(i) + ": " + std::to_string(da) + " vs " + std::to_string(db) + ")"};
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Var unbroadcast(const Var& g, const Shape& target) {
+  if (!g.valid() || g.shape() == target) return g;
+  return sum_to(g, target);
+}
+
+Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap) {
+  std::vector<Var> gaps;
+  if (gap.valid() && ctx.directional()) gaps = ctx.kink_keys(gap);
+  return step(ctx.kink_keys(v), tie, ctx.site, gaps);
+}
+
+Var sum_or_invalid(const Var& a, const Var& b) {
+  if (!a.valid()) return b;
+  if (!b.valid()) return a;
+  return add(a, b);
+}
+
+std::size_t normalize_axis(int axis, std::size_t rank, const char* op) {
+  int r = static_cast<int>(rank);
+  if (axis < -r || axis >= r)
+    throw ShapeMismatch{std::string("axis ") + std::to_string(axis) + " is out of range for rank " + std::to_string(rank) +
+                        " in " + op};
+  return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
+}
+
+std::vector<std::size_t> normalize_axes(const std::vector<int>& axes, std::size_t rank, const char* op) {
+  std::vector<std::size_t> out;
+  if (axes.empty())
+    for (std::size_t i = 0; i < rank; ++i) out.push_back(i);
+  for (int a : axes) {
+    std::size_t n = normalize_axis(a, rank, op);
+    if (std::find(out.begin(), out.end(), n) != out.end())
+      throw ShapeMismatch{"axis " + std::to_string(a) + " is listed twice in " + op};
+    out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string axes_string(const std::vector<std::size_t>& axes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
+  return s + "]";
+}
+
+void expect_inputs(const std::vector<Shape>& in, std::size_t n) {
+  if (in.size() != n)
+    throw ShapeMismatch{"expects " + std::to_string(n) + " inputs, got " + std::to_string(in.size())};
+}
+
+AxisSplit::AxisSplit(const Shape& s, std::size_t axis) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i < axis) outer *= s[i];
+    else if (i == axis) n = s[i];
+    else inner *= s[i];
+  }
+}
+
+ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t stride) {
+  std::size_t at_max = 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if (x[i * stride] > x[at_max * stride]) at_max = i;
+  Scalar m = n ? x[at_max * stride] : -INFINITY, rest = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (i != at_max) rest += std::exp(x[i * stride] - m);
+  return {m, std::log1p(rest)};
+}
+
+Cost elementwise_cost(const std::vector<Shape>& in, const Shape& out, double flops_per_element) {
+  double n = static_cast<double>(size_of(out));
+  double bytes = n;
+  for (const Shape& s : in) bytes += static_cast<double>(size_of(s));
+  return {flops_per_element * n, bytes * sizeof(Scalar)};
+}
+
+std::string int_axes_string(const std::vector<int>& axes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
+  return s + "]";
+}
+
+std::vector<Var> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b) {
+  return {unbroadcast(g * m, a.shape()), unbroadcast(g * (1.0 - m), b.shape())};
+}
+
+Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out) {
+  Var da = ta.valid() ? ta * m : Var();
+  Var db = tb.valid() ? tb * (1.0 - m) : Var();
+  return widen(sum_or_invalid(da, db), out);
+}
+
+PoolWindows::PoolWindows(const Shape& input, const PoolGeometry& g) : in(input), kernel(g.kernel), stride(g.stride) {
+  std::size_t d = kernel.size();
+  if (d == 0 || stride.size() != d) throw ShapeMismatch{"pooling needs one kernel size and one stride per pooled axis"};
+  if (input.size() < d + 1) throw ShapeMismatch{"input has fewer axes than " + std::to_string(d) + " pooled axes plus a batch axis"};
+  out = input;
+  for (std::size_t i = 0; i < d; ++i) {
+    std::size_t n = input[input.size() - d + i];
+    if (kernel[i] == 0 || stride[i] == 0) throw ShapeMismatch{"kernel and stride must be positive"};
+    if (kernel[i] > n) throw ShapeMismatch{"kernel " + std::to_string(kernel[i]) + " exceeds axis size " + std::to_string(n)};
+    out[input.size() - d + i] = (n - kernel[i]) / stride[i] + 1;
+    members *= kernel[i];
+  }
+  windows = size_of(out);
+}
+
+std::size_t PoolWindows::offset(std::size_t window, std::size_t member) const {
+  std::size_t d = kernel.size(), rank = in.size(), off = 0, in_stride = 1;
+  for (std::size_t a = rank; a-- > 0;) {
+    std::size_t pos = window % out[a];
+    window /= out[a];
+    if (a >= rank - d) {
+      std::size_t k = a - (rank - d);
+      std::size_t inner = 1;
+      for (std::size_t b = k + 1; b < d; ++b) inner *= kernel[b];
+      pos = pos * stride[k] + (member / inner) % kernel[k];
+    }
+    off += pos * in_stride;
+    in_stride *= in[a];
+  }
+  return off;
+}
+
+}  // namespace dagrad::detail
+
+namespace dagrad {
+
+Var zeros(Graph& g, const Shape& shape) {
+  Var z = g.scalar(0);
+  return shape.empty() ? z : broadcast_to(z, shape);
+}
+
+Var operator+(const Var& a, const Var& b) { return add(a, b); }
+Var operator-(const Var& a, const Var& b) { return sub(a, b); }
+Var operator*(const Var& a, const Var& b) { return mul(a, b); }
+Var operator/(const Var& a, const Var& b) { return div(a, b); }
+Var operator-(const Var& a) { return neg(a); }
+Var operator+(const Var& a, Scalar b) { return add(a, a.graph().scalar(b)); }
+Var operator+(Scalar a, const Var& b) { return add(b.graph().scalar(a), b); }
+Var operator-(const Var& a, Scalar b) { return sub(a, a.graph().scalar(b)); }
+Var operator-(Scalar a, const Var& b) { return sub(b.graph().scalar(a), b); }
+Var operator*(const Var& a, Scalar b) { return mul(a, a.graph().scalar(b)); }
+Var operator*(Scalar a, const Var& b) { return mul(b.graph().scalar(a), b); }
+Var operator/(const Var& a, Scalar b) { return div(a, a.graph().scalar(b)); }
+Var operator/(Scalar a, const Var& b) { return div(b.graph().scalar(a), b); }
+
+namespace detail {
+
+void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::size_t ph, std::size_t pw,
+            std::size_t Ho, std::size_t Wo, Scalar* cols) {
+  const std::size_t C = x.shape()[1], H = x.shape()[2], W = x.shape()[3], cols_n = Ho * Wo;
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t i = 0; i < kh; ++i)
+      for (std::size_t j = 0; j < kw; ++j) {
+        Scalar* row = cols + ((c * kh + i) * kw + j) * cols_n;
+        // Output column v reads input column v + j − pw: inside the image for v in [v0, v1).
+        std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0), v1 = std::max(v0, W + pw > j ? std::min(Wo, W + pw - j) : 0);
+        for (std::size_t h = 0; h < Ho; ++h) {
+          Scalar* dst = row + h * Wo;
+          std::ptrdiff_t y = static_cast<std::ptrdiff_t>(h + i) - static_cast<std::ptrdiff_t>(ph);
+          if (y < 0 || y >= static_cast<std::ptrdiff_t>(H)) {
+            std::fill(dst, dst + Wo, Scalar(0));
+            continue;
+          }
+          std::fill(dst, dst + v0, Scalar(0));
+          if (v1 > v0) {  // else v0 + j < pw may hold: no source column, and no pointer to form
+            const Scalar* src = x.data() + ((n * C + c) * H + static_cast<std::size_t>(y)) * W + (v0 + j - pw);
+            std::copy(src, src + (v1 - v0), dst + v0);
+          }
+          std::fill(dst + v1, dst + Wo, Scalar(0));
+        }
+      }
+}
+
+Scalar* conv_workspace(std::size_t doubles) {
+  thread_local std::vector<Scalar> workspace;
+  if (workspace.size() < doubles) workspace.resize(doubles);
+  return workspace.data();
+}
+
+}  // namespace detail
+
+}  // namespace dagrad

@@ -1,0 +1,244 @@
+#pragma once
+// Helpers shared by op files: broadcasting, axis handling, costs, and derivative plumbing.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dagrad/graph/op.hpp"
+#include "dagrad/ops/ops.hpp"
+
+namespace dagrad::detail {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b);  // throws ShapeMismatch
+// Sums a cotangent back to the shape of an input that was broadcast.
+Var unbroadcast(const Var& g, const Shape& target);
+// clamp's op with a chosen derivative at the bounds under the fixed convention (clamp, hardtanh).
+Var bounded(const Var& x, Scalar lo, Scalar hi, Scalar tie, const std::string& name);
+
+// Selects a piece at a kink: step over the context's keys for v, reported under ctx.site. `gap`
+// (piece a − piece b), when the pieces are not decided by v alone, lets unqualified ties be named.
+Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap = Var());
+Var sum_or_invalid(const Var& a, const Var& b);  // a + b where an invalid Var is zero
+
+std::size_t normalize_axis(int axis, std::size_t rank, const char* op);  // throws ShapeMismatch
+std::vector<std::size_t> normalize_axes(const std::vector<int>& axes, std::size_t rank, const char* op);
+std::string axes_string(const std::vector<std::size_t>& axes);
+void expect_inputs(const std::vector<Shape>& in, std::size_t n);
+
+// outer × n × inner view of a row-major shape around one axis.
+struct AxisSplit {
+  std::size_t outer = 1, n = 1, inner = 1;
+  AxisSplit(const Shape& s, std::size_t axis);
+};
+
+Cost elementwise_cost(const std::vector<Shape>& in, const Shape& out, double flops_per_element);
+
+// log Σ exp(x_i) over n values at `stride`, as max + log_rest where log_rest = log1p(Σ exp(x_i − max)
+// over all terms but one maximal one). The max's own term is exactly 1, so log1p keeps what the others
+// add even when it is below float64's resolution at 1 (at margin 40, log(1 + 4.2e-18) rounds to 0).
+struct ShiftedLogSumExp {
+  Scalar max, log_rest;
+};
+ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t stride);
+
+// Ops on integer labels (one_hot, sign_labels): piecewise constant, no derivative to or from them.
+struct LabelOp : Op {
+  bool differentiable(std::size_t) const override { return false; }
+  bool piecewise_constant() const override { return true; }
+  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override { return {Var()}; }
+  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return elementwise_cost(in, out, 0); }
+};
+
+// Same-graph check plus creation of the op node.
+template <class OpT, class... Args>
+Var make(const std::vector<Var>& inputs, Args&&... args) {
+  return inputs.at(0).graph().apply(std::make_shared<OpT>(std::forward<Args>(args)...), inputs);
+}
+
+// Base for ops whose output and every input share one broadcast shape.
+class Elementwise : public Op {
+ public:
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    Shape s = in.at(0);
+    for (std::size_t i = 1; i < in.size(); ++i) s = broadcast_shapes(s, in[i]);
+    return s;
+  }
+};
+
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+// True when `part` (leading unit axes ignored) equals the trailing axes of `whole`: it repeats as
+// one contiguous block over whole's leading axes (a bias over a batch).
+// Templated on the shape types so the run path compares views' shapes without copying them.
+template <class PartShape, class WholeShape>
+bool is_trailing_block(const PartShape& part, const WholeShape& whole) {
+  std::size_t skip = 0;
+  while (skip < part.size() && part[skip] == 1) ++skip;
+  std::size_t rank = part.size() - skip;
+  return rank <= whole.size() && std::equal(part.begin() + static_cast<std::ptrdiff_t>(skip), part.end(), whole.end() - static_cast<std::ptrdiff_t>(rank));
+}
+
+// out = f(a, b) elementwise for the broadcasts training graphs are made of — equal shapes, a
+// scalar side, a trailing block repeated over rows — as plain loops (xtensor's general broadcasting
+// steps a multi-index per element: ~10x slower on a bias add). Returns false for other broadcasts.
+template <class F>
+bool fast_binary(const View& a, const View& b, View& out, F f) {
+  const std::size_t n = out.size(), na = a.size(), nb = b.size();
+  const Scalar *pa = a.data(), *pb = b.data();
+  Scalar* po = out.data();
+  if (na == n && nb == n) {
+    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+  } else if (na == n && nb == 1) {
+    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[0]);
+  } else if (nb == n && na == 1) {
+    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[0], pb[i]);
+  } else if (na == n && nb > 0 && is_trailing_block(b.shape(), out.shape())) {
+    for (std::size_t r = 0; r < n; r += nb)
+      for (std::size_t j = 0; j < nb; ++j) po[r + j] = f(pa[r + j], pb[j]);
+  } else if (nb == n && na > 0 && is_trailing_block(a.shape(), out.shape())) {
+    for (std::size_t r = 0; r < n; r += na)
+      for (std::size_t j = 0; j < na; ++j) po[r + j] = f(pa[j], pb[r + j]);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// A tangent of one input, widened to the output's broadcast shape.
+inline Var widen(const Var& t, const Shape& out) {
+  if (!t.valid() || t.shape() == out) return t;
+  return broadcast_to(t, out);
+}
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+// Shape after reducing `axes` (normalised, sorted), with or without the kept unit axes.
+inline Shape reduced_shape(const Shape& s, const std::vector<std::size_t>& axes, bool keepdims) {
+  Shape out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
+    if (!reduced) out.push_back(s[i]);
+    else if (keepdims) out.push_back(1);
+  }
+  return out;
+}
+// A cotangent of a reduction, spread back over the reduced axes.
+inline Var spread(const Var& g, const Shape& input, const std::vector<std::size_t>& axes, bool keepdims) {
+  Var kept = keepdims ? g : reshape(g, reduced_shape(input, axes, true));
+  return broadcast_to(kept, input);
+}
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+std::string int_axes_string(const std::vector<int>& axes);
+
+// Shared by reductions over a set of axes (sum, max): axes as given ({} = all), keepdims.
+class Reduction : public Op {
+ public:
+  Reduction(std::vector<int> axes, bool keepdims) : axes_(std::move(axes)), keepdims_(keepdims) {}
+  std::string attributes() const override {
+    return "axes=" + int_axes_string(axes_) + " keepdims=" + (keepdims_ ? "1" : "0");
+  }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    expect_inputs(in, 1);
+    return reduced_shape(in[0], resolved(in[0].size()), keepdims_);
+  }
+ protected:
+  std::vector<std::size_t> resolved(std::size_t rank) const { return normalize_axes(axes_, rank, name().c_str()); }
+  std::vector<int> axes_;
+  bool keepdims_;
+};
+
+// Ops that pass each element from one of two pieces a, b with weight m for a and 1 − m for b
+// (maximum, minimum, where): the cotangents and tangent given the recorded piece m.
+std::vector<Var> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b);
+Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out);
+
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+// Windows of a pooling over the trailing axes of a row-major shape: for window w (flat over the
+// pooled shape) and member j (flat over the kernel), the flat input offset.
+struct PoolWindows {
+  Shape in, out;
+  std::vector<std::size_t> kernel, stride;
+  std::size_t windows = 1, members = 1;
+  PoolWindows(const Shape& input, const PoolGeometry& g);  // throws ShapeMismatch
+  std::size_t offset(std::size_t window, std::size_t member) const;
+};
+
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+// Sign of keys(a) − keys(b) over the first `depth` key tensors, lexicographically.
+inline int lex_compare(const std::vector<const View*>& keys, std::size_t depth, std::size_t a, std::size_t b) {
+  for (std::size_t k = 0; k < depth; ++k) {
+    Scalar ka = keys[k]->data()[a], kb = keys[k]->data()[b];
+    if (ka != kb) return ka > kb ? 1 : -1;
+  }
+  return 0;
+}
+
+// Among n members at flat offsets member(0..n-1): the first with the largest keys (over the first
+// `depth`) and how many tie with it.
+template <class Member>
+std::pair<std::size_t, std::size_t> lex_best(const std::vector<const View*>& keys, std::size_t depth, std::size_t n,
+                                             Member member) {
+  std::size_t top = member(0), ties = 1;
+  for (std::size_t j = 1; j < n; ++j) {
+    std::size_t e = member(j);
+    int c = lex_compare(keys, depth, e, top);
+    if (c > 0) top = e, ties = 1;
+    else if (c == 0) ++ties;
+  }
+  return {top, ties};
+}
+
+// Adds one group's kinks (members tied on the value) and unresolved ties (tied on every key).
+template <class Member>
+void count_group_kinks(const std::vector<const View*>& keys, std::size_t n, Member member, KinkCount& c) {
+  std::size_t ties = lex_best(keys, 1, n, member).second;
+  if (ties < 2) return;
+  c.kinks += ties;
+  std::size_t left = lex_best(keys, keys.size(), n, member).second;
+  if (left > 1) c.unresolved += left;
+}
+
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+Var avgpool(const Var& x, const PoolGeometry& geometry);  // avgpool2d with a given geometry (any rank)
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+// Shared by the pooling ops: the geometry, its attributes, and the pooled output shape.
+class Pooling : public Op {
+ public:
+  explicit Pooling(PoolGeometry g) : geometry(std::move(g)) {}
+  std::string attributes() const override {
+    return "kernel=" + axes_string(geometry.kernel) + " stride=" + axes_string(geometry.stride);
+  }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    expect_inputs(in, 1);
+    return PoolWindows(in[0], geometry).out;
+  }
+  PoolGeometry geometry;
+};
+}  // namespace dagrad::detail
+
+namespace dagrad::detail {
+
+// im2col of image n of x (N, C, H, W) for a kh × kw kernel, stride 1, zero padding (ph, pw): row
+// (c·kh + i)·kw + j holds the (Ho, Wo) window shifted by (i − ph, j − pw). cols: C·kh·kw × Ho·Wo.
+void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::size_t ph, std::size_t pw,
+            std::size_t Ho, std::size_t Wo, Scalar* cols);
+// The workspace convolutions fill: one per thread, grown to the largest layer, so runs allocate nothing.
+Scalar* conv_workspace(std::size_t doubles);
+
+}  // namespace dagrad::detail

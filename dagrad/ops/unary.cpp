@@ -1,0 +1,194 @@
+// Elementwise unary ops: one row each. A row gives f (into a preallocated output), f′ as a graph
+// expression (so vjp = g·f′ and jvp = t·f′ are differentiable again), and flops per element.
+// Transcendental functions count as one flop, as arithmetic does.
+#include <cmath>
+#include <cstring>
+
+#include "dagrad/ops/support.hpp"
+
+namespace dagrad {
+namespace {
+
+using Forward = void (*)(const View& x, View& y, Scalar param);
+using Derivative = Var (*)(const DiffContext& ctx, const Var& x, const Var& y, Scalar param);
+
+struct UnaryRow {
+  const char* name;
+  Forward f;
+  Derivative df;
+  double flops;
+};
+
+template <class F>
+void map(const View& x, View& y, F f) {
+  const Scalar* in = x.data();
+  Scalar* out = y.data();
+  for (std::size_t i = 0, n = x.size(); i < n; ++i) out[i] = f(in[i]);
+}
+
+// log(1 + e^x) without overflow, and via log1p so that e^x down to 1e-308 is not rounded to 0:
+// the logistic loss at margin m is softplus(-m) ≈ e^{-m}.
+Scalar softplus_scalar(Scalar x) { return std::max(x, Scalar(0)) + std::log1p(std::exp(-std::fabs(x))); }
+Scalar sigmoid_scalar(Scalar x) {
+  if (x >= 0) return 1 / (1 + std::exp(-x));
+  Scalar e = std::exp(x);
+  return e / (1 + e);
+}
+
+constexpr Scalar kGeluScale = 0.7978845608028654;  // √(2/π)
+constexpr Scalar kGeluCubic = 0.044715;
+Scalar gelu_tanh_scalar(Scalar x) { return 0.5 * x * (1 + std::tanh(kGeluScale * (x + kGeluCubic * x * x * x))); }
+Scalar hardsigmoid_scalar(Scalar x) { return std::min<Scalar>(1, std::max<Scalar>(0, x / 6 + 0.5)); }
+
+// Pieces of the hard functions, whose kinks are at x = −3 and x = 3: [x > −3] and [x > 3], each
+// with its own tie and reported under its own site ("/lo", "/hi"), as clamp's are.
+std::pair<Var, Var> hard_pieces(const DiffContext& c, const Var& x, Scalar tie_lo, Scalar tie_hi) {
+  DiffContext lo = c, hi = c;
+  lo.site += "/lo";
+  hi.site += "/hi";
+  return {detail::piece(lo, x + 3.0, tie_lo), detail::piece(hi, x - 3.0, tie_hi)};
+}
+
+const UnaryRow kUnaryTable[] = {
+    {"neg", [](const View& x, View& y, Scalar) { xt::noalias(y) = -x; },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return x.graph().scalar(-1); }, 1},
+    {"square", [](const View& x, View& y, Scalar) { xt::noalias(y) = x * x; },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 2.0 * x; }, 1},
+    {"sqrt", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::sqrt(x); },
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return 0.5 / y; }, 1},
+    {"exp", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::exp(x); },
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return y; }, 1},
+    {"log", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::log(x); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / x; }, 1},
+    {"sin", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::sin(x); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return cos(x); }, 1},
+    {"cos", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::cos(x); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return neg(sin(x)); }, 1},
+    {"tanh", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::tanh(x); },
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return 1.0 - square(y); }, 1},
+    {"sigmoid", [](const View& x, View& y, Scalar) { map(x, y, sigmoid_scalar); },
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return y * (1.0 - y); }, 4},
+    {"softplus", [](const View& x, View& y, Scalar) { map(x, y, softplus_scalar); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return sigmoid(x); }, 5},
+    {"relu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v > 0 ? v : Scalar(0); }); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) { return detail::piece(c, x, c.relu_slope_at_zero); }, 1},
+    {"leaky_relu",
+     [](const View& x, View& y, Scalar slope) { map(x, y, [slope](Scalar v) { return v > 0 ? v : slope * v; }); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar slope) {
+       return slope + (1 - slope) * detail::piece(c, x, c.relu_slope_at_zero);
+     },
+     2},
+    // abs′ = 2·[x > 0] − 1, with the tie at ½ so that abs′(0) = 0 as in PyTorch and JAX.
+    {"abs", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::abs(x); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) { return 2.0 * detail::piece(c, x, 0.5) - 1.0; }, 1},
+    {"erf", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::erf(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return M_2_SQRTPI * exp(neg(square(x))); }, 1},
+    // x·Φ(x), with Φ(x) = ½erfc(−x/√2): no cancellation in the far left tail (gelu(−10) ≈ −7.6e-23).
+    {"gelu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return 0.5 * v * std::erfc(-v * M_SQRT1_2); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) {
+       return 0.5 * (1.0 + erf(x * M_SQRT1_2)) + (0.5 * M_2_SQRTPI * M_SQRT1_2) * x * exp(-0.5 * square(x));
+     },
+     4},
+    // PyTorch's gelu(approximate="tanh"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    {"gelu_tanh", [](const View& x, View& y, Scalar) { map(x, y, gelu_tanh_scalar); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) {
+       Var t = tanh(kGeluScale * (x + kGeluCubic * x * square(x)));
+       return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - square(t)) * kGeluScale * (1.0 + 3 * kGeluCubic * square(x));
+     },
+     8},
+    {"silu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v * sigmoid_scalar(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) {
+       Var s = sigmoid(x);
+       return s * (1.0 + x * (1.0 - s));
+     },
+     5},
+    {"softsign", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v / (1 + std::fabs(v)); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / square(1.0 + abs(x)); }, 3},
+    {"log1p", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::log1p(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / (1.0 + x); }, 1},
+    {"expm1", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::expm1(v); }); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return exp(x); }, 1},
+    // x for x > 0, α(eˣ − 1) below; a kink at 0 unless α = 1. PyTorch takes the left piece there (α).
+    {"elu",
+     [](const View& x, View& y, Scalar alpha) { map(x, y, [alpha](Scalar v) { return v > 0 ? v : alpha * std::expm1(v); }); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar alpha) {
+       Var right = detail::piece(c, x, 0);
+       return right + (1.0 - right) * (alpha * exp(x));
+     },
+     3},
+    // clamp(x/6 + ½, 0, 1); PyTorch's derivative is 0 at both bounds (x = ±3).
+    {"hardsigmoid", [](const View& x, View& y, Scalar) { map(x, y, hardsigmoid_scalar); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) {
+       auto [above_lo, above_hi] = hard_pieces(c, x, 0, 1);
+       return (1.0 / 6) * above_lo * (1.0 - above_hi);
+     },
+     3},
+    // x·hardsigmoid(x); PyTorch takes the middle piece x/3 + ½ at both bounds.
+    {"hardswish", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v * hardsigmoid_scalar(v); }); },
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) {
+       auto [above_lo, above_hi] = hard_pieces(c, x, 1, 0);
+       return above_hi + above_lo * (1.0 - above_hi) * (x * (1.0 / 3) + 0.5);
+     },
+     4},
+    {"pow", [](const View& x, View& y, Scalar p) { xt::noalias(y) = xt::pow(x, p); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar p) { return p == 0 ? x.graph().scalar(0) : p * pow(x, p - 1); },
+     2},
+};
+
+const UnaryRow& row(const char* name) {
+  for (const UnaryRow& r : kUnaryTable)
+    if (std::strcmp(r.name, name) == 0) return r;
+  throw GraphError(std::string("no unary op named ") + name);
+}
+
+struct Unary : detail::Elementwise {
+  const UnaryRow* r;
+  Scalar param;
+  Unary(const UnaryRow* row_, Scalar p) : r(row_), param(p) {}
+  std::string name() const override { return r->name; }
+  std::string attributes() const override {
+    if (std::strcmp(r->name, "pow") == 0) return "exponent=" + std::to_string(param);
+    if (std::strcmp(r->name, "leaky_relu") == 0) return "slope=" + std::to_string(param);
+    if (std::strcmp(r->name, "elu") == 0) return "alpha=" + std::to_string(param);
+    return {};
+  }
+  void forward(const std::vector<const View*>& in, View& out) const override { r->f(*in[0], out, param); }
+  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const Var& g) const override {
+    return {g * r->df(ctx, x[0], y, param)};
+  }
+  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
+    return t[0] * r->df(ctx, x[0], y, param);
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, r->flops); }
+};
+
+Var unary(const char* name, const Var& x, Scalar param = 0) { return detail::make<Unary>({x}, &row(name), param); }
+
+}  // namespace
+
+Var neg(const Var& x) { return unary("neg", x); }
+Var square(const Var& x) { return unary("square", x); }
+Var sqrt(const Var& x) { return unary("sqrt", x); }
+Var exp(const Var& x) { return unary("exp", x); }
+Var log(const Var& x) { return unary("log", x); }
+Var sin(const Var& x) { return unary("sin", x); }
+Var cos(const Var& x) { return unary("cos", x); }
+Var tanh(const Var& x) { return unary("tanh", x); }
+Var sigmoid(const Var& x) { return unary("sigmoid", x); }
+Var softplus(const Var& x) { return unary("softplus", x); }
+Var relu(const Var& x) { return unary("relu", x); }
+Var leaky_relu(const Var& x, Scalar slope) { return unary("leaky_relu", x, slope); }
+Var abs(const Var& x) { return unary("abs", x); }
+Var pow(const Var& x, Scalar exponent) { return unary("pow", x, exponent); }
+Var erf(const Var& x) { return unary("erf", x); }
+Var gelu(const Var& x) { return unary("gelu", x); }
+Var gelu_tanh(const Var& x) { return unary("gelu_tanh", x); }
+Var silu(const Var& x) { return unary("silu", x); }
+Var softsign(const Var& x) { return unary("softsign", x); }
+Var log1p(const Var& x) { return unary("log1p", x); }
+Var expm1(const Var& x) { return unary("expm1", x); }
+Var elu(const Var& x, Scalar alpha) { return unary("elu", x, alpha); }
+Var hardsigmoid(const Var& x) { return unary("hardsigmoid", x); }
+Var hardswish(const Var& x) { return unary("hardswish", x); }
+
+}  // namespace dagrad

@@ -1,0 +1,44 @@
+#include "dagrad/optim/gradient_program.hpp"
+
+#include <utility>
+
+namespace dagrad::optim {
+
+GradientProgram::GradientProgram(Graph& g, const Var& loss, ParamStore& store, std::vector<Var> params,
+                                 const std::vector<Var>& extra_outputs)
+    : store_(store), loss_(loss), params_(params.empty() ? store.parameters() : std::move(params)) {
+  grads_ = grad(loss, params_);
+  std::vector<Var> outputs = grads_;
+  outputs.push_back(loss);
+  outputs.insert(outputs.end(), extra_outputs.begin(), extra_outputs.end());
+  // Parameters are read from the store and gradients written into it: neither gets arena memory.
+  // A gradient that is not computed by an op (an unused parameter's zeros, the seed when the loss is
+  // the parameter itself) or that two parameters share is copied after each run instead.
+  ProgramOptions options;
+  options.parameters_outside = true;
+  std::vector<bool> taken(g.size(), false);
+  copied_.assign(params_.size(), true);
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Var& gv = grads_[i];
+    if (g.node(gv.id()).role != Role::Op || taken[gv.id()]) continue;
+    taken[gv.id()] = true;
+    copied_[i] = false;
+    // Read through the const accessor: making the program is not computing a gradient.
+    options.outputs_outside.push_back({gv, const_cast<Scalar*>(std::as_const(store).grad(params_[i]).data())});
+  }
+  program_ = std::make_unique<Program>(g, outputs, options);
+  program_->bind(store);
+}
+
+Scalar GradientProgram::run() {
+  program_->run();
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    store_.mark_grad_fresh(params_[i]);
+    if (!copied_[i]) continue;
+    const View& g = program_->view(grads_[i]);
+    std::copy(g.begin(), g.end(), store_.grad(params_[i]).begin());
+  }
+  return program_->scalar(loss_);
+}
+
+}  // namespace dagrad::optim

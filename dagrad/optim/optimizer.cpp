@@ -1,0 +1,368 @@
+#include "dagrad/optim/optimizer.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+namespace dagrad::optim {
+
+Scalar standard_normal(std::mt19937_64& rng) {
+  auto uniform = [&rng] { return (static_cast<Scalar>(rng() >> 11) + 0.5) * 0x1.0p-53; };
+  Scalar u1 = uniform(), u2 = uniform();
+  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+}
+
+// ‖v‖ without underflow: gradients of losses near 1e-300 have squares below the smallest double.
+Scalar norm2(const std::vector<Scalar>& v) {
+  Scalar scale = 0, sum = 0;
+  for (Scalar x : v) scale = std::max(scale, std::fabs(x));
+  if (scale == 0) return 0;
+  for (Scalar x : v) sum += (x / scale) * (x / scale);
+  return scale * std::sqrt(sum);
+}
+
+const std::vector<Scalar>& TrainingState::buffer(const std::string& key) const {
+  auto it = buffers.find(key);
+  if (it == buffers.end()) throw CheckpointError("training state: buffer '" + key + "' is missing");
+  return it->second;
+}
+
+const std::string& TrainingState::value(const std::string& key) const {
+  auto it = values.find(key);
+  if (it == values.end()) throw CheckpointError("training state: value '" + key + "' is missing");
+  return it->second;
+}
+
+std::size_t TrainingState::count(const std::string& key) const {
+  const std::string& text = value(key);
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw CheckpointError("training state: '" + key + "' is not a count: '" + text + "'");
+  return static_cast<std::size_t>(std::stoull(text));
+}
+
+std::vector<Scalar> TrainingState::sized(const std::string& key, std::size_t n) const {
+  const std::vector<Scalar>& b = buffer(key);
+  if (!b.empty() && b.size() != n)
+    throw CheckpointError("training state: '" + key + "' has " + std::to_string(b.size()) + " entries, the store " +
+                          std::to_string(n));
+  return b;
+}
+
+void TrainingState::put_engine(const std::string& key, const std::mt19937_64& rng) {
+  std::ostringstream out;
+  out << rng;
+  values[key] = out.str();
+}
+
+std::mt19937_64 TrainingState::engine(const std::string& key) const {
+  std::istringstream in(value(key));
+  std::mt19937_64 rng;
+  in >> rng;
+  if (!in) throw CheckpointError("training state: '" + key + "' is not a random engine state");
+  return rng;
+}
+
+void Optimizer::save_state(TrainingState& state) const {
+  state.values["optimizer/name"] = name();
+  state.values["optimizer/steps"] = std::to_string(t_);
+  std::string counts;
+  for (std::size_t k : parameter_steps_) counts += (counts.empty() ? "" : ",") + std::to_string(k);
+  state.values["optimizer/parameter_steps"] = counts;
+  save_extra(state);
+}
+
+void Optimizer::load_state(const TrainingState& state, std::size_t n) {
+  if (state.value("optimizer/name") != name())
+    throw CheckpointError("training state: saved by optimizer '" + state.value("optimizer/name") + "', loading into '" +
+                          name() + "'");
+  std::size_t steps = state.count("optimizer/steps");
+  // Per parameter since parameter groups; a state saved before counts every parameter at `steps`.
+  std::vector<std::size_t> parameter_steps;
+  if (state.values.count("optimizer/parameter_steps") && !state.value("optimizer/parameter_steps").empty()) {
+    std::istringstream counts(state.value("optimizer/parameter_steps"));
+    for (std::string item; std::getline(counts, item, ',');) {
+      TrainingState one;
+      one.values["optimizer/parameter_steps"] = item;
+      std::size_t k = one.count("optimizer/parameter_steps");  // CheckpointError unless digits
+      if (k > steps)
+        throw CheckpointError("training state: 'optimizer/parameter_steps' counts " + std::to_string(k) +
+                              " steps of a parameter, more than the optimizer's " + std::to_string(steps));
+      parameter_steps.push_back(k);
+    }
+  }
+  load_extra(state, n);  // checks everything before it assigns
+  t_ = steps;
+  parameter_steps_ = std::move(parameter_steps);
+}
+
+void Momentum::save_extra(TrainingState& state) const { state.buffers["optimizer/momentum"] = b_; }
+void Momentum::load_extra(const TrainingState& state, std::size_t n) { b_ = state.sized("optimizer/momentum", n); }
+
+void AdaGrad::save_extra(TrainingState& state) const { state.buffers["optimizer/sum"] = sum_; }
+void AdaGrad::load_extra(const TrainingState& state, std::size_t n) { sum_ = state.sized("optimizer/sum", n); }
+
+void RMSProp::save_extra(TrainingState& state) const {
+  state.buffers["optimizer/square_average"] = v_;
+  if (centered_) state.buffers["optimizer/grad_average"] = mean_g_;
+  if (momentum_ != 0) state.buffers["optimizer/momentum_buffer"] = buffer_;
+}
+void RMSProp::load_extra(const TrainingState& state, std::size_t n) {
+  std::vector<Scalar> v = state.sized("optimizer/square_average", n);
+  std::vector<Scalar> mean_g = centered_ ? state.sized("optimizer/grad_average", n) : std::vector<Scalar>{};
+  std::vector<Scalar> buffer = momentum_ != 0 ? state.sized("optimizer/momentum_buffer", n) : std::vector<Scalar>{};
+  v_ = std::move(v);
+  mean_g_ = std::move(mean_g);
+  buffer_ = std::move(buffer);
+}
+
+void Adam::save_extra(TrainingState& state) const {
+  state.buffers["optimizer/m"] = m_;
+  state.buffers["optimizer/v"] = v_;
+  if (amsgrad_) state.buffers["optimizer/v_max"] = v_max_;
+}
+void Adam::load_extra(const TrainingState& state, std::size_t n) {
+  std::vector<Scalar> m = state.sized("optimizer/m", n), v = state.sized("optimizer/v", n);
+  std::vector<Scalar> v_max = amsgrad_ ? state.sized("optimizer/v_max", n) : std::vector<Scalar>{};
+  m_ = std::move(m);
+  v_ = std::move(v);
+  v_max_ = std::move(v_max);
+}
+
+void PerturbedGD::save_extra(TrainingState& state) const {
+  state.put_engine("optimizer/rng", rng_);
+  state.values["optimizer/last_perturbation"] = std::to_string(last_);
+  state.values["optimizer/perturbations"] = std::to_string(perturbations_);
+  state.values["optimizer/perturbed_once"] = perturbed_once_ ? "1" : "0";
+}
+void PerturbedGD::load_extra(const TrainingState& state, std::size_t) {
+  std::mt19937_64 rng = state.engine("optimizer/rng");
+  std::size_t last = state.count("optimizer/last_perturbation"), count = state.count("optimizer/perturbations"),
+              once = state.count("optimizer/perturbed_once");
+  rng_ = rng;
+  last_ = last;
+  perturbations_ = count;
+  perturbed_once_ = once != 0;
+}
+
+void Langevin::save_extra(TrainingState& state) const { state.put_engine("optimizer/rng", rng_); }
+void Langevin::load_extra(const TrainingState& state, std::size_t) { rng_ = state.engine("optimizer/rng"); }
+
+void Optimizer::step(ParamStore& store) {
+  const std::vector<Var>& all = store.parameters();
+  std::vector<ParamGroup> default_group;
+  if (options_.groups.empty()) default_group.push_back({all});
+  const std::vector<ParamGroup>& groups = options_.groups.empty() ? default_group : options_.groups;
+  if (parameter_steps_.empty()) parameter_steps_.assign(all.size(), t_);
+  if (parameter_steps_.size() != all.size())
+    throw CheckpointError(name() + ": the loaded state counts steps of " + std::to_string(parameter_steps_.size()) +
+                          " parameters, the store holds " + std::to_string(all.size()));
+  // Which parameters step now, by group; ownership is checked before anything changes.
+  std::vector<std::vector<std::size_t>> stepping(groups.size());
+  std::vector<char> owned(all.size(), 0);
+  std::size_t owned_count = 0, fresh_count = 0;
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (const Var& p : groups[k].params) {
+      std::size_t i = store.index_of(p);  // BindError naming p when the store does not hold it
+      if (owned[i]) throw Error(name() + ": " + p.graph().describe(p.id()) + " is in two parameter groups");
+      owned[i] = 1;
+      ++owned_count;
+      if (!store.grad_fresh(p)) continue;
+      stepping[k].push_back(i);
+      ++fresh_count;
+    }
+  if (fresh_count == 0)
+    throw Error(name() + ": no gradient was computed since the last step for any of the " + std::to_string(owned_count) +
+                " parameter(s) it owns; run the gradient program (or write store.grad) before step()");
+  std::vector<Scalar>& w = store.values();
+  const std::vector<Scalar>& grads = std::as_const(store).grads();
+  g_.assign(grads.begin(), grads.end());
+  auto slice_of = [&](std::size_t i) {
+    std::size_t begin = store.offset(all[i]);
+    return Slice{begin, begin + all[i].size(), parameter_steps_[i]};
+  };
+  std::vector<std::vector<Slice>> slices(groups.size());
+  std::vector<Slice> everything;
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (std::size_t i : stepping[k]) {
+      Slice s = slice_of(i);
+      for (std::size_t e = s.begin; e < s.end; ++e)
+        if (!std::isfinite(g_[e]))
+          throw NumericError(name() + ": non-finite gradient " + std::to_string(g_[e]) + " at element " +
+                             std::to_string(e - s.begin) + " of " + all[i].graph().describe(all[i].id()) + " in step " +
+                             std::to_string(t_) + "; parameters left unchanged");
+      slices[k].push_back(s);
+      everything.push_back(s);
+    }
+  if (options_.clip_norm > 0) {
+    Scalar norm = norm_over(g_, everything);  // of everything that steps
+    if (norm > options_.clip_norm)
+      for (const Slice& s : everything)
+        for (std::size_t e = s.begin; e < s.end; ++e) g_[e] *= options_.clip_norm / norm;
+  }
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    if (stepping[k].empty()) continue;
+    Scalar lr = groups[k].lr ? (*groups[k].lr)(t_) : options_.lr(t_);
+    Scalar decay = groups[k].weight_decay.value_or(options_.weight_decay);
+    if (decay != 0)
+      for (const Slice& s : slices[k])
+        for (std::size_t e = s.begin; e < s.end; ++e) {
+          if (decoupled_decay()) w[e] *= 1 - lr * decay;
+          else g_[e] += decay * w[e];
+        }
+    update(w, g_, lr, slices[k]);
+  }
+  for (const auto& group : stepping)
+    for (std::size_t i : group) {
+      ++parameter_steps_[i];
+      store.mark_grad_consumed(all[i]);
+    }
+  ++t_;
+}
+
+void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i];
+}
+
+void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  if (b_.empty()) b_.assign(w.size(), 0);
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      // torch: the buffer starts as the parameter's first gradient
+      b_[i] = s.steps == 0 ? g[i] : mu_ * b_[i] + (1 - dampening_) * g[i];
+      w[i] -= lr * (nesterov_ ? g[i] + mu_ * b_[i] : b_[i]);
+    }
+}
+
+void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  if (sum_.empty()) sum_.assign(w.size(), initial_);
+  for (const Slice& s : slices) {
+    Scalar clr = lr / (1 + static_cast<Scalar>(s.steps) * lr_decay_);
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      sum_[i] += g[i] * g[i];
+      w[i] -= clr * g[i] / (std::sqrt(sum_[i]) + eps_);
+    }
+  }
+}
+
+void RMSProp::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  if (v_.empty()) v_.assign(w.size(), 0);
+  if (centered_ && mean_g_.empty()) mean_g_.assign(w.size(), 0);
+  if (momentum_ != 0 && buffer_.empty()) buffer_.assign(w.size(), 0);
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      v_[i] = alpha_ * v_[i] + (1 - alpha_) * g[i] * g[i];
+      Scalar variance = v_[i];
+      if (centered_) {
+        mean_g_[i] = alpha_ * mean_g_[i] + (1 - alpha_) * g[i];
+        variance -= mean_g_[i] * mean_g_[i];
+      }
+      Scalar denominator = std::sqrt(variance) + eps_;
+      if (momentum_ != 0) {
+        buffer_[i] = momentum_ * buffer_[i] + g[i] / denominator;
+        w[i] -= lr * buffer_[i];
+      } else {
+        w[i] -= lr * g[i] / denominator;
+      }
+    }
+}
+
+void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  if (m_.empty()) m_.assign(w.size(), 0), v_.assign(w.size(), 0);
+  if (amsgrad_ && v_max_.empty()) v_max_.assign(w.size(), 0);
+  for (const Slice& s : slices) {
+    Scalar t = static_cast<Scalar>(s.steps + 1);
+    Scalar bias1 = 1 - std::pow(beta1_, t), bias2 = 1 - std::pow(beta2_, t);
+    // torch's arithmetic order: denom = √v / √bias2 + eps, step = lr / bias1.
+    Scalar step = lr / bias1, root2 = std::sqrt(bias2);
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      m_[i] = beta1_ * m_[i] + (1 - beta1_) * g[i];
+      v_[i] = beta2_ * v_[i] + (1 - beta2_) * g[i] * g[i];
+      Scalar second = v_[i];
+      if (amsgrad_) second = v_max_[i] = std::max(v_max_[i], v_[i]);
+      w[i] -= step * m_[i] / (std::sqrt(second) / root2 + eps_);
+    }
+  }
+}
+
+Scalar Optimizer::norm_over(const std::vector<Scalar>& g, const std::vector<Slice>& slices) {
+  std::vector<Scalar> stepped;
+  for (const Slice& s : slices) stepped.insert(stepped.end(), g.begin() + static_cast<long>(s.begin), g.begin() + static_cast<long>(s.end));
+  return norm2(stepped);
+}
+
+void NormalizedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  Scalar norm = norm_over(g, slices);
+  if (norm == 0) return;
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i] / norm;
+}
+
+void ExponentiatedGradient::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                                   const std::vector<Slice>& slices) {
+  Scalar total = 0;
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i)
+      if (!(w[i] > 0)) throw NumericError("exponentiated_gradient: weight " + std::to_string(i) + " is not positive");
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) {
+      w[i] *= std::exp(-lr * g[i]);
+      total += w[i];
+    }
+  if (simplex_)
+    for (const Slice& s : slices)
+      for (std::size_t i = s.begin; i < s.end; ++i) w[i] /= total;
+}
+
+void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  Scalar norm = norm_over(g, slices);
+  std::size_t d = 0;
+  for (const Slice& s : slices) {
+    d += s.end - s.begin;
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i];
+  }
+  if (norm > threshold_ || (perturbed_once_ && t_ - last_ < interval_)) return;
+  // Uniform in the ball: a Gaussian direction scaled by radius·U^{1/d}.
+  std::vector<Scalar> xi;
+  Scalar xi_norm = 0;
+  for (std::size_t k = 0; k < d; ++k) {
+    xi.push_back(standard_normal(rng_));
+    xi_norm += xi.back() * xi.back();
+  }
+  Scalar u = (static_cast<Scalar>(rng_() >> 11) + 0.5) * 0x1.0p-53;
+  Scalar scale = radius_ * std::pow(u, 1.0 / static_cast<Scalar>(d)) / std::sqrt(xi_norm);
+  std::size_t k = 0;
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] += scale * xi[k++];
+  last_ = t_;
+  perturbed_once_ = true;
+  ++perturbations_;
+}
+
+void Langevin::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+  Scalar noise = std::sqrt(2 * lr / beta_);
+  for (const Slice& s : slices)
+    for (std::size_t i = s.begin; i < s.end; ++i) w[i] += -lr * g[i] + noise * standard_normal(rng_);
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Options o, std::uint64_t seed) {
+  if (name == "gd" || name == "sgd") return std::make_unique<GradientDescent>(std::move(o));
+  if (name == "momentum") return std::make_unique<Momentum>(std::move(o), 0.9);
+  if (name == "nesterov") return std::make_unique<Momentum>(std::move(o), 0.9, true);
+  if (name == "adagrad") return std::make_unique<AdaGrad>(std::move(o));
+  if (name == "rmsprop") return std::make_unique<RMSProp>(std::move(o));
+  if (name == "rmsprop_centered") return std::make_unique<RMSProp>(std::move(o), 0.99, 1e-8, 0, true);
+  if (name == "rmsprop_momentum") return std::make_unique<RMSProp>(std::move(o), 0.99, 1e-8, 0.9);
+  if (name == "rmsprop_centered_momentum") return std::make_unique<RMSProp>(std::move(o), 0.99, 1e-8, 0.9, true);
+  if (name == "adam") return std::make_unique<Adam>(std::move(o));
+  if (name == "adamw") return std::make_unique<Adam>(std::move(o), 0.9, 0.999, 1e-8, true);
+  if (name == "adam_amsgrad") return std::make_unique<Adam>(std::move(o), 0.9, 0.999, 1e-8, false, true);
+  if (name == "adamw_amsgrad") return std::make_unique<Adam>(std::move(o), 0.9, 0.999, 1e-8, true, true);
+  if (name == "normalized_gd") return std::make_unique<NormalizedGD>(std::move(o));
+  if (name == "langevin") return std::make_unique<Langevin>(std::move(o), 1e4, seed);
+  throw Error("unknown optimizer '" + name +
+              "' (gd, sgd, momentum, nesterov, adagrad, rmsprop, rmsprop_centered, rmsprop_momentum, "
+              "rmsprop_centered_momentum, adam, adamw, adam_amsgrad, adamw_amsgrad, normalized_gd, langevin)");
+}
+
+}  // namespace dagrad::optim

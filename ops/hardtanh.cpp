@@ -1,7 +1,0 @@
-#include "ops/support.hpp"
-
-namespace dagrad {
-
-Var hardtanh(const Var& x, Scalar lo, Scalar hi) { return detail::bounded(x, lo, hi, 0, "hardtanh"); }
-
-}  // namespace dagrad

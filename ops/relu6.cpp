@@ -1,8 +1,0 @@
-#include "ops/support.hpp"
-
-namespace dagrad {
-
-// As PyTorch: relu6 is hardtanh(0, 6), so its derivative is 0 at both 0 and 6 under the convention.
-Var relu6(const Var& x) { return detail::bounded(x, 0, 6, 0, "relu6"); }
-
-}  // namespace dagrad
