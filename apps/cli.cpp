@@ -7,8 +7,8 @@
 #include <iostream>
 #include <new>
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "checks.hpp"
 #include "dagrad/dagrad.hpp"
@@ -22,7 +22,8 @@ namespace {
 CLI::Validator whole_number(std::uint64_t least) {
   return CLI::Validator(
       [least](std::string& text) -> std::string {
-        std::string refusal = "must be a whole number from " + std::to_string(least) + " to 18446744073709551615, not '" + text + "'";
+        std::string refusal =
+            "must be a whole number from " + std::to_string(least) + " to 18446744073709551615, not '" + text + "'";
         if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return refusal;
         errno = 0;
         unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
@@ -40,10 +41,15 @@ CLI::Validator finite_number(Bound bound) {
         bool ok = CLI::detail::lexical_cast(text, value) && std::isfinite(value) &&
                   (bound == Bound::any || value > 0 || (bound == Bound::non_negative && value == 0));
         if (ok) return {};
-        return std::string("must be a finite") + (bound == Bound::positive ? " positive" : bound == Bound::non_negative ? " non-negative" : "") +
+        return std::string("must be a finite") +
+               (bound == Bound::positive       ? " positive"
+                : bound == Bound::non_negative ? " non-negative"
+                                               : "") +
                " number, not '" + text + "'";
       },
-      bound == Bound::positive ? "POSITIVE" : bound == Bound::non_negative ? "NONNEGATIVE" : "");
+      bound == Bound::positive       ? "POSITIVE"
+      : bound == Bound::non_negative ? "NONNEGATIVE"
+                                     : "");
 }
 
 void add_demo_options(CLI::App* cmd, DemoOptions& demo) {
@@ -63,37 +69,46 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   CLI::App app{"dagrad: computation graphs of tensor ops and their derivatives"};
   app.fallthrough();  // subcommands inherit it: options of the main command (--blas-threads) work after them
   add_demo_options(&app, inv.demo);
-  CLI::App* demo_cmd = app.add_subcommand("demo", "build an MLP, print loss and gradient norm, DOT file and gradient cost table");
+  CLI::App* demo_cmd =
+      app.add_subcommand("demo", "build an MLP, print loss and gradient norm, DOT file and gradient cost table");
   add_demo_options(demo_cmd, inv.demo);
 
   TrainCommand& train = inv.train;
   CLI::App* train_cmd = app.add_subcommand("train", "train a model on a data set and plot loss and accuracy");
   train_cmd->add_option("--data", train.data, "digits, iris, wine, breast_cancer, or a CSV file (label last)");
   train_cmd->add_option("--model", train.model, "mlp, resnet, convnet, linear");
-  train_cmd->add_option("--optimizer", train.optimizer, "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, ...");
+  train_cmd->add_option("--optimizer", train.optimizer,
+                        "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, ...");
   train_cmd->add_option("--lr", train.lr, "step size")->check(finite_number(Bound::positive));
-  train_cmd->add_option("--weight-decay", train.weight_decay, "L2 weight decay (decoupled for adamw)")->check(finite_number(Bound::non_negative));
-  train_cmd->add_option("--clip", train.clip, "clip the gradient norm to this (0: off)")->check(finite_number(Bound::non_negative));
+  train_cmd->add_option("--weight-decay", train.weight_decay, "L2 weight decay (decoupled for adamw)")
+      ->check(finite_number(Bound::non_negative));
+  train_cmd->add_option("--clip", train.clip, "clip the gradient norm to this (0: off)")
+      ->check(finite_number(Bound::non_negative));
   train_cmd->add_option("--epochs", train.epochs, "passes over the training set")->check(whole_number(1));
   train_cmd->add_option("--batch", train.batch, "minibatch size")->check(whole_number(1));
   train_cmd->add_option("--width", train.width, "hidden width (channels for convnet)")->check(whole_number(1));
-  train_cmd->add_option("--depth", train.depth, "hidden layers (residual blocks for resnet, convnet)")->check(CLI::Range(0, 64));
-  train_cmd->add_option("--eval-every", train.eval_every, "steps between evaluations (0: every epoch)")->check(whole_number(0));
+  train_cmd->add_option("--depth", train.depth, "hidden layers (residual blocks for resnet, convnet)")
+      ->check(CLI::Range(0, 64));
+  train_cmd->add_option("--eval-every", train.eval_every, "steps between evaluations (0: every epoch)")
+      ->check(whole_number(0));
   train_cmd->add_option("--test-fraction", train.test_fraction, "held-out share")->check(CLI::Range(0.01, 0.99));
   train_cmd->add_option("--seed", train.seed, "seed for split, shuffling and initial weights")->check(whole_number(0));
-  train_cmd->add_option("--min-accuracy", train.min_accuracy, "exit with status 3 below this final test accuracy")->check(finite_number(Bound::any));
+  train_cmd->add_option("--min-accuracy", train.min_accuracy, "exit with status 3 below this final test accuracy")
+      ->check(finite_number(Bound::any));
   train_cmd->add_option("--out", train.out_dir, "directory for metrics.csv and training.png");
-  train_cmd->add_option("--checkpoint", train.checkpoint_dir,
-                         "save a crash-safe checkpoint here after every epoch (a new or empty directory, or --overwrite)");
-  train_cmd->add_option("--resume", train.resume_dir, "continue from the checkpoint in this directory (same options), saving to it")
+  train_cmd->add_option(
+      "--checkpoint", train.checkpoint_dir,
+      "save a crash-safe checkpoint here after every epoch (a new or empty directory, or --overwrite)");
+  train_cmd
+      ->add_option("--resume", train.resume_dir,
+                   "continue from the checkpoint in this directory (same options), saving to it")
       ->excludes(train_cmd->get_option("--checkpoint"));
   train_cmd->add_flag("--overwrite", train.overwrite, "let --checkpoint replace a checkpoint already in its directory");
   train_cmd->add_flag("--allow-empty-classes", train.allow_empty_classes,
                       "accept CSV labels that leave most classes 0..max label without examples");
 
   CLI::App* study_cmd = app.add_subcommand("study", "run one implicit-bias study: CSV, PNG plot and a report section");
-  study_cmd->add_option("name", inv.study_name, study_name_list())
-      ->required();
+  study_cmd->add_option("name", inv.study_name, study_name_list())->required();
   study_cmd->add_flag("--quick", inv.study_quick, "the short edition used by tests and the report");
   study_cmd->add_option("--out", inv.study_out, "output directory");
   StudyOverrides& overrides = inv.study_overrides;
@@ -107,14 +122,19 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   study_cmd->add_option("--size", overrides.size, "matrix side (factorization)")->check(whole_number(1));
   study_cmd->add_option("--rank", overrides.rank, "planted rank (factorization)")->check(whole_number(1));
   study_cmd->add_option("--depths", overrides.depths, "factorization depths")->check(whole_number(1))->delimiter(',');
-  study_cmd->add_option("--observed", overrides.observed, "observed entries (factorization)")->check(whole_number(1))->delimiter(',');
-  study_cmd->add_option("--widths", overrides.widths, "widths (mean-field, landscape)")->check(whole_number(1))->delimiter(',');
+  study_cmd->add_option("--observed", overrides.observed, "observed entries (factorization)")
+      ->check(whole_number(1))
+      ->delimiter(',');
+  study_cmd->add_option("--widths", overrides.widths, "widths (mean-field, landscape)")
+      ->check(whole_number(1))
+      ->delimiter(',');
   study_cmd->add_option("--init-scales", overrides.init_scales, "initialisation scales (factorization)")
       ->check(finite_number(Bound::positive))
       ->delimiter(',');
 
   CostCommand& cost = inv.cost;
-  CLI::App* cost_cmd = app.add_subcommand("cost", "forward vs reverse mode vs finite differences: counted flops, time, fitted exponents, plot");
+  CLI::App* cost_cmd = app.add_subcommand(
+      "cost", "forward vs reverse mode vs finite differences: counted flops, time, fitted exponents, plot");
   cost_cmd->add_flag("--quick", cost.quick, "small sizes (seconds)");
   cost_cmd->add_option("--repeats", cost.repeats, "timing runs per measurement (median)")->check(CLI::Range(1, 10000));
   cost_cmd->add_option("--seed", cost.seed, "seed for data and weights")->check(whole_number(0));
@@ -122,7 +142,8 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   app.add_option("--report-out", inv.report_out, "directory of the default report");
   // One OpenBLAS thread by default: the studies' small GEMVs run several times slower with two
   // (max-margin-digits 16.1 s vs 3.4 s); large-batch training may want more.
-  app.add_option("--blas-threads", inv.blas_threads, "OpenBLAS threads (also after a subcommand)")->check(CLI::Range(1, 1024));
+  app.add_option("--blas-threads", inv.blas_threads, "OpenBLAS threads (also after a subcommand)")
+      ->check(CLI::Range(1, 1024));
 
   std::vector<const char*> argv{"dagrad"};
   for (const std::string& a : args) argv.push_back(a.c_str());
@@ -134,21 +155,28 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
     inv.exit_status = app.exit(e, out, err) == 0 ? kSuccess : kUsage;
     return inv;
   }
-  if (*train_cmd) inv.command = Invocation::Command::train;
-  else if (*study_cmd) inv.command = Invocation::Command::study;
-  else if (*cost_cmd) inv.command = Invocation::Command::cost;
-  else if (*demo_cmd) inv.command = Invocation::Command::demo;
+  if (*train_cmd)
+    inv.command = Invocation::Command::train;
+  else if (*study_cmd)
+    inv.command = Invocation::Command::study;
+  else if (*cost_cmd)
+    inv.command = Invocation::Command::cost;
+  else if (*demo_cmd)
+    inv.command = Invocation::Command::demo;
   return inv;
 }
 
 void check_invocation(const Invocation& inv) {
   switch (inv.command) {
-    case Invocation::Command::train: return check_train(inv.train);
+    case Invocation::Command::train:
+      return check_train(inv.train);
     case Invocation::Command::study:
       require_directory_or_absent("--out", inv.study_out);
       return check_study(inv.study_name, inv.study_quick, inv.study_overrides);
-    case Invocation::Command::cost: return check_cost(inv.cost);
-    case Invocation::Command::demo: return check_demo(inv.demo);
+    case Invocation::Command::cost:
+      return check_cost(inv.cost);
+    case Invocation::Command::demo:
+      return check_demo(inv.demo);
     case Invocation::Command::report:
       require_directory_or_absent("--report-out", inv.report_out);
       return check_demo(inv.demo);
@@ -160,11 +188,16 @@ namespace {
 int run_checked(const Invocation& inv) {
   set_blas_threads(inv.blas_threads);
   switch (inv.command) {
-    case Invocation::Command::train: return run_train(inv.train);
-    case Invocation::Command::study: return run_study(inv.study_name, inv.study_quick, inv.study_out, inv.study_overrides);
-    case Invocation::Command::cost: return run_cost(inv.cost);
-    case Invocation::Command::demo: return run_demo(inv.demo);
-    case Invocation::Command::report: return run_report(inv.report_out, inv.demo);
+    case Invocation::Command::train:
+      return run_train(inv.train);
+    case Invocation::Command::study:
+      return run_study(inv.study_name, inv.study_quick, inv.study_out, inv.study_overrides);
+    case Invocation::Command::cost:
+      return run_cost(inv.cost);
+    case Invocation::Command::demo:
+      return run_demo(inv.demo);
+    case Invocation::Command::report:
+      return run_report(inv.report_out, inv.demo);
   }
   return kFailure;
 }

@@ -5,8 +5,8 @@
 
 #include <fmt/core.h>
 
-#include "dagrad/analysis/cost.hpp"
 #include "checks.hpp"
+#include "dagrad/analysis/cost.hpp"
 #include "dagrad/data/files.hpp"
 #include "plot.hpp"
 
@@ -58,11 +58,12 @@ bool plot(const analysis::CostStudy& study, const std::string& dir) {
         if (p.sweep == sweep && method_names.empty())
           for (const auto& m : p.methods) method_names.push_back(m.method);
       const std::size_t methods = method_names.size();
-      gp << "set title " << gnuplot_quoted(sweep_title(sweep)) << " noenhanced font ',9'\nset xlabel " << gnuplot_quoted(sweep)
-         << "\nset ylabel '" << (row == 0 ? "flops" : "seconds") << "'\nplot ";
+      gp << "set title " << gnuplot_quoted(sweep_title(sweep)) << " noenhanced font ',9'\nset xlabel "
+         << gnuplot_quoted(sweep) << "\nset ylabel '" << (row == 0 ? "flops" : "seconds") << "'\nplot ";
       for (std::size_t m = 0; m < methods; ++m)
-        gp << (m ? ", " : "") << "ARG1." << gnuplot_quoted("/cost_" + std::string(sweep) + ".csv") << " using 1:"
-           << 2 + row * methods + m << " with linespoints lw 2 pt 7 title " << gnuplot_quoted(method_names[m]) << " noenhanced";
+        gp << (m ? ", " : "") << "ARG1." << gnuplot_quoted("/cost_" + std::string(sweep) + ".csv")
+           << " using 1:" << 2 + row * methods + m << " with linespoints lw 2 pt 7 title "
+           << gnuplot_quoted(method_names[m]) << " noenhanced";
       gp << "\n";
     }
   gp << "unset multiplot\n";
@@ -110,9 +111,10 @@ int run_cost(const CostCommand& c) {
 
   std::ostringstream md;
   md << "## Forward vs reverse mode: what derivatives cost\n\n"
-     << fmt::format("A tanh MLP g: R^d -> R on one example, L hidden layers of width w (d = {}, w = {}, L = {} "
-                    "unless swept). Each cell: flops counted by the cost model, median milliseconds.\n\n",
-                    o.d, o.width, o.depth);
+     << fmt::format(
+            "A tanh MLP g: R^d -> R on one example, L hidden layers of width w (d = {}, w = {}, L = {} "
+            "unless swept). Each cell: flops counted by the cost model, median milliseconds.\n\n",
+            o.d, o.width, o.depth);
   for (const char* sweep : {"d", "w", "L", "m"}) {
     md << "### " << sweep_title(sweep) << "\n\n";
     if (std::string(sweep) == "m") md << "Input dimension d = " << o.jacobian_inputs << ".\n\n";
@@ -121,7 +123,8 @@ int run_cost(const CostCommand& c) {
   md << "### Fitted exponents (log-log slope of cost against the swept size)\n\n"
      << "| sweep | method | textbook | fitted (flops) | fitted (time) |\n|---|---|---|---|---|\n";
   for (const auto& f : study.fits)
-    md << fmt::format("| {} | {} | {:g} | {:.2f} | {:.2f} |\n", f.sweep, f.method, f.textbook, f.flops_exponent, f.time_exponent);
+    md << fmt::format("| {} | {} | {:g} | {:.2f} | {:.2f} |\n", f.sweep, f.method, f.textbook, f.flops_exponent,
+                      f.time_exponent);
   md << "\nTextbook: a function value costs O(dw + w²L), O(w²L) for d ≪ w; reverse mode a small multiple of it; "
         "forward mode and central differences d times it. jacfwd costs d JVPs whatever m is, jacrev m VJPs.\n\n";
   const auto& ch = study.chain;
@@ -138,12 +141,14 @@ int run_cost(const CostCommand& c) {
     md << fmt::format("| {} | {:.4g} | {:.4g} | {:.3f} | {:.1e} |\n", m.method, predicted[r], m.flops, m.seconds * 1e3,
                       m.max_abs_diff);
   }
-  md << fmt::format("\nWere the local Jacobians given, multiplying them would cost {:.4g} multiplications right to left, "
-                    "{:.4g} left to right and {:.4g} in the matrix-chain order `{}`.\n\n",
-                    study.chain_given.forward, study.chain_given.reverse, study.chain_given.multiplications,
-                    study.chain_given.bracketing);
+  md << fmt::format(
+      "\nWere the local Jacobians given, multiplying them would cost {:.4g} multiplications right to left, "
+      "{:.4g} left to right and {:.4g} in the matrix-chain order `{}`.\n\n",
+      study.chain_given.forward, study.chain_given.reverse, study.chain_given.multiplications,
+      study.chain_given.bracketing);
 
-  for (const char* sweep : {"d", "w", "L", "m"}) write_sweep_csv(study, sweep, c.out_dir + "/cost_" + std::string(sweep) + ".csv");
+  for (const char* sweep : {"d", "w", "L", "m"})
+    write_sweep_csv(study, sweep, c.out_dir + "/cost_" + std::string(sweep) + ".csv");
   bool plotted = plot(study, c.out_dir);
   if (plotted) md << "![cost](cost.png)\n\n";
   md << "Data: `cost_d.csv`, `cost_w.csv`, `cost_L.csv`, `cost_m.csv`.\n\n";
@@ -151,7 +156,8 @@ int run_cost(const CostCommand& c) {
   if (c.markdown) *c.markdown << md.str();
   if (!plotted) fmt::print(stderr, "dagrad cost: gnuplot failed or is missing; no cost.png\n");
   fmt::print("\n{}(took {:.1f}s; wrote {}/cost_*.csv, {}cost.md)\n", md.str(),
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), c.out_dir, plotted ? "cost.png, " : "");
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), c.out_dir,
+             plotted ? "cost.png, " : "");
 
   // Forward mode agrees up to rounding, differences to O(h²); the Jacobian orders up to rounding.
   double worst_forward = 0, worst_differences = 0, worst_jacobian = 0;
@@ -165,8 +171,8 @@ int run_cost(const CostCommand& c) {
   }
   for (const auto& m : study.chain_costs) worst_jacobian = std::max(worst_jacobian, m.max_abs_diff);
   if (worst_forward > 1e-10 || worst_differences > 1e-6 || worst_jacobian > 1e-10) {
-    fmt::print(stderr, "dagrad cost: methods disagree (forward {:.2e}, differences {:.2e}, Jacobians {:.2e})\n", worst_forward,
-               worst_differences, worst_jacobian);
+    fmt::print(stderr, "dagrad cost: methods disagree (forward {:.2e}, differences {:.2e}, Jacobians {:.2e})\n",
+               worst_forward, worst_differences, worst_jacobian);
     return kClaimFails;
   }
   return 0;

@@ -7,10 +7,10 @@
 #include <fmt/core.h>
 
 #include "checks.hpp"
+#include "dagrad/analysis/cost.hpp"
 #include "dagrad/dagrad.hpp"
 #include "dagrad/data/files.hpp"
 #include "dagrad/graph/memory.hpp"
-#include "dagrad/analysis/cost.hpp"
 
 namespace dagrad::apps {
 
@@ -18,12 +18,14 @@ void check_demo(const DemoOptions& o) {
   if (o.inputs == 0 || o.width == 0 || o.depth == 0 || o.batch == 0 || o.repeats < 1)
     throw Error("demo: --inputs, --width, --depth, --batch and --repeats must be positive");
   require_directory_or_absent("--out", o.out_dir);
-  auto inputs = static_cast<double>(o.inputs), width = static_cast<double>(o.width), depth = static_cast<double>(o.depth);
+  auto inputs = static_cast<double>(o.inputs), width = static_cast<double>(o.width),
+       depth = static_cast<double>(o.depth);
   double parameters = inputs * width + (depth - 1) * width * width + depth * width + width;
   if (parameters > kMaxDemoParameters)
-    throw Error(fmt::format("demo: the MLP has {:.4g} parameters; its cost table runs one forward-mode pass per parameter, so the "
-                            "demo takes at most {:.0f} (`dagrad cost` studies large models)",
-                            parameters, kMaxDemoParameters));
+    throw Error(fmt::format(
+        "demo: the MLP has {:.4g} parameters; its cost table runs one forward-mode pass per parameter, so the "
+        "demo takes at most {:.0f} (`dagrad cost` studies large models)",
+        parameters, kMaxDemoParameters));
   require_memory(sizeof(Scalar) * static_cast<double>(o.batch) * (inputs + 4 * width * depth), "demo: the activations");
 }
 
@@ -107,12 +109,15 @@ int run_demo(const DemoOptions& o) {
     fmt::print("  {:<32} {:>8.0f} {:>14.4g} {:>8.1f}x {:>12.4f} {:>11.1f}x {:>14.2e}\n", r.method, r.passes, r.flops,
                r.flops / base.flops, r.seconds * 1e3, r.seconds / base.seconds, r.max_abs_diff);
   if (o.markdown) {
-    *o.markdown << "## Cost of the full gradient\n\nWith respect to all d parameters of an MLP " << o.inputs << " -> " << o.depth << " x " << o.width << " (tanh) -> 1, "
-                << store.size() << " parameters, batch " << o.batch << "; loss " << program.scalar(loss) << ".\n\n"
-                << "| method | passes | flops | flops / eval | time [ms] | time / eval | max abs diff |\n|---|---|---|---|---|---|---|\n";
+    *o.markdown << "## Cost of the full gradient\n\nWith respect to all d parameters of an MLP " << o.inputs << " -> "
+                << o.depth << " x " << o.width << " (tanh) -> 1, " << store.size() << " parameters, batch " << o.batch
+                << "; loss " << program.scalar(loss) << ".\n\n"
+                << "| method | passes | flops | flops / eval | time [ms] | time / eval | max abs diff "
+                   "|\n|---|---|---|---|---|---|---|\n";
     for (const auto& r : rows)
-      *o.markdown << fmt::format("| {} | {:.0f} | {:.4g} | {:.1f} | {:.4f} | {:.1f} | {:.2e} |\n", r.method, r.passes, r.flops,
-                                 r.flops / base.flops, r.seconds * 1e3, r.seconds / base.seconds, r.max_abs_diff);
+      *o.markdown << fmt::format("| {} | {:.0f} | {:.4g} | {:.1f} | {:.4f} | {:.1f} | {:.2e} |\n", r.method, r.passes,
+                                 r.flops, r.flops / base.flops, r.seconds * 1e3, r.seconds / base.seconds,
+                                 r.max_abs_diff);
     *o.markdown << "\nThe graph: `mlp.dot`, with the first layer's gradient: `mlp_grad.dot` (Graphviz DOT).\n\n";
   }
   // The three gradients must agree: forward mode exactly up to rounding, differences to O(h²).
@@ -121,8 +126,9 @@ int run_demo(const DemoOptions& o) {
                rows[3].max_abs_diff);
     return kClaimFails;
   }
-  fmt::print("\nReverse mode costs a small multiple of one evaluation whatever the parameter count; forward mode and\n"
-             "finite differences grow with it (the cheap gradient principle).\n");
+  fmt::print(
+      "\nReverse mode costs a small multiple of one evaluation whatever the parameter count; forward mode and\n"
+      "finite differences grow with it (the cheap gradient principle).\n");
   return 0;
 }
 

@@ -17,16 +17,20 @@ namespace dagrad::apps {
 std::string gnuplot_quoted(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "''";
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += ' ';
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += ' ';
+    else
+      out += c;
   }
   return out + "'";
 }
 
 bool run_gnuplot(const std::string& script_path, const std::string& script, const std::vector<std::string>& args,
                  const std::vector<std::string>& outputs) {
-  if (args.size() > 9) throw Error("run_gnuplot: gnuplot -c takes at most 9 arguments, not " + std::to_string(args.size()));
+  if (args.size() > 9)
+    throw Error("run_gnuplot: gnuplot -c takes at most 9 arguments, not " + std::to_string(args.size()));
   data::write_file(script_path, script);
   std::vector<std::string> words{"gnuplot", "-c", script_path};
   words.insert(words.end(), args.begin(), args.end());
@@ -38,7 +42,7 @@ bool run_gnuplot(const std::string& script_path, const std::string& script, cons
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  timespec started {};
+  timespec started{};
   ::clock_gettime(CLOCK_REALTIME, &started);
   pid_t child = 0;
   int spawned = posix_spawnp(&child, "gnuplot", &actions, nullptr, argv.data(), environ);

@@ -11,11 +11,11 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
-#include "dagrad/analysis/progress.hpp"
-#include "dagrad/graph/memory.hpp"
 #include "checks.hpp"
 #include "cost.hpp"
+#include "dagrad/analysis/progress.hpp"
 #include "dagrad/data/files.hpp"
+#include "dagrad/graph/memory.hpp"
 #include "demo.hpp"
 #include "plot.hpp"
 
@@ -28,7 +28,8 @@ namespace {
 class ProgressPrinter {
  public:
   ProgressPrinter() : terminal_(isatty(fileno(stderr)) != 0) {
-    previous_ = analysis::set_progress_hook([this](const std::string& stage, std::size_t done, std::size_t total) { show(stage, done, total); });
+    previous_ = analysis::set_progress_hook(
+        [this](const std::string& stage, std::size_t done, std::size_t total) { show(stage, done, total); });
   }
   ~ProgressPrinter() { analysis::set_progress_hook(std::move(previous_)); }
   ProgressPrinter(const ProgressPrinter&) = delete;
@@ -41,9 +42,12 @@ class ProgressPrinter {
     bool finished = done >= total;
     if (!terminal_ && !finished && done != 0 && now - last_line_ < std::chrono::seconds(10)) return;
     last_line_ = now;
-    std::string line = fmt::format("  {}: {}/{} ({:.0f}%), {:.0f}s", stage, done, total, total ? 100.0 * done / total : 100.0, elapsed);
-    if (terminal_) fmt::print(stderr, "\r{:<100}{}", line, finished ? "\n" : "");
-    else fmt::print(stderr, "{}\n", line);
+    std::string line = fmt::format("  {}: {}/{} ({:.0f}%), {:.0f}s", stage, done, total,
+                                   total ? 100.0 * done / total : 100.0, elapsed);
+    if (terminal_)
+      fmt::print(stderr, "\r{:<100}{}", line, finished ? "\n" : "");
+    else
+      fmt::print(stderr, "{}\n", line);
     std::fflush(stderr);
   }
   bool terminal_;
@@ -59,8 +63,10 @@ template <class Options, class Member, class Value>
 void override_option(Options& o, const std::string& study, const char* option, const Value& value, Member member) {
   if constexpr (std::is_invocable_v<Member, Options&>) {
     using Target = std::decay_t<std::invoke_result_t<Member, Options&>>;
-    if constexpr (std::is_assignable_v<Target&, const Value&>) member(o) = value;
-    else throw Error("study '" + study + "': option " + option + " has another type here");
+    if constexpr (std::is_assignable_v<Target&, const Value&>)
+      member(o) = value;
+    else
+      throw Error("study '" + study + "': option " + option + " has another type here");
   } else {
     throw Error("study '" + study + "' has no option " + option);
   }
@@ -71,8 +77,10 @@ template <class Options, class Member>
 double size_of(const Options& o, Member member) {
   if constexpr (std::is_invocable_v<Member, const Options&>) {
     const auto& value = member(o);
-    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) return static_cast<double>(value);
-    else return value.empty() ? 0.0 : static_cast<double>(*std::max_element(value.begin(), value.end()));
+    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>)
+      return static_cast<double>(value);
+    else
+      return value.empty() ? 0.0 : static_cast<double>(*std::max_element(value.begin(), value.end()));
   } else {
     return 0.0;
   }
@@ -96,7 +104,8 @@ void require_study_memory(const Options& o, const std::string& study) {
   std::string named;
   for (const auto& [option, value] : sizes)
     if (value > 0) named += fmt::format(" {} {:.0f}", option, value);  // the largest of a list option
-  require_memory(sizeof(Scalar) * doubles, fmt::format("study '{}' at{}: its data, activations and weights (a lower bound)", study, named));
+  require_memory(sizeof(Scalar) * doubles,
+                 fmt::format("study '{}' at{}: its data, activations and weights (a lower bound)", study, named));
 }
 
 template <class Options>
@@ -135,7 +144,9 @@ std::function<analysis::StudyResult()> resolve_study(const std::string& name, bo
     return [o = with_overrides(o, name, v)] { return max_margin(o); };
   }
   if (name == "max-margin-digits") {
-    if (v.n || v.d) throw Error("study 'max-margin-digits' has no option " + std::string(v.n ? "--n" : "--d") + " (its data are the digits 0 and 1)");
+    if (v.n || v.d)
+      throw Error("study 'max-margin-digits' has no option " + std::string(v.n ? "--n" : "--d") +
+                  " (its data are the digits 0 and 1)");
     MaxMarginOptions o;
     o.digits = true;
     o.steps = quick ? 3000 : 1000000;
@@ -146,7 +157,8 @@ std::function<analysis::StudyResult()> resolve_study(const std::string& name, bo
     if (quick) o.steps = 10000;
     return [o = with_overrides(o, name, v)] { return deep_linear(o); };
   }
-  if (name == "balancedness") return [o = with_overrides(BalancednessOptions{}, name, v)] { return balancedness_study(o); };
+  if (name == "balancedness")
+    return [o = with_overrides(BalancednessOptions{}, name, v)] { return balancedness_study(o); };
   if (name == "balancedness-linear") {
     BalancednessOptions o;
     o.activation = "linear";
@@ -167,7 +179,8 @@ std::function<analysis::StudyResult()> resolve_study(const std::string& name, bo
   }
   if (name == "factorization") {
     FactorizationOptions o;
-    if (quick) o.size = 30, o.rank = 2, o.observed = {250}, o.depths = {1, 2, 3}, o.init_scales = {1e-3}, o.steps = 20000;
+    if (quick)
+      o.size = 30, o.rank = 2, o.observed = {250}, o.depths = {1, 2, 3}, o.init_scales = {1e-3}, o.steps = 20000;
     return [o = with_overrides(o, name, v)] { return factorization_study(o); };
   }
   throw Error("unknown study '" + name + "' (" + study_name_list() + ")");
@@ -180,8 +193,9 @@ analysis::StudyResult run_named(const std::string& name, bool quick, const Study
 }  // namespace
 
 const std::vector<std::string>& study_names() {
-  static const std::vector<std::string> names{"max-margin", "max-margin-digits", "deep-linear", "balancedness", "balancedness-linear", "kinks",
-                                              "landscape", "lazy-vs-active", "factorization", "linear-conv", "mean-field"};
+  static const std::vector<std::string> names{
+      "max-margin", "max-margin-digits", "deep-linear",   "balancedness", "balancedness-linear", "kinks",
+      "landscape",  "lazy-vs-active",    "factorization", "linear-conv",  "mean-field"};
   return names;
 }
 
@@ -204,19 +218,22 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
   // Paths reach gnuplot as ARG1..ARG4, never inside the script; the labels are dagrad's, quoted.
   std::size_t panels = r.columns.size() - 1;
   std::ostringstream gp;
-  gp << "set terminal pngcairo size " << 360 * std::min<std::size_t>(panels, 3) << "," << 300 * ((panels + 2) / 3) << "\n"
+  gp << "set terminal pngcairo size " << 360 * std::min<std::size_t>(panels, 3) << "," << 300 * ((panels + 2) / 3)
+     << "\n"
      << "set output ARG2\nset datafile separator ','\nset multiplot layout " << (panels + 2) / 3 << ","
      << std::min<std::size_t>(panels, 3) << " title " << gnuplot_quoted(r.name) << " noenhanced\n"
-     << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n" : "set logscale x\n")
-     << "set xlabel " << gnuplot_quoted(r.columns[0]) << " noenhanced\nunset key\n";
+     << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n" : "set logscale x\n") << "set xlabel "
+     << gnuplot_quoted(r.columns[0]) << " noenhanced\nunset key\n";
   for (std::size_t c = 1; c < r.columns.size(); ++c) {
     bool log_y = r.columns[c].find("loss") != std::string::npos || r.columns[c].find("angle") != std::string::npos;
     // A log axis takes positive normal numbers only: gnuplot refuses a range reaching a loss that
     // underflowed to a subnormal or 0 (normalized GD's, in max-margin) and the whole plot was lost.
     std::string column = "column(" + std::to_string(c + 1) + ")";
     std::string y = log_y ? "(" + column + " >= 2.3e-308 ? " + column + " : 1/0)" : std::to_string(c + 1);
-    gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(r.columns[c]) << " noenhanced\n"
-       << "plot ARG1 using 1:" << y << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
+    gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(r.columns[c])
+       << " noenhanced\n"
+       << "plot ARG1 using 1:" << y
+       << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
   }
   gp << "unset multiplot\n";
   std::vector<std::string> outputs{png};
@@ -257,7 +274,8 @@ int run_study(const std::string& name, bool quick, const std::string& out_dir, c
   data::write_file(out_dir + "/" + name + ".md", section);
   bool plotted = section.find(".png)") != std::string::npos;
   fmt::print("{}\n(took {:.1f}s; wrote {}/{}.csv, {}.md)\n", section,
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), out_dir, name, plotted ? ".png, " : "");
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), out_dir, name,
+             plotted ? ".png, " : "");
   return r.holds ? kSuccess : kClaimFails;
 }
 

@@ -11,10 +11,10 @@
 
 #include "checks.hpp"
 #include "dagrad/dagrad.hpp"
-#include "dagrad/graph/memory.hpp"
 #include "dagrad/data/dataset.hpp"
-#include "dagrad/models/models.hpp"
 #include "dagrad/data/files.hpp"
+#include "dagrad/graph/memory.hpp"
+#include "dagrad/models/models.hpp"
 #include "dagrad/optim/checkpoint.hpp"
 #include "dagrad/optim/trainer.hpp"
 #include "plot.hpp"
@@ -35,7 +35,8 @@ models::Model build_model(const TrainCommand& c, const Var& x, std::size_t class
   if (c.model == "linear") return models::linear(x, classes);
   if (c.model == "convnet") {
     auto side = static_cast<std::size_t>(std::lround(std::sqrt(static_cast<double>(d))));
-    if (side * side != d) throw Error("convnet needs square single-channel images; " + std::to_string(d) + " features are not");
+    if (side * side != d)
+      throw Error("convnet needs square single-channel images; " + std::to_string(d) + " features are not");
     return models::resnet_conv(reshape(x, {kInferred, 1, side, side}), c.width, c.depth, classes);
   }
   throw Error("unknown model '" + c.model + "' (mlp, resnet, convnet, linear)");
@@ -48,7 +49,9 @@ struct KnownData {
 };
 constexpr KnownData kKnownData[] = {{"digits", 64, 10}, {"iris", 4, 3}, {"wine", 13, 3}, {"breast_cancer", 30, 2}};
 
-bool is_csv_path(const std::string& data) { return data.find('/') != std::string::npos || data.find(".csv") != std::string::npos; }
+bool is_csv_path(const std::string& data) {
+  return data.find('/') != std::string::npos || data.find(".csv") != std::string::npos;
+}
 
 // The model's graph (shapes only, nothing allocated) and the memory a training step will hold:
 // parameters with their gradients and up to two optimizer moments, and every node's value (an upper
@@ -60,9 +63,9 @@ void require_training_memory(const TrainCommand& c, std::size_t features, std::s
   double params = 0, nodes = 0;
   for (const Var& p : model.params) params += static_cast<double>(p.size());
   for (std::size_t id = 0; id < g.size(); ++id) nodes += static_cast<double>(size_of(g.node(id).shape));
-  require_memory(sizeof(Scalar) * (4 * params + 2 * nodes),
-                 "training " + c.model + " (" + std::to_string(static_cast<std::uint64_t>(params)) + " parameters, batch " +
-                     std::to_string(c.batch) + ")");
+  require_memory(sizeof(Scalar) * (4 * params + 2 * nodes), "training " + c.model + " (" +
+                                                                std::to_string(static_cast<std::uint64_t>(params)) +
+                                                                " parameters, batch " + std::to_string(c.batch) + ")");
 }
 
 // Loss and accuracy against the step. The paths and the title (which holds the data file's name)
@@ -73,14 +76,14 @@ bool plot(const std::string& dir, const std::string& title) {
       "set datafile separator ','\nset key autotitle columnhead\nset multiplot layout 1,2 title ARG3 noenhanced\n"
       "set xlabel 'step'\nset logscale y\nset ylabel 'loss'\n"
       "positive(y) = y >= 2.3e-308 ? y : 1/0\n"  // a loss of 0 has no place on a log axis (gnuplot would refuse it)
-      "plot ARG1 using 1:(positive($3)) with linespoints title 'train', '' using 1:(positive($5)) with linespoints title 'test'\n"
+      "plot ARG1 using 1:(positive($3)) with linespoints title 'train', '' using 1:(positive($5)) with linespoints "
+      "title 'test'\n"
       "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
       "plot ARG1 using 1:4 with linespoints title 'train', '' using 1:6 with linespoints title 'test'\n"
       "unset multiplot\n";
   std::string png = dir + "/training.png";
   return run_gnuplot(dir + "/training.gp", script, {dir + "/metrics.csv", png, title}, {png});
 }
-
 
 // The options that define a run beyond what optim::train records (seed, batch size, data checksums).
 std::map<std::string, std::string> run_identity(const TrainCommand& c) {
@@ -98,9 +101,11 @@ void check_resume(const TrainCommand& c) {
   ours["batch size"] = std::to_string(c.batch);
   for (const auto& [key, value] : ours) {
     auto it = saved.find("run/" + key);
-    if (it == saved.end()) throw Error("--resume " + dir + ": the checkpoint does not record its " + key + " (made by an older dagrad)");
+    if (it == saved.end())
+      throw Error("--resume " + dir + ": the checkpoint does not record its " + key + " (made by an older dagrad)");
     if (it->second != value)
-      throw Error("--resume " + dir + ": " + key + " is " + value + " here, but the checkpoint was made with " + it->second);
+      throw Error("--resume " + dir + ": " + key + " is " + value + " here, but the checkpoint was made with " +
+                  it->second);
   }
 }
 
@@ -111,12 +116,14 @@ void check_train(const TrainCommand& c) {
   require_finite("train --weight-decay", c.weight_decay);
   require_finite("train --clip", c.clip);
   require_finite("train --min-accuracy", c.min_accuracy);
-  if (c.epochs == 0 || c.batch == 0 || c.width == 0) throw Error("train: --epochs, --batch and --width must be positive");
+  if (c.epochs == 0 || c.batch == 0 || c.width == 0)
+    throw Error("train: --epochs, --batch and --width must be positive");
   if (!(c.test_fraction > 0 && c.test_fraction < 1)) throw Error("train: --test-fraction must lie in (0, 1)");
   optim::make_optimizer(c.optimizer, optim::Options{optim::constant(c.lr), c.weight_decay, c.clip}, c.seed);
   require_directory_or_absent("--out", c.out_dir);
   if (c.data.empty()) throw Error("--data: the path is empty");
-  if (c.checkpoint_dir && c.resume_dir) throw Error("--checkpoint and --resume exclude each other (--resume keeps saving to its directory)");
+  if (c.checkpoint_dir && c.resume_dir)
+    throw Error("--checkpoint and --resume exclude each other (--resume keeps saving to its directory)");
   if (c.overwrite && !c.checkpoint_dir) throw Error("--overwrite applies to --checkpoint only");
   if (c.checkpoint_dir) {
     require_directory_or_absent("--checkpoint", *c.checkpoint_dir);
@@ -147,7 +154,8 @@ int run_train(const TrainCommand& c) {
   // Every directory this run writes is proved writable before the data are read or a step is taken.
   data::require_writable_directory("--out", c.out_dir);
   std::string checkpoint_dir = c.resume_dir ? *c.resume_dir : c.checkpoint_dir.value_or("");
-  if (!checkpoint_dir.empty()) data::require_writable_directory(c.resume_dir ? "--resume" : "--checkpoint", checkpoint_dir);
+  if (!checkpoint_dir.empty())
+    data::require_writable_directory(c.resume_dir ? "--resume" : "--checkpoint", checkpoint_dir);
   data::CsvOptions csv;
   csv.allow_empty_classes = c.allow_empty_classes;
   data::Dataset all = is_csv_path(c.data) ? data::load_csv(c.data, csv) : data::load_sklearn(c.data);
@@ -161,14 +169,18 @@ int run_train(const TrainCommand& c) {
   models::Model model = build_model(c, x, all.classes);
   ParamStore store(g, c.seed);
   model.initialize(store, c.seed);
-  optim::TrainSetup setup{x, y, model.output, model.params,
+  optim::TrainSetup setup{x,
+                          y,
+                          model.output,
+                          model.params,
                           [](const Var& out, const Var& labels) { return cross_entropy(out, labels); },
                           optim::Task::Classification};
   optim::Options options{optim::constant(c.lr), c.weight_decay, c.clip};
   auto optimizer = optim::make_optimizer(c.optimizer, options, c.seed);
 
-  fmt::print("dagrad train: {} on {} ({} train / {} test rows, {} features, {} classes), {} parameters, {} lr {}\n", c.model,
-             all.name, split.train.size(), split.test.size(), all.features(), all.classes, store.size(), c.optimizer, c.lr);
+  fmt::print("dagrad train: {} on {} ({} train / {} test rows, {} features, {} classes), {} parameters, {} lr {}\n",
+             c.model, all.name, split.train.size(), split.test.size(), all.features(), all.classes, store.size(),
+             c.optimizer, c.lr);
   bool terminal = isatty(fileno(stdout));
   optim::TrainOptions to;
   to.epochs = c.epochs;
@@ -181,14 +193,15 @@ int run_train(const TrainCommand& c) {
   if (to.resume) fmt::print("  resuming from {}\n", checkpoint_dir);
   auto on_eval = [&](const optim::Metrics& m) {
     if (terminal) fmt::print("\r\033[K");
-    fmt::print("  epoch {:>3} step {:>6}  train loss {:.4f} acc {:.4f}  test loss {:.4f} acc {:.4f}  {:.1f}s\n", m.epoch, m.step,
-               m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds);
+    fmt::print("  epoch {:>3} step {:>6}  train loss {:.4f} acc {:.4f}  test loss {:.4f} acc {:.4f}  {:.1f}s\n",
+               m.epoch, m.step, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds);
     std::fflush(stdout);
   };
   auto on_step = [&](std::size_t step, std::size_t total, double loss) {
     if (!terminal) return;
     std::size_t filled = 30 * step / std::max<std::size_t>(total, 1);
-    fmt::print("\r  [{}{}] {}/{} batch loss {:.4f}", std::string(filled, '#'), std::string(30 - filled, '.'), step, total, loss);
+    fmt::print("\r  [{}{}] {}/{} batch loss {:.4f}", std::string(filled, '#'), std::string(30 - filled, '.'), step,
+               total, loss);
     std::fflush(stdout);
   };
   auto history = optim::train(g, setup, store, *optimizer, split, to, on_eval, on_step);
@@ -196,12 +209,15 @@ int run_train(const TrainCommand& c) {
   std::string metrics = c.out_dir + "/metrics.csv";
   optim::write_metrics_csv(metrics, history);
   bool plotted = plot(c.out_dir, c.model + " on " + all.name);
-  if (!plotted) fmt::print(stderr, "dagrad train: gnuplot failed or is missing; no training.png (the metrics are in {})\n", metrics);
+  if (!plotted)
+    fmt::print(stderr, "dagrad train: gnuplot failed or is missing; no training.png (the metrics are in {})\n",
+               metrics);
   const auto& last = history.back();
   fmt::print("final test accuracy {:.4f} after {:.1f}s; wrote {}{}\n", last.test_accuracy, last.seconds, metrics,
              plotted ? " and " + c.out_dir + "/training.png" : "");
   if (last.test_accuracy < c.min_accuracy) {
-    fmt::print(stderr, "dagrad train: test accuracy {:.4f} is below the required {:.4f}\n", last.test_accuracy, c.min_accuracy);
+    fmt::print(stderr, "dagrad train: test accuracy {:.4f} is below the required {:.4f}\n", last.test_accuracy,
+               c.min_accuracy);
     return kBelowAccuracy;
   }
   return kSuccess;

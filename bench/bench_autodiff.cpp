@@ -17,7 +17,9 @@ using namespace dagrad;
 // The tanh MLP plus one tangent input per parameter, for the JVP benchmark.
 struct Mlp : bench::Mlp {
   std::vector<Var> tangents;
-  explicit Mlp(std::size_t width) : bench::Mlp(width, [](const Var& h) { return tanh(h); }, Init::glorot_normal()) {
+  explicit Mlp(std::size_t width)
+      : bench::Mlp(
+            width, [](const Var& h) { return tanh(h); }, Init::glorot_normal()) {
     for (const Var& p : params) tangents.push_back(g.input("t_" + p.name(), p.shape()));
   }
   void bind(Program& p) {
@@ -131,8 +133,8 @@ void BM_CompileChainWithGradient(benchmark::State& state) {
     g.reset();
     state.ResumeTiming();
   }
-  state.counters["ns_per_op"] =
-      benchmark::Counter(static_cast<double>(state.range(0)), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_op"] = benchmark::Counter(
+      static_cast<double>(state.range(0)), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 // A logistic regression step (32 examples, 8 features), where the per-step set-up weighs most

@@ -12,7 +12,8 @@ namespace {
 using namespace dagrad;
 
 void run_backward(benchmark::State& state, const SubgradientPolicy& policy, bool kinks) {
-  bench::Mlp m(static_cast<std::size_t>(state.range(0)), [](const Var& h) { return relu(h); }, Init::he_normal());
+  bench::Mlp m(
+      static_cast<std::size_t>(state.range(0)), [](const Var& h) { return relu(h); }, Init::he_normal());
   if (kinks) xt::view(m.xv, 0) = 0.0;  // an all-zero example: with zero biases, a kink in every layer
   std::vector<Var> outs = grad(m.loss, m.params, policy);
   Program p(m.g, outs);

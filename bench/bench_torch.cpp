@@ -37,8 +37,8 @@ struct Case {
 
 const std::vector<Case>& cases() {
   static const std::vector<Case> all{
-      {"tiny", Kind::Mlp, 2, 16, 2, 32},          {"medium", Kind::Mlp, 64, 256, 4, 128},
-      {"large", Kind::Mlp, 784, 1024, 3, 256},    {"resnet_fc", Kind::ResnetFc, 64, 256, 3, 128},
+      {"tiny", Kind::Mlp, 2, 16, 2, 32},        {"medium", Kind::Mlp, 64, 256, 4, 128},
+      {"large", Kind::Mlp, 784, 1024, 3, 256},  {"resnet_fc", Kind::ResnetFc, 64, 256, 3, 128},
       {"convnet", Kind::Convnet, 8, 16, 2, 32},
   };
   return all;
@@ -56,8 +56,10 @@ struct DagradModel {
   Tensor xv, yv;
 
   explicit DagradModel(const Case& c) {
-    if (c.kind == Kind::Convnet) x = g.input("x", {c.batch, 1, c.inputs, c.inputs});
-    else x = g.input("x", {c.batch, c.inputs});
+    if (c.kind == Kind::Convnet)
+      x = g.input("x", {c.batch, 1, c.inputs, c.inputs});
+    else
+      x = g.input("x", {c.batch, c.inputs});
     y = g.input("y", {c.batch});
     if (c.kind == Kind::Mlp) {
       models::MlpOptions o;
@@ -127,7 +129,8 @@ struct TorchModel {
     } else {
       auto conv = [](const torch::Tensor& in, const torch::Tensor& w) { return torch::conv2d(in, w, {}, 1, 1); };
       h = torch::relu(conv(h, params[0]));
-      for (k = 1; k + 2 < params.size(); k += 2) h = torch::relu(h + conv(torch::relu(conv(h, params[k])), params[k + 1]));
+      for (k = 1; k + 2 < params.size(); k += 2)
+        h = torch::relu(h + conv(torch::relu(conv(h, params[k])), params[k + 1]));
       h = torch::addmm(params[k + 1], h.mean({2, 3}), params[k]);
     }
     return F::cross_entropy(h, y);
@@ -156,12 +159,15 @@ void check_equal(const Case& c) {
   torch::Tensor lt = t.loss();
   lt.backward();
   double worst = std::fabs(ld - lt.item<double>());
-  for (std::size_t i = 0; i < t.params.size(); ++i) worst = std::max(worst, max_abs_diff(d.store->grad(d.model.params[i]), t.params[i].grad()));
+  for (std::size_t i = 0; i < t.params.size(); ++i)
+    worst = std::max(worst, max_abs_diff(d.store->grad(d.model.params[i]), t.params[i].grad()));
   d.sgd.step(*d.store);
   t.sgd->step();
   for (int s = 0; s < 2; ++s) d.train_step(), t.train_step();
-  for (std::size_t i = 0; i < t.params.size(); ++i) worst = std::max(worst, max_abs_diff(d.store->value(d.model.params[i]), t.params[i].detach()));
-  std::printf("check %-10s loss %.6f: largest difference in loss, gradients and weights after 3 SGD steps %.2e\n", c.name.c_str(), ld, worst);
+  for (std::size_t i = 0; i < t.params.size(); ++i)
+    worst = std::max(worst, max_abs_diff(d.store->value(d.model.params[i]), t.params[i].detach()));
+  std::printf("check %-10s loss %.6f: largest difference in loss, gradients and weights after 3 SGD steps %.2e\n",
+              c.name.c_str(), ld, worst);
   if (!(worst <= 1e-10)) throw std::runtime_error("bench_torch: dagrad and LibTorch disagree on " + c.name);
 }
 
@@ -183,7 +189,8 @@ void register_case(const Case& c) {
       for (auto _ : state) benchmark::DoNotOptimize(d.train_step());
       // Counted flops of what runs: the Clarke directional pass is skipped without kinks.
       const ProgramStats& stats = d.step_program->program().stats();
-      report_flops(state, stats.per_run.flops - stats.directional.flops + 2.0 * static_cast<double>(d.store->values().size()));
+      report_flops(state,
+                   stats.per_run.flops - stats.directional.flops + 2.0 * static_cast<double>(d.store->values().size()));
     })->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("torch_step" + suffix).c_str(), [c, threads](benchmark::State& state) {
       set_threads(threads);
@@ -209,16 +216,19 @@ void register_case(const Case& c) {
 
 void register_dgemm() {
   for (int threads : {1, 2}) {
-    benchmark::RegisterBenchmark(("dgemm/1024/threads:" + std::to_string(threads)).c_str(), [threads](benchmark::State& state) {
-      set_threads(threads);
-      const int n = 1024;
-      std::vector<double> a(n * n, 1.0), b(n * n, 0.5), out(n * n);
-      for (auto _ : state) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a.data(), n, b.data(), n, 0.0, out.data(), n);
-        benchmark::DoNotOptimize(out.data());
-      }
-      report_flops(state, 2.0 * n * n * n);
-    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("dgemm/1024/threads:" + std::to_string(threads)).c_str(),
+                                 [threads](benchmark::State& state) {
+                                   set_threads(threads);
+                                   const int n = 1024;
+                                   std::vector<double> a(n * n, 1.0), b(n * n, 0.5), out(n * n);
+                                   for (auto _ : state) {
+                                     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a.data(), n,
+                                                 b.data(), n, 0.0, out.data(), n);
+                                     benchmark::DoNotOptimize(out.data());
+                                   }
+                                   report_flops(state, 2.0 * n * n * n);
+                                 })
+        ->Unit(benchmark::kMicrosecond);
   }
 }
 
@@ -254,10 +264,12 @@ void print_memory(const Case& c) {
   std::size_t bound = activations + 2 * params + largest + inputs;
   const ProgramStats& stats = d.step_program->program().stats();
   std::size_t peak = stats.peak_live_bytes + 2 * params;
-  std::printf("memory %-10s step peak %8.2f MiB (arena %.2f + store %.2f), bound (activations %.2f + params %.2f + grads %.2f + workspace %.2f + inputs %.2f) %8.2f MiB: %s; Clarke pass at a kink +%.2f MiB\n",
-              c.name.c_str(), static_cast<double>(peak) / 1048576.0, stats.peak_live_bytes / 1048576.0, 2 * params / 1048576.0,
-              activations / 1048576.0, params / 1048576.0, params / 1048576.0, largest / 1048576.0,
-              inputs / 1048576.0, bound / 1048576.0, peak <= bound ? "within" : "OVER", stats.directional_bytes / 1048576.0);
+  std::printf(
+      "memory %-10s step peak %8.2f MiB (arena %.2f + store %.2f), bound (activations %.2f + params %.2f + grads %.2f "
+      "+ workspace %.2f + inputs %.2f) %8.2f MiB: %s; Clarke pass at a kink +%.2f MiB\n",
+      c.name.c_str(), static_cast<double>(peak) / 1048576.0, stats.peak_live_bytes / 1048576.0, 2 * params / 1048576.0,
+      activations / 1048576.0, params / 1048576.0, params / 1048576.0, largest / 1048576.0, inputs / 1048576.0,
+      bound / 1048576.0, peak <= bound ? "within" : "OVER", stats.directional_bytes / 1048576.0);
 }
 
 }  // namespace
@@ -271,8 +283,10 @@ int main(int argc, char** argv) {
               min_time = "--benchmark_min_time=0.05", aggregates = "--benchmark_report_aggregates_only=true";
   for (std::string* s : {&reps, &interleave, &min_time, &aggregates}) args.push_back(s->data());
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--check-only") check_only = true;
-    else args.push_back(argv[i]);
+    if (std::string(argv[i]) == "--check-only")
+      check_only = true;
+    else
+      args.push_back(argv[i]);
   }
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
@@ -289,17 +303,19 @@ int main(int argc, char** argv) {
   SummaryReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::printf("\nmedian ratios dagrad/LibTorch (targets: tiny <= 0.2, medium <= 0.6, large <= 0.6)\n");
-  std::printf("%-10s %7s %10s %10s %12s %12s %14s %s\n", "case", "threads", "step", "forward", "step/fwd dg", "step/fwd pt",
-              "dagrad GFLOP/s", "of dgemm");
+  std::printf("%-10s %7s %10s %10s %12s %12s %14s %s\n", "case", "threads", "step", "forward", "step/fwd dg",
+              "step/fwd pt", "dagrad GFLOP/s", "of dgemm");
   for (const Case& c : cases())
     for (int threads : {1, 2}) {
       std::string suffix = "/" + c.name + "/threads:" + std::to_string(threads);
       auto& t = reporter.median_us;
       if (!t.count("dagrad_step" + suffix) || !t.count("torch_step" + suffix)) continue;
-      double ds = t["dagrad_step" + suffix], ts = t["torch_step" + suffix], df = t["dagrad_forward" + suffix], tf = t["torch_forward" + suffix];
-      double rate = reporter.median_flops["dagrad_step" + suffix], gemm = reporter.median_flops["dgemm/1024/threads:" + std::to_string(threads)];
-      std::printf("%-10s %7d %10.3f %10.3f %12.2f %12.2f %14.2f %7.0f%%\n", c.name.c_str(), threads, ds / ts, df / tf, ds / df, ts / tf,
-                  rate / 1e9, gemm > 0 ? 100.0 * rate / gemm : 0.0);
+      double ds = t["dagrad_step" + suffix], ts = t["torch_step" + suffix], df = t["dagrad_forward" + suffix],
+             tf = t["torch_forward" + suffix];
+      double rate = reporter.median_flops["dagrad_step" + suffix],
+             gemm = reporter.median_flops["dgemm/1024/threads:" + std::to_string(threads)];
+      std::printf("%-10s %7d %10.3f %10.3f %12.2f %12.2f %14.2f %7.0f%%\n", c.name.c_str(), threads, ds / ts, df / tf,
+                  ds / df, ts / tf, rate / 1e9, gemm > 0 ? 100.0 * rate / gemm : 0.0);
     }
   benchmark::Shutdown();
   return 0;

@@ -25,6 +25,13 @@ if [[ "${SKIP_MINIMAL:-0}" != "1" ]]; then
   echo "run-tests: the main job builds and runs with the test-only packages hidden"
 fi
 
+# Every C++ file keeps .clang-format's style (clang-format 14, Debian 12's; format with
+# `git ls-files '*.cpp' '*.hpp' | xargs clang-format -i`).
+if command -v clang-format >/dev/null && [[ -d .git ]]; then
+  git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror ||
+    { echo "run-tests: files above are not formatted (.clang-format)"; exit 1; }
+fi
+
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDAGRAD_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")

@@ -20,7 +20,8 @@ inline Tensor from_json(const nlohmann::json& j) {
   std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& x) {
     if (x.is_array())
       for (const auto& e : x) walk(e);
-    else flat.push_back(x.get<double>());
+    else
+      flat.push_back(x.get<double>());
   };
   walk(j);
   Tensor t = Tensor::from_shape(shape);

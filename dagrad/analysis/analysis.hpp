@@ -21,10 +21,10 @@ Scalar angle(const Tensor& a, const Tensor& b);
 // least-distance problem by Lawson & Hanson's active-set NNLS; NumericError (with the residual and
 // smallest margin, as %g) when the relative KKT residual is above `tolerance` or no separator exists.
 struct SvmSolution {
-  Tensor w;               // primal solution
-  Tensor alpha;           // dual variables
-  Scalar kkt_residual;    // svm_kkt_residual: relative to the unit margin
-  std::size_t iterations; // active-set steps
+  Tensor w;                // primal solution
+  Tensor alpha;            // dual variables
+  Scalar kkt_residual;     // svm_kkt_residual: relative to the unit margin
+  std::size_t iterations;  // active-set steps
 };
 SvmSolution hard_margin_svm(const Tensor& X, const Tensor& y, Scalar tolerance = 1e-9);
 // max of primal infeasibility max(0, 1 − y_i wᵀx_i), dual infeasibility (relative to max α) and the
@@ -68,18 +68,20 @@ class HessianOperator {
 };
 // Singular values of the Jacobian of a model's outputs (n) w.r.t. the store's parameters; their
 // squares are the eigenvalues of the NTK Gram matrix JJᵀ, and σ_min² is the PL constant.
-Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store, const std::vector<std::pair<Var, Tensor>>& data);
+Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store,
+                                const std::vector<std::pair<Var, Tensor>>& data);
 
 // ---- trajectories and landscapes -----------------------------------------------------------------
 Scalar distance(const std::vector<Scalar>& a, const std::vector<Scalar>& b);  // ‖a − b‖
 // f(w + s·d1 + t·d2) on a grid (rows: s in s_values, columns: t in t_values); one direction: t = {0}.
 Tensor landscape(const std::function<Scalar()>& loss, std::vector<Scalar>& w, const std::vector<Scalar>& d1,
-                 const std::vector<Scalar>& d2, const std::vector<Scalar>& s_values, const std::vector<Scalar>& t_values);
+                 const std::vector<Scalar>& d2, const std::vector<Scalar>& s_values,
+                 const std::vector<Scalar>& t_values);
 
 // ---- data generators ---------------------------------------------------------------------------
 struct Classification {
-  Tensor X, y;     // y ∈ {−1, +1}
-  Tensor w_star;   // the planted unit direction
+  Tensor X, y;    // y ∈ {−1, +1}
+  Tensor w_star;  // the planted unit direction
 };
 // n points in d dimensions, labels sign⟨w*, x⟩, every point at margin ≥ `margin` from the plane.
 Classification separable_data(std::size_t n, std::size_t d, Scalar margin, std::uint64_t seed);
@@ -87,6 +89,7 @@ struct Completion {
   Tensor M;     // the planted (rows, cols) matrix of rank r, unit Frobenius norm per √(rows·cols)
   Tensor mask;  // 1 where observed
 };
-Completion matrix_completion(std::size_t rows, std::size_t cols, std::size_t rank, std::size_t observed, std::uint64_t seed);
+Completion matrix_completion(std::size_t rows, std::size_t cols, std::size_t rank, std::size_t observed,
+                             std::uint64_t seed);
 
 }  // namespace dagrad::analysis

@@ -50,7 +50,8 @@ GradientMethods::GradientMethods(Graph& g, const Var& y, std::vector<Var> wrt, s
     : y_(y), wrt_(std::move(wrt)), at_(std::move(at)) {
   if (y.size() != 1) throw AutodiffError("GradientMethods: " + g.describe(y.id()) + " is not a scalar");
   if (wrt_.size() != at_.size())
-    throw AutodiffError("GradientMethods: " + std::to_string(wrt_.size()) + " leaves but " + std::to_string(at_.size()) + " values");
+    throw AutodiffError("GradientMethods: " + std::to_string(wrt_.size()) + " leaves but " +
+                        std::to_string(at_.size()) + " values");
   for (std::size_t i = 0; i < wrt_.size(); ++i) {
     Shape given(at_[i].shape().begin(), at_[i].shape().end());
     if (given != wrt_[i].shape())
@@ -130,15 +131,17 @@ const std::vector<Scalar>& GradientMethods::differences() {
 
 std::vector<double> GradientMethods::flops() const {
   double n = static_cast<double>(n_);
-  return {flops_per_run(*value_), flops_per_run(*reverse_), n * flops_per_run(*forward_), 2 * n * flops_per_run(*value_)};
+  return {flops_per_run(*value_), flops_per_run(*reverse_), n * flops_per_run(*forward_),
+          2 * n * flops_per_run(*value_)};
 }
 
 std::vector<MethodCost> gradient_costs(GradientMethods& m, int repeats) {
   double n = static_cast<double>(m.dimension());
-  std::vector<MethodCost> rows{{"function value", 1, 0, median_seconds([&] { m.value(); }, repeats), 0},
-                               {"reverse (1 VJP)", 1, 0, median_seconds([&] { m.reverse(); }, repeats), 0},
-                               {"forward (d JVPs)", n, 0, median_seconds([&] { m.forward(); }, repeats), 0},
-                               {"central differences (2d evals)", 2 * n, 0, median_seconds([&] { m.differences(); }, repeats), 0}};
+  std::vector<MethodCost> rows{
+      {"function value", 1, 0, median_seconds([&] { m.value(); }, repeats), 0},
+      {"reverse (1 VJP)", 1, 0, median_seconds([&] { m.reverse(); }, repeats), 0},
+      {"forward (d JVPs)", n, 0, median_seconds([&] { m.forward(); }, repeats), 0},
+      {"central differences (2d evals)", 2 * n, 0, median_seconds([&] { m.differences(); }, repeats), 0}};
   std::vector<Scalar> reference = m.reverse();
   rows[2].max_abs_diff = max_abs_diff(m.forward(), reference);
   rows[3].max_abs_diff = max_abs_diff(m.differences(), reference);
@@ -152,7 +155,9 @@ std::vector<MethodCost> jacobian_costs(Graph& g, const Var& y, const Var& x, con
   const Mode modes[3] = {Mode::Forward, Mode::Reverse, Mode::Auto};
   const double passes[2] = {static_cast<double>(x.size()), static_cast<double>(y.size())};
   Mode picked = cheaper_mode(x.size(), y.size());
-  std::vector<MethodCost> rows{{"jacfwd (d JVPs)", passes[0]}, {"jacrev (m VJPs)", passes[1]}, {"Auto", passes[picked == Mode::Forward ? 0 : 1]}};
+  std::vector<MethodCost> rows{{"jacfwd (d JVPs)", passes[0]},
+                               {"jacrev (m VJPs)", passes[1]},
+                               {"Auto", passes[picked == Mode::Forward ? 0 : 1]}};
   std::vector<Tensor> results;
   for (int m = 0; m < 3; ++m) {
     Var jac = jacobian(y, x, modes[m]);
@@ -243,7 +248,8 @@ CostStudy cost_study(const CostOptions& o) {
                             cheaper_mode(o.jacobian_inputs, m) == Mode::Forward ? "Auto: jacfwd" : "Auto: jacrev"});
   }
   // Textbook exponents for d ≪ w: a value costs O(dw + w²L), so O(w²L) in d, w and L alike.
-  const std::vector<std::pair<std::string, double>> in_d{{"function value", 0}, {"reverse", 0}, {"forward", 1}, {"central differences", 1}};
+  const std::vector<std::pair<std::string, double>> in_d{
+      {"function value", 0}, {"reverse", 0}, {"forward", 1}, {"central differences", 1}};
   fit(study, "d", in_d);
   fit(study, "w", {{"function value", 2}, {"reverse", 2}, {"forward", 2}, {"central differences", 2}});
   fit(study, "L", {{"function value", 1}, {"reverse", 1}, {"forward", 1}, {"central differences", 1}});
@@ -273,7 +279,8 @@ CostStudy cost_study(const CostOptions& o) {
     MethodCost row{label, 1, 0, median_seconds([&] { p.run(); }, o.repeats), 0};
     row.flops = flops_per_run(p);
     results.push_back(p.get(jac));
-    std::vector<Scalar> a(results.back().begin(), results.back().end()), b(results.front().begin(), results.front().end());
+    std::vector<Scalar> a(results.back().begin(), results.back().end()),
+        b(results.front().begin(), results.front().end());
     row.max_abs_diff = max_abs_diff(a, b);
     study.chain_costs.push_back(row);
   };

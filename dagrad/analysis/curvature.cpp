@@ -8,8 +8,8 @@
 
 namespace dagrad::analysis {
 
-ExtremeEigenvalues lanczos(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n, std::size_t iterations,
-                           std::uint64_t seed) {
+ExtremeEigenvalues lanczos(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n,
+                           std::size_t iterations, std::uint64_t seed) {
   std::size_t k_max = std::min(iterations, n);
   std::mt19937_64 rng(seed);
   std::normal_distribution<Scalar> normal(0, 1);
@@ -41,7 +41,8 @@ ExtremeEigenvalues lanczos(const std::function<void(const Tensor& v, Tensor& Av)
   return {xt::amin(eig)(), xt::amax(eig)(), m};
 }
 
-HessianOperator::HessianOperator(Graph& g, const Var& loss, ParamStore& store, const std::vector<std::pair<Var, Tensor>>& data)
+HessianOperator::HessianOperator(Graph& g, const Var& loss, ParamStore& store,
+                                 const std::vector<std::pair<Var, Tensor>>& data)
     : store_(store), params_(store.parameters()) {
   for (const Var& p : params_) directions_.push_back(g.input("hessian_direction/" + p.name(), p.shape()));
   products_ = hvp(loss, params_, directions_);
@@ -67,8 +68,10 @@ void HessianOperator::operator()(const Tensor& v, Tensor& Hv) {
   }
 }
 
-Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store, const std::vector<std::pair<Var, Tensor>>& data) {
-  if (output.shape().size() != 1) throw ShapeError("jacobian_singular_values: the output must be a vector of predictions");
+Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store,
+                                const std::vector<std::pair<Var, Tensor>>& data) {
+  if (output.shape().size() != 1)
+    throw ShapeError("jacobian_singular_values: the output must be a vector of predictions");
   std::size_t n = output.size();
   Var u = g.input("jacobian_cotangent", {n});
   std::vector<Var> rows = vjp({output}, {u}, store.parameters());

@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
-#include <limits>
 #include <sstream>
 
 #include <xtensor-blas/xlinalg.hpp>
@@ -23,7 +23,8 @@ Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar t
   Tensor observed = M * mask, X = xt::zeros_like(M);
   Scalar lambda = spectrum(observed).singular_values(0);
   // Continuation: each λ is solved to a small change, then shrunk, down to a negligible λ.
-  std::size_t levels = static_cast<std::size_t>(std::ceil(std::log2(std::max<Scalar>(lambda / tolerance, 1)))), level = 0;
+  std::size_t levels = static_cast<std::size_t>(std::ceil(std::log2(std::max<Scalar>(lambda / tolerance, 1)))),
+              level = 0;
   Progress progress("min-nuclear-norm reference", levels);
   for (; lambda > tolerance; lambda *= 0.5) {
     progress.tick(level++);
@@ -43,7 +44,8 @@ Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar t
 namespace {
 
 struct FactorizationRun {
-  Scalar error = kNaN, effective_rank = kNaN, nuclear_norm = kNaN, train_loss = kNaN, step_size = kNaN, initial_loss = kNaN;
+  Scalar error = kNaN, effective_rank = kNaN, nuclear_norm = kNaN, train_loss = kNaN, step_size = kNaN,
+         initial_loss = kNaN;
   std::size_t steps = 0;
   // Deep factorizations from small inits learn singular values one at a time with long plateaus; a
   // run still on one when the budget ends has not reached the solution GD picks, so it is reported
@@ -54,7 +56,8 @@ struct FactorizationRun {
 // GD on ½‖P_Ω(W₁⋯W_N − M)‖² from N(0, init²) factors until the loss is below `tolerance` or the
 // step budget is spent. Large inits keep large factors (W_{j+1}ᵀW_{j+1} − W_jW_jᵀ is conserved),
 // so the step is capped by the initial curvature, 1/(N · max_j Π_{i≠j} ‖W_i‖₂²), as well as by o.lr.
-FactorizationRun train_factorization(const Completion& c, std::size_t depth, Scalar init, const FactorizationOptions& o) {
+FactorizationRun train_factorization(const Completion& c, std::size_t depth, Scalar init,
+                                     const FactorizationOptions& o) {
   Graph g;
   std::size_t n = c.M.shape()[0];
   models::Model f = models::factorization(g, n, c.M.shape()[1], depth, depth == 1 ? 0 : init);
@@ -72,7 +75,8 @@ FactorizationRun train_factorization(const Completion& c, std::size_t depth, Sca
   optim::GradientProgram objective(g, loss, store, {}, {f.output});
   optim::GradientDescent gd({optim::constant(run.step_size)});
   std::ostringstream stage;
-  stage << "factorization " << static_cast<std::size_t>(xt::sum(c.mask)()) << " observed, depth " << depth << ", init " << init;
+  stage << "factorization " << static_cast<std::size_t>(xt::sum(c.mask)()) << " observed, depth " << depth << ", init "
+        << init;
   Progress progress(stage.str(), o.steps);
   try {
     for (; run.steps < o.steps; ++run.steps) {
@@ -96,12 +100,16 @@ FactorizationRun train_factorization(const Completion& c, std::size_t depth, Sca
 }  // namespace
 
 StudyResult factorization_study(const FactorizationOptions& o) {
-  if (o.init_scales.empty() || o.depths.empty() || o.observed.empty()) throw Error("factorization_study: empty depths, init scales or observed counts");
+  if (o.init_scales.empty() || o.depths.empty() || o.observed.empty())
+    throw Error("factorization_study: empty depths, init scales or observed counts");
   StudyResult r;
   r.name = "factorization";
-  r.claim = "Gunasekar et al. 2017; Arora et al. 2019: matrix completion by depth-N factorizations from small initialisation: "
-            "depth >= 3 recovers unobserved entries far better than depth 2, which beats depth 1; deeper has lower effective rank; "
-            "with few observations depth >= 3 also beats the minimum nuclear-norm completion";
+  r.claim =
+      "Gunasekar et al. 2017; Arora et al. 2019: matrix completion by depth-N factorizations from small "
+      "initialisation: "
+      "depth >= 3 recovers unobserved entries far better than depth 2, which beats depth 1; deeper has lower effective "
+      "rank; "
+      "with few observations depth >= 3 also beats the minimum nuclear-norm completion";
   auto add_row = [&](std::size_t depth, std::size_t observed, Scalar init, const FactorizationRun& run) {
     r.add("depth", static_cast<Scalar>(depth));
     r.add("observed", static_cast<Scalar>(observed));
@@ -130,13 +138,16 @@ StudyResult factorization_study(const FactorizationOptions& o) {
     reference.train_loss = 0.5 * xt::sum(xt::square(Tensor((X - c.M) * c.mask)))();
     reference.initial_loss = 0.5 * xt::sum(xt::square(Tensor(c.M * c.mask)))();
     add_row(0, observed, 0, reference);  // depth 0: the convex reference
-    m << observed << " observed: min-nuclear-norm error " << reference.error << " (eff. rank " << reference.effective_rank << ")";
+    m << observed << " observed: min-nuclear-norm error " << reference.error << " (eff. rank "
+      << reference.effective_rank << ")";
     auto describe = [&](std::size_t depth, Scalar init, const FactorizationRun& run) {
       m << "; depth " << depth;
       if (depth > 1) m << " init " << init;
-      if (std::isnan(run.error)) m << ": diverged at step " << run.step_size;
-      else m << ": error " << run.error << ", eff. rank " << run.effective_rank << " (" << run.steps << " steps"
-             << (run.converged() ? "" : ", NOT converged: not judged") << ")";
+      if (std::isnan(run.error))
+        m << ": diverged at step " << run.step_size;
+      else
+        m << ": error " << run.error << ", eff. rank " << run.effective_rank << " (" << run.steps << " steps"
+          << (run.converged() ? "" : ", NOT converged: not judged") << ")";
     };
     std::optional<FactorizationRun> shallow;  // depth 1 starts at zero whatever the scale: run once
     if (std::find(o.depths.begin(), o.depths.end(), 1) != o.depths.end()) {
@@ -155,14 +166,17 @@ StudyResult factorization_study(const FactorizationOptions& o) {
         by_depth[depth] = run;
       }
       if (init != smallest_init) continue;  // the claim is about small initialisation
-      for (auto it = by_depth.begin(); it != by_depth.end();) it = it->second.converged() ? std::next(it) : by_depth.erase(it);
+      for (auto it = by_depth.begin(); it != by_depth.end();)
+        it = it->second.converged() ? std::next(it) : by_depth.erase(it);
       if (!by_depth.count(2)) continue;
       const FactorizationRun& two = by_depth[2];
-      if (by_depth.count(1)) holds = holds && two.error < by_depth[1].error && two.effective_rank < by_depth[1].effective_rank;
+      if (by_depth.count(1))
+        holds = holds && two.error < by_depth[1].error && two.effective_rank < by_depth[1].effective_rank;
       for (const auto& [depth, run] : by_depth) {
         if (depth < 3) continue;
         ++judged;
-        holds = holds && run.error < 0.5 * two.error && run.effective_rank < two.effective_rank;  // "far better", lower rank
+        holds = holds && run.error < 0.5 * two.error &&
+                run.effective_rank < two.effective_rank;  // "far better", lower rank
         if (observed == fewest) holds = holds && run.error < reference.error;
       }
     }

@@ -20,8 +20,11 @@ std::string short_number(Scalar v) {
 StudyResult landscape_study(const LandscapeOptions& o) {
   StudyResult r;
   r.name = "landscape";
-  r.claim = "Jin et al. 2017: perturbed GD escapes the strict saddle of f(x) = -|x|^2 + |x|^4 at 0 where GD stays; Hessian extreme "
-            "eigenvalues along training of a small ReLU net; sigma_min of the Jacobian at initialisation grows with width (PL)";
+  r.claim =
+      "Jin et al. 2017: perturbed GD escapes the strict saddle of f(x) = -|x|^2 + |x|^4 at 0 where GD stays; Hessian "
+      "extreme "
+      "eigenvalues along training of a small ReLU net; sigma_min of the Jacobian at initialisation grows with width "
+      "(PL)";
   // 1. The saddle: both methods start exactly at 0, where the gradient vanishes.
   auto descend = [&](optim::Optimizer& opt, std::vector<Scalar>& trace) {
     Graph g;
@@ -63,8 +66,8 @@ StudyResult landscape_study(const LandscapeOptions& o) {
   for (std::size_t t = 0; t <= o.steps; ++t) {
     if (t % o.hessian_every == 0) {
       ExtremeEigenvalues e = lanczos([&](const Tensor& v, Tensor& Hv) { H(v, Hv); }, H.size(), 40, o.seed + t);
-      hessians += (hessians.empty() ? "" : ", ") + std::string("step ") + std::to_string(t) + ": [" + short_number(e.smallest) +
-                  ", " + short_number(e.largest) + "]";
+      hessians += (hessians.empty() ? "" : ", ") + std::string("step ") + std::to_string(t) + ": [" +
+                  short_number(e.smallest) + ", " + short_number(e.largest) + "]";
     }
     objective.run();
     net_gd.step(store);
@@ -83,13 +86,15 @@ StudyResult landscape_study(const LandscapeOptions& o) {
     ParamStore sj(gj, o.seed);
     Tensor s = jacobian_singular_values(gj, reshape(net.output, {16}), sj, {{x, Xj}});
     smallest.push_back(s(s.size() - 1));
-    sigmas += (sigmas.empty() ? "" : ", ") + std::string("m=") + std::to_string(width) + ": " + short_number(smallest.back());
+    sigmas +=
+        (sigmas.empty() ? "" : ", ") + std::string("m=") + std::to_string(width) + ": " + short_number(smallest.back());
   }
   bool grows = true;
   for (std::size_t i = 1; i < smallest.size(); ++i) grows = grows && smallest[i] > smallest[i - 1];
   Scalar gd_final = gd_trace.back(), pgd_final = pgd_trace.back();
-  r.measured = "after " + std::to_string(o.steps) + " steps GD stays at f = " + short_number(gd_final) + ", perturbed GD reaches f = " +
-               short_number(pgd_final) + " (minimum -0.25); Hessian [lambda_min, lambda_max] along training: " + hessians +
+  r.measured = "after " + std::to_string(o.steps) + " steps GD stays at f = " + short_number(gd_final) +
+               ", perturbed GD reaches f = " + short_number(pgd_final) +
+               " (minimum -0.25); Hessian [lambda_min, lambda_max] along training: " + hessians +
                "; sigma_min(J) at init: " + sigmas;
   r.holds = gd_final == 0 && std::fabs(pgd_final + 0.25) < 1e-6 && grows;
   return r;

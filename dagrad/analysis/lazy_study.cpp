@@ -28,8 +28,10 @@ StudyResult lazy_vs_active(const LazyOptions& o) {
 
   StudyResult r;
   r.name = "lazy-vs-active";
-  r.claim = "Chizat, Oyallon & Bach 2019: with f = alpha (h(w) - h(w0)) and step eta/alpha^2, the relative parameter displacement "
-            "falls like 1/alpha (log-log slope -1 +- 0.15) and the trained model approaches its linearisation";
+  r.claim =
+      "Chizat, Oyallon & Bach 2019: with f = alpha (h(w) - h(w0)) and step eta/alpha^2, the relative parameter "
+      "displacement "
+      "falls like 1/alpha (log-log slope -1 +- 0.15) and the trained model approaches its linearisation";
   // Trains either the model or its linearisation at w0, from the same initial weights.
   auto fit = [&](Scalar alpha, bool linear, Tensor& test_out) {
     Graph g;
@@ -80,9 +82,10 @@ StudyResult lazy_vs_active(const LazyOptions& o) {
   auto& gaps = r.series["distance_to_linearization"];
   std::ostringstream m;
   m.precision(4);
-  m << "displacement slope against alpha " << slope << " (theory -1); distance to the linearisation on test points from "
-    << gaps.front() << " (alpha " << o.alphas.front() << ") to " << gaps.back() << " (alpha " << o.alphas.back()
-    << "); final train loss " << r.series["train_loss"].front() << " .. " << r.series["train_loss"].back();
+  m << "displacement slope against alpha " << slope
+    << " (theory -1); distance to the linearisation on test points from " << gaps.front() << " (alpha "
+    << o.alphas.front() << ") to " << gaps.back() << " (alpha " << o.alphas.back() << "); final train loss "
+    << r.series["train_loss"].front() << " .. " << r.series["train_loss"].back();
   r.measured = m.str();
   r.holds = std::fabs(slope + 1) <= 0.15 && gaps.back() < gaps.front();
   return r;

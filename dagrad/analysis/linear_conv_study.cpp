@@ -17,7 +17,8 @@ Tensor dft_magnitudes(const Tensor& beta) {
   Tensor out = Tensor::from_shape({d});
   for (std::size_t k = 0; k < d; ++k) {
     std::complex<Scalar> s = 0;
-    for (std::size_t j = 0; j < d; ++j) s += beta(j) * std::polar(1.0, -2 * M_PI * static_cast<Scalar>(j * k) / static_cast<Scalar>(d));
+    for (std::size_t j = 0; j < d; ++j)
+      s += beta(j) * std::polar(1.0, -2 * M_PI * static_cast<Scalar>(j * k) / static_cast<Scalar>(d));
     out(k) = std::abs(s);
   }
   return out;
@@ -36,7 +37,8 @@ StudyResult linear_conv_study(const LinearConvOptions& o) {
     Graph g;
     Var x = g.input("x", {o.n, o.d});
     models::Model m = convolutional ? models::linear_conv_net(x, o.depth, 0.1)
-                                    : models::deep_linear(x, std::vector<std::size_t>(o.depth, o.d), models::LinearInit::Gaussian, 0.1);
+                                    : models::deep_linear(x, std::vector<std::size_t>(o.depth, o.d),
+                                                          models::LinearInit::Gaussian, 0.1);
     if (!convolutional) {  // a last layer to one output, as the convolutional net has
       Graph::NameScope s(g, "head");
       m.params.push_back(g.parameter("w_out", {o.d}, Init::normal(0, 0.1)));
@@ -66,8 +68,10 @@ StudyResult linear_conv_study(const LinearConvOptions& o) {
   Tensor beta_conv = train(true, conv_losses), beta_fc = train(false, fc_losses);
   StudyResult r;
   r.name = "linear-conv (depth " + std::to_string(o.depth) + ")";
-  r.claim = "Gunasekar, Lee, Soudry & Srebro 2018: circular linear conv nets converge towards predictors sparse in the Fourier "
-            "domain; fully connected linear nets converge to the l2 max-margin direction";
+  r.claim =
+      "Gunasekar, Lee, Soudry & Srebro 2018: circular linear conv nets converge towards predictors sparse in the "
+      "Fourier "
+      "domain; fully connected linear nets converge to the l2 max-margin direction";
   Tensor f_conv = dft_magnitudes(beta_conv), f_fc = dft_magnitudes(beta_fc), f_svm = dft_magnitudes(svm.w);
   for (std::size_t k = 0; k < o.d; ++k) {
     r.add("frequency", static_cast<Scalar>(k));
@@ -80,8 +84,9 @@ StudyResult linear_conv_study(const LinearConvOptions& o) {
   Scalar angle_fc = angle(beta_fc, svm.w), angle_conv = angle(beta_conv, svm.w);
   m << "after " << o.steps << " steps (final losses " << conv_losses.back() << " conv, " << fc_losses.back()
     << " fully connected): Fourier spread |F b|_1/|F b|_2 = " << spread(f_conv) << " (conv) vs " << spread(f_fc)
-    << " (fully connected) and " << spread(f_svm) << " (SVM), out of 1 (one mode) to " << std::sqrt(static_cast<Scalar>(o.d))
-    << " (flat); angle to the SVM direction " << angle_fc << " rad (fully connected) vs " << angle_conv << " rad (conv)";
+    << " (fully connected) and " << spread(f_svm) << " (SVM), out of 1 (one mode) to "
+    << std::sqrt(static_cast<Scalar>(o.d)) << " (flat); angle to the SVM direction " << angle_fc
+    << " rad (fully connected) vs " << angle_conv << " rad (conv)";
   r.measured = m.str();
   r.holds = spread(f_conv) < spread(f_svm) && angle_fc < angle_conv && angle_fc < 0.1;
   return r;

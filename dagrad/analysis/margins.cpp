@@ -13,8 +13,9 @@ namespace dagrad::analysis {
 namespace {
 void check_problem(const char* where, const Tensor& X, const Tensor& y) {
   if (X.dimension() != 2 || y.dimension() != 1 || X.shape()[0] != y.size())
-    throw ShapeError(std::string(where) + ": X must be (n, d) and y (n); got " + to_string(Shape(X.shape().begin(), X.shape().end())) +
-                     " and " + to_string(Shape(y.shape().begin(), y.shape().end())));
+    throw ShapeError(std::string(where) + ": X must be (n, d) and y (n); got " +
+                     to_string(Shape(X.shape().begin(), X.shape().end())) + " and " +
+                     to_string(Shape(y.shape().begin(), y.shape().end())));
 }
 }  // namespace
 
@@ -24,7 +25,9 @@ Scalar margin(const Tensor& w, const Tensor& X, const Tensor& y) {
   return xt::amin(m)();
 }
 
-Scalar normalized_margin(const Tensor& w, const Tensor& X, const Tensor& y) { return margin(w, X, y) / xt::linalg::norm(w); }
+Scalar normalized_margin(const Tensor& w, const Tensor& X, const Tensor& y) {
+  return margin(w, X, y) / xt::linalg::norm(w);
+}
 
 Scalar angle(const Tensor& a, const Tensor& b) {
   Scalar c = xt::sum(a * b)() / (xt::linalg::norm(a) * xt::linalg::norm(b));
@@ -44,7 +47,8 @@ Scalar svm_kkt_residual(const Tensor& X, const Tensor& y, const Tensor& alpha) {
     slack += std::fabs(alpha(i)) * std::fabs(m(i) - 1);
     total += std::fabs(alpha(i));
   }
-  for (std::size_t i = 0; i < y.size(); ++i) r = std::max(r, std::max<Scalar>(0, -alpha(i)) / std::max<Scalar>(largest, 1e-300));
+  for (std::size_t i = 0; i < y.size(); ++i)
+    r = std::max(r, std::max<Scalar>(0, -alpha(i)) / std::max<Scalar>(largest, 1e-300));
   return std::max(r, total > 0 ? slack / total : 0);  // complementary slackness, α-weighted mean
 }
 
@@ -56,7 +60,8 @@ Tensor nnls(const Tensor& E, const Tensor& f, std::size_t* iterations) {
   std::size_t m = E.shape()[0], n = E.shape()[1];
   Tensor u = xt::zeros<Scalar>({n});
   std::vector<bool> passive(n, false);
-  Scalar tolerance = 10 * std::numeric_limits<Scalar>::epsilon() * xt::amax(xt::abs(E))() * static_cast<Scalar>(std::max(m, n));
+  Scalar tolerance =
+      10 * std::numeric_limits<Scalar>::epsilon() * xt::amax(xt::abs(E))() * static_cast<Scalar>(std::max(m, n));
   auto solve_passive = [&](const std::vector<std::size_t>& cols) {
     Tensor Ep = Tensor::from_shape({m, cols.size()});
     for (std::size_t r = 0; r < m; ++r)
@@ -126,7 +131,8 @@ SvmSolution hard_margin_svm(const Tensor& X, const Tensor& y, Scalar tolerance) 
   Tensor u = nnls(E, f, &s.iterations);
   Scalar denominator = 1 - xt::sum(u)();
   if (!(denominator > 0))
-    throw NumericError("hard_margin_svm: no w separates the data through the origin (the least-distance problem is infeasible)");
+    throw NumericError(
+        "hard_margin_svm: no w separates the data through the origin (the least-distance problem is infeasible)");
   s.alpha = u / denominator;
   s.w = xt::linalg::dot(xt::transpose(X), s.alpha * y);
   s.kkt_residual = svm_kkt_residual(X, y, s.alpha);
@@ -135,7 +141,8 @@ SvmSolution hard_margin_svm(const Tensor& X, const Tensor& y, Scalar tolerance) 
     char text[256];
     std::snprintf(text, sizeof text,
                   "hard_margin_svm: no w separates the data through the origin (the least-distance problem is "
-                  "infeasible: the closest w leaves a smallest margin of %g)", smallest);
+                  "infeasible: the closest w leaves a smallest margin of %g)",
+                  smallest);
     throw NumericError(text);
   }
   if (!(s.kkt_residual <= tolerance)) {

@@ -17,7 +17,8 @@ StudyResult mean_field(const MeanFieldOptions& o) {
   std::normal_distribution<Scalar> normal(0, 1);
   // Teacher: five unit-norm ReLU neurons spread on the circle, output (1/5) Σ relu(b_kᵀx).
   Tensor B = Tensor::from_shape({2, 5});
-  for (std::size_t k = 0; k < 5; ++k) B(0, k) = std::cos(2 * M_PI * k / 5.0 + 0.3), B(1, k) = std::sin(2 * M_PI * k / 5.0 + 0.3);
+  for (std::size_t k = 0; k < 5; ++k)
+    B(0, k) = std::cos(2 * M_PI * k / 5.0 + 0.3), B(1, k) = std::sin(2 * M_PI * k / 5.0 + 0.3);
   Tensor X = Tensor::from_shape({o.n, 2});
   for (auto& v : X) v = normal(rng);
   Tensor Y = xt::zeros<Scalar>({o.n});
@@ -26,8 +27,10 @@ StudyResult mean_field(const MeanFieldOptions& o) {
 
   StudyResult r;
   r.name = "mean-field";
-  r.claim = "Chizat & Bach 2018: two-layer ReLU students under mean-field scaling fit a 5-neuron teacher in d = 2 better as the "
-            "width m grows; wide students reach near-zero loss on every seed";
+  r.claim =
+      "Chizat & Bach 2018: two-layer ReLU students under mean-field scaling fit a 5-neuron teacher in d = 2 better as "
+      "the "
+      "width m grows; wide students reach near-zero loss on every seed";
   std::ostringstream m;
   m.precision(3);
   std::vector<Scalar> mean_loss, worst_loss;
@@ -51,7 +54,8 @@ StudyResult mean_field(const MeanFieldOptions& o) {
         if (record && t % every == 0) {
           const View &b = store.value(student.params[0]), &a = store.value(student.params[1]);
           for (std::size_t j = 0; j < width; ++j)
-            r.particles.push_back({static_cast<Scalar>(t / every), std::fabs(a(j)) * b(0, j), std::fabs(a(j)) * b(1, j)});
+            r.particles.push_back(
+                {static_cast<Scalar>(t / every), std::fabs(a(j)) * b(0, j), std::fabs(a(j)) * b(1, j)});
         }
         final_loss = objective.run();
         if (t == o.steps) break;
@@ -65,7 +69,8 @@ StudyResult mean_field(const MeanFieldOptions& o) {
     }
     mean_loss.push_back(total / static_cast<Scalar>(o.seeds));
     worst_loss.push_back(worst);
-    m << (m.tellp() ? "; " : "") << "m = " << width << ": mean final loss " << mean_loss.back() << " (worst seed " << worst << ")";
+    m << (m.tellp() ? "; " : "") << "m = " << width << ": mean final loss " << mean_loss.back() << " (worst seed "
+      << worst << ")";
   }
   r.measured = m.str() + " after " + std::to_string(o.steps) + " GD steps";
   r.holds = mean_loss.back() < 0.1 * mean_loss.front() && worst_loss.back() < 1e-3;

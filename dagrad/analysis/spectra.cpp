@@ -48,26 +48,30 @@ Scalar effective_rank(const Tensor& W) {
 Scalar nuclear_norm(const Tensor& W) { return xt::sum(spectrum(W).singular_values)(); }
 
 Scalar distance(const std::vector<Scalar>& a, const std::vector<Scalar>& b) {
-  if (a.size() != b.size()) throw ShapeError("distance: vectors of sizes " + std::to_string(a.size()) + " and " + std::to_string(b.size()));
+  if (a.size() != b.size())
+    throw ShapeError("distance: vectors of sizes " + std::to_string(a.size()) + " and " + std::to_string(b.size()));
   Scalar s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += (a[i] - b[i]) * (a[i] - b[i]);
   return std::sqrt(s);
 }
 
 Tensor landscape(const std::function<Scalar()>& loss, std::vector<Scalar>& w, const std::vector<Scalar>& d1,
-                 const std::vector<Scalar>& d2, const std::vector<Scalar>& s_values, const std::vector<Scalar>& t_values) {
+                 const std::vector<Scalar>& d2, const std::vector<Scalar>& s_values,
+                 const std::vector<Scalar>& t_values) {
   std::vector<Scalar> origin = w;
   Tensor out = Tensor::from_shape({s_values.size(), t_values.size()});
   for (std::size_t a = 0; a < s_values.size(); ++a)
     for (std::size_t b = 0; b < t_values.size(); ++b) {
-      for (std::size_t i = 0; i < w.size(); ++i) w[i] = origin[i] + s_values[a] * d1[i] + (d2.empty() ? 0 : t_values[b] * d2[i]);
+      for (std::size_t i = 0; i < w.size(); ++i)
+        w[i] = origin[i] + s_values[a] * d1[i] + (d2.empty() ? 0 : t_values[b] * d2[i]);
       out(a, b) = loss();
     }
   std::copy(origin.begin(), origin.end(), w.begin());  // in place: the store's views stay valid
   return out;
 }
 
-Completion matrix_completion(std::size_t rows, std::size_t cols, std::size_t rank, std::size_t observed, std::uint64_t seed) {
+Completion matrix_completion(std::size_t rows, std::size_t cols, std::size_t rank, std::size_t observed,
+                             std::uint64_t seed) {
   if (observed > rows * cols) throw Error("matrix_completion: more observed entries than the matrix has");
   std::mt19937_64 rng(seed);
   std::normal_distribution<Scalar> normal(0, 1);
@@ -89,10 +93,12 @@ Completion matrix_completion(std::size_t rows, std::size_t cols, std::size_t ran
       c.mask.flat(cells[k]) = 1;
       ++per_row[cells[k] / cols], ++per_col[cells[k] % cols];
     }
-    if (*std::min_element(per_row.begin(), per_row.end()) >= rank && *std::min_element(per_col.begin(), per_col.end()) >= rank) return c;
+    if (*std::min_element(per_row.begin(), per_row.end()) >= rank &&
+        *std::min_element(per_col.begin(), per_col.end()) >= rank)
+      return c;
   }
-  throw Error("matrix_completion: " + std::to_string(observed) + " observed entries of a " + std::to_string(rows) + "x" +
-              std::to_string(cols) + " matrix rarely give every row and column the " + std::to_string(rank) +
+  throw Error("matrix_completion: " + std::to_string(observed) + " observed entries of a " + std::to_string(rows) +
+              "x" + std::to_string(cols) + " matrix rarely give every row and column the " + std::to_string(rank) +
               " entries rank " + std::to_string(rank) + " needs; observe more");
 }
 

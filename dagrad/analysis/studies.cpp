@@ -38,7 +38,8 @@ std::string fmt(Scalar v, int digits = 4) {
 std::vector<std::size_t> log_steps(std::size_t steps, std::size_t count) {
   std::vector<std::size_t> out;
   for (std::size_t k = 0; k < count; ++k) {
-    auto t = static_cast<std::size_t>(std::round(std::pow(static_cast<Scalar>(steps), static_cast<Scalar>(k) / (count - 1))));
+    auto t = static_cast<std::size_t>(
+        std::round(std::pow(static_cast<Scalar>(steps), static_cast<Scalar>(k) / (count - 1))));
     if (out.empty() || t > out.back()) out.push_back(t);
   }
   return out;
@@ -66,11 +67,13 @@ StudyResult max_margin(const MaxMarginOptions& o) {
   std::size_t n = data.X.shape()[0], d = data.X.shape()[1];
   SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
   // Step 1/L with L = λ_max(XᵀX)/(4n), the logistic loss's smoothness.
-  Scalar L = xt::amax(std::get<0>(xt::linalg::eigh(Tensor(xt::linalg::dot(xt::transpose(data.X), data.X)))))() / (4.0 * n);
+  Scalar L =
+      xt::amax(std::get<0>(xt::linalg::eigh(Tensor(xt::linalg::dot(xt::transpose(data.X), data.X)))))() / (4.0 * n);
   StudyResult r;
   r.name = o.digits ? "max-margin (digits 0 vs 1)" : "max-margin (synthetic)";
-  r.claim = "Soudry et al. 2018: GD on logistic loss over separable data: loss ~ 1/t, |w| ~ log t, direction -> SVM; "
-            "normalized GD (Nacson et al. 2019) closes the angle faster";
+  r.claim =
+      "Soudry et al. 2018: GD on logistic loss over separable data: loss ~ 1/t, |w| ~ log t, direction -> SVM; "
+      "normalized GD (Nacson et al. 2019) closes the angle faster";
   struct Run {
     Graph g;
     Var w, loss;
@@ -84,8 +87,10 @@ StudyResult max_margin(const MaxMarginOptions& o) {
     run->loss = logistic_loss(matmul(run->g.constant(data.X, "X"), run->w), run->g.constant(data.y, "y"));
     run->store = std::make_unique<ParamStore>(run->g, o.seed);
     run->objective = std::make_unique<optim::GradientProgram>(run->g, run->loss, *run->store);
-    if (normalized) run->opt = std::make_unique<optim::NormalizedGD>(optim::Options{optim::constant(1.0)});
-    else run->opt = std::make_unique<optim::GradientDescent>(optim::Options{optim::constant(1 / L)});
+    if (normalized)
+      run->opt = std::make_unique<optim::NormalizedGD>(optim::Options{optim::constant(1.0)});
+    else
+      run->opt = std::make_unique<optim::GradientDescent>(optim::Options{optim::constant(1 / L)});
     return run;
   };
   auto gd = make(false), ngd = make(true);
@@ -118,18 +123,20 @@ StudyResult max_margin(const MaxMarginOptions& o) {
       nw.push_back(r.series["gd_norm"][i]);
     }
   Scalar slope = fitted_slope(lt, ll), norm_slope = fitted_slope(lt, nw);
-  Scalar angle_gd = r.series["gd_angle"].back(), angle_ngd = r.series["ngd_angle"].back(), angle_early = r.series["gd_angle"][r.series["gd_angle"].size() / 2];
+  Scalar angle_gd = r.series["gd_angle"].back(), angle_ngd = r.series["ngd_angle"].back(),
+         angle_early = r.series["gd_angle"][r.series["gd_angle"].size() / 2];
   // Theory: |w_t| ≈ log(t)/γ with γ the max margin (1/‖w_svm‖), so the slope against log t is ≈ ‖w_svm‖.
-  r.measured = "loss slope " + fmt(slope) + " (theory -1), d|w|/dlog t " + fmt(norm_slope) + " (theory |w_svm| = " +
-               fmt(xt::linalg::norm(svm.w)) + "), angle to SVM after " + std::to_string(o.steps) + " steps: GD " + fmt(angle_gd) +
-               " rad, normalized GD " + fmt(angle_ngd) + " rad; SVM KKT residual " + fmt(svm.kkt_residual, 2);
+  r.measured = "loss slope " + fmt(slope) + " (theory -1), d|w|/dlog t " + fmt(norm_slope) +
+               " (theory |w_svm| = " + fmt(xt::linalg::norm(svm.w)) + "), angle to SVM after " +
+               std::to_string(o.steps) + " steps: GD " + fmt(angle_gd) + " rad, normalized GD " + fmt(angle_ngd) +
+               " rad; SVM KKT residual " + fmt(svm.kkt_residual, 2);
   // Normalized GD's margins grow linearly, so its loss soon underflows float64; its gradient, and
   // with it the direction, freezes there. Said in the report so a flat angle curve is not misread.
   const auto& ngd_loss = r.series["ngd_loss"];
   for (std::size_t i = 0; i < ngd_loss.size(); ++i)
     if (ngd_loss[i] < 1e-300) {
-      r.measured += "; normalized GD's loss underflows float64 by step " + std::to_string(static_cast<std::size_t>(r.series["step"][i])) +
-                    ", where its direction freezes";
+      r.measured += "; normalized GD's loss underflows float64 by step " +
+                    std::to_string(static_cast<std::size_t>(r.series["step"][i])) + ", where its direction freezes";
       break;
     }
   r.holds = std::fabs(slope + 1) <= 0.1 && angle_gd < angle_early && angle_ngd < 0.5 * angle_gd &&
@@ -152,8 +159,10 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
   optim::GradientDescent gd({optim::constant(o.lr)});
   StudyResult r;
   r.name = "deep-linear (depth " + std::to_string(o.depth) + ")";
-  r.claim = "Ji & Telgarsky 2019: GD on deep linear nets with logistic loss: layers align (|v_{k+1}^T u_k| > 0.99), each layer "
-            "tends to rank one (s1/|W|_F > 0.99), the end-to-end direction approaches the SVM direction";
+  r.claim =
+      "Ji & Telgarsky 2019: GD on deep linear nets with logistic loss: layers align (|v_{k+1}^T u_k| > 0.99), each "
+      "layer "
+      "tends to rank one (s1/|W|_F > 0.99), the end-to-end direction approaches the SVM direction";
   std::vector<std::size_t> record = log_steps(o.steps, 40);
   std::size_t next = 0;
   Progress progress(r.name, o.steps);
@@ -168,7 +177,8 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
       Tensor end_to_end = layers[0];
       for (std::size_t k = 1; k < layers.size(); ++k) end_to_end = xt::linalg::dot(layers[k], end_to_end);
       Scalar rank_one = 1;
-      for (const Tensor& W : layers) rank_one = std::min(rank_one, spectrum(W).singular_values(0) / xt::linalg::norm(W));
+      for (const Tensor& W : layers)
+        rank_one = std::min(rank_one, spectrum(W).singular_values(0) / xt::linalg::norm(W));
       auto align = layer_alignment(layers);
       r.add("step", static_cast<Scalar>(t));
       r.add("loss", l);
@@ -179,8 +189,8 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
   }
   Scalar align = r.series["min_alignment"].back(), ratio = r.series["min_rank_one_ratio"].back();
   Scalar ang = r.series["angle_to_svm"].back(), ang_mid = r.series["angle_to_svm"][r.series["angle_to_svm"].size() / 2];
-  r.measured = "after " + std::to_string(o.steps) + " steps: min alignment " + fmt(align, 6) + ", min s1/|W|_F " + fmt(ratio, 6) +
-               ", angle to SVM " + fmt(ang) + " rad (" + fmt(ang_mid) + " at mid-run)";
+  r.measured = "after " + std::to_string(o.steps) + " steps: min alignment " + fmt(align, 6) + ", min s1/|W|_F " +
+               fmt(ratio, 6) + ", angle to SVM " + fmt(ang) + " rad (" + fmt(ang_mid) + " at mid-run)";
   r.holds = align > 0.99 && ratio > 0.99 && ang < ang_mid;
   return r;
 }
@@ -194,9 +204,12 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
   Graph g;
   models::MlpOptions mo;
   mo.hidden = {o.width, o.width};
-  if (o.activation == "leaky_relu") mo.activation = [](const Var& h) { return leaky_relu(h, 0.1); };
-  else if (o.activation == "linear") mo.activation = [](const Var& h) { return h; };
-  else if (o.activation != "relu") throw Error("balancedness: activation must be relu, leaky_relu or linear");
+  if (o.activation == "leaky_relu")
+    mo.activation = [](const Var& h) { return leaky_relu(h, 0.1); };
+  else if (o.activation == "linear")
+    mo.activation = [](const Var& h) { return h; };
+  else if (o.activation != "relu")
+    throw Error("balancedness: activation must be relu, leaky_relu or linear");
   models::Model m = models::mlp(g.constant(X, "X"), mo);  // params W1 b1 W2 b2 W_out b_out
   Var loss = mse_loss(reshape(m.output, {o.n}), g.constant(Y, "Y"));
   ParamStore store(g, o.seed);
@@ -208,32 +221,39 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
   auto euler_error = [&]() {
     Scalar worst = 0;
     for (std::size_t h = 0; h < 2; ++h) {
-      const View &W = store.value(m.params[2 * h]), &b = store.value(m.params[2 * h + 1]), &U = store.value(m.params[2 * h + 2]);
-      const View &gW = store.grad(m.params[2 * h]), &gb = store.grad(m.params[2 * h + 1]), &gU = store.grad(m.params[2 * h + 2]);
+      const View &W = store.value(m.params[2 * h]), &b = store.value(m.params[2 * h + 1]),
+                 &U = store.value(m.params[2 * h + 2]);
+      const View &gW = store.grad(m.params[2 * h]), &gb = store.grad(m.params[2 * h + 1]),
+                 &gU = store.grad(m.params[2 * h + 2]);
       for (std::size_t j = 0; j < W.shape()[1]; ++j) {
         // Relative to the sum of the terms' magnitudes: the scale of their rounding errors.
         Scalar in = b(j) * gb(j), out = 0, scale = std::fabs(b(j) * gb(j));
         for (std::size_t i = 0; i < W.shape()[0]; ++i) in += W(i, j) * gW(i, j), scale += std::fabs(W(i, j) * gW(i, j));
-        for (std::size_t k = 0; k < U.shape()[1]; ++k) out += U(j, k) * gU(j, k), scale += std::fabs(U(j, k) * gU(j, k));
+        for (std::size_t k = 0; k < U.shape()[1]; ++k)
+          out += U(j, k) * gU(j, k), scale += std::fabs(U(j, k) * gU(j, k));
         if (scale > 0) worst = std::max(worst, std::fabs(in - out) / scale);
       }
     }
     return worst;
   };
   auto invariant = [&](std::size_t h) {  // ‖W_{h+1}‖² − ‖W_h‖² − ‖b_h‖²
-    return sq(store.value(m.params[2 * h + 2])) - sq(store.value(m.params[2 * h])) - sq(store.value(m.params[2 * h + 1]));
+    return sq(store.value(m.params[2 * h + 2])) - sq(store.value(m.params[2 * h])) -
+           sq(store.value(m.params[2 * h + 1]));
   };
   StudyResult r;
   r.name = "balancedness (" + o.activation + ")";
-  r.claim = "Du, Hu & Lee 2018: per hidden neuron, sum(incoming w * grad, bias included) = sum(outgoing w * grad); one GD step "
-            "changes |W_{h+1}|^2 - |W_h|^2 - |b_h|^2 by exactly lr^2 (|g_{W_{h+1}}|^2 - |g_{W_h}|^2 - |g_{b_h}|^2)";
+  r.claim =
+      "Du, Hu & Lee 2018: per hidden neuron, sum(incoming w * grad, bias included) = sum(outgoing w * grad); one GD "
+      "step "
+      "changes |W_{h+1}|^2 - |W_h|^2 - |b_h|^2 by exactly lr^2 (|g_{W_{h+1}}|^2 - |g_{W_h}|^2 - |g_{b_h}|^2)";
   optim::GradientDescent gd({optim::constant(o.lr)});
   Scalar start[2] = {invariant(0), invariant(1)}, predicted[2] = {0, 0}, worst_euler = 0;
   std::size_t checked = 0;
   Scalar first_gnorm = 0;
   for (std::size_t t = 1; t <= o.steps; ++t) {
     Scalar l = objective.run();
-    if (!std::isfinite(l)) throw NumericError("balancedness: the loss diverged at step " + std::to_string(t) + "; lower the step size");
+    if (!std::isfinite(l))
+      throw NumericError("balancedness: the loss diverged at step " + std::to_string(t) + "; lower the step size");
     // Near a stationary point the gradient is mostly rounding error (it loses as many digits as it
     // shrank), so the identity is checked while ‖g‖ is above 1e-3 of its first value.
     Scalar gnorm = 0;
@@ -241,8 +261,9 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
     if (t == 1) first_gnorm = std::sqrt(gnorm);
     if (std::sqrt(gnorm) > 1e-3 * first_gnorm) worst_euler = std::max(worst_euler, euler_error()), ++checked;
     for (std::size_t h = 0; h < 2; ++h)
-      predicted[h] += o.lr * o.lr *
-                      (sq(store.grad(m.params[2 * h + 2])) - sq(store.grad(m.params[2 * h])) - sq(store.grad(m.params[2 * h + 1])));
+      predicted[h] +=
+          o.lr * o.lr *
+          (sq(store.grad(m.params[2 * h + 2])) - sq(store.grad(m.params[2 * h])) - sq(store.grad(m.params[2 * h + 1])));
     gd.step(store);
     if (t % std::max<std::size_t>(1, o.steps / 50) == 0) {
       r.add("step", static_cast<Scalar>(t));
@@ -258,8 +279,12 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
     Scalar actual = invariant(h) - start[h];
     telescoped = std::max(telescoped, std::fabs(actual - predicted[h]) / std::max<Scalar>(std::fabs(actual), 1e-300));
   }
-  r.measured = "worst per-neuron Euler identity error " + fmt(worst_euler, 3) + " (relative to the terms' magnitudes) over the " +
-               std::to_string(checked) + " of " + std::to_string(o.steps) + " steps whose gradient norm exceeds 1e-3 of the first; telescoped invariant change matches its lr^2 prediction to " + fmt(telescoped, 3) + " (relative)";
+  r.measured = "worst per-neuron Euler identity error " + fmt(worst_euler, 3) +
+               " (relative to the terms' magnitudes) over the " + std::to_string(checked) + " of " +
+               std::to_string(o.steps) +
+               " steps whose gradient norm exceeds 1e-3 of the first; telescoped invariant change matches its lr^2 "
+               "prediction to " +
+               fmt(telescoped, 3) + " (relative)";
   r.holds = checked > 0 && worst_euler < 1e-12 && telescoped < 1e-9;
   return r;
 }
@@ -267,8 +292,10 @@ StudyResult balancedness_study(const BalancednessOptions& o) {
 StudyResult kinks_study(const KinkOptions& o) {
   StudyResult r;
   r.name = "kinks";
-  r.claim = "ReLU training in float64 rarely meets exact kinks, except where the data or initialisation put them there; where "
-            "it does, the convention's chain rule can leave the Clarke subdifferential (Kakade & Lee 2018)";
+  r.claim =
+      "ReLU training in float64 rarely meets exact kinks, except where the data or initialisation put them there; "
+      "where "
+      "it does, the convention's chain rule can leave the Clarke subdifferential (Kakade & Lee 2018)";
   data::Dataset digits = data::load_sklearn("digits");
   Graph g;
   Var x = g.input("x", {o.n, digits.features()}), y = g.input("y", {o.n});
@@ -310,10 +337,11 @@ StudyResult kinks_study(const KinkOptions& o) {
   p.set(v, Tensor(xt::xarray<Scalar>(0.0)));
   p.run();
   bool differ = p.scalar(outs[0]) == 1 && p.scalar(outs[1]) == 0 && p.scalar(outs[2]) == 0 && p.scalar(outs[3]) == 1;
-  r.measured = std::to_string(steps_with_kinks) + " of " + std::to_string(o.steps) + " training steps met exact kinks (" +
-               std::to_string(kink_elements) + " elements in all; the directional pass ran " + std::to_string(directional_runs) +
-               " times, skipped otherwise); at x = 0, d/dx[relu(x) - relu(-x)] is " + fmt(p.scalar(outs[0])) + " (Clarke) vs " +
-               fmt(p.scalar(outs[1])) + " (convention)";
+  r.measured = std::to_string(steps_with_kinks) + " of " + std::to_string(o.steps) +
+               " training steps met exact kinks (" + std::to_string(kink_elements) +
+               " elements in all; the directional pass ran " + std::to_string(directional_runs) +
+               " times, skipped otherwise); at x = 0, d/dx[relu(x) - relu(-x)] is " + fmt(p.scalar(outs[0])) +
+               " (Clarke) vs " + fmt(p.scalar(outs[1])) + " (convention)";
   r.holds = differ && directional_runs == steps_with_kinks;
   return r;
 }

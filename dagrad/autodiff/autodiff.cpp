@@ -22,8 +22,10 @@ Graph& common_graph(const char* where, std::initializer_list<const std::vector<V
   for (const auto* list : lists)
     for (const Var& v : *list) {
       if (!v.valid()) throw AutodiffError(std::string(where) + ": empty Var among the arguments");
-      if (!g) g = &v.graph();
-      else g->check_owns(v, where);
+      if (!g)
+        g = &v.graph();
+      else
+        g->check_owns(v, where);
     }
   if (!g) throw AutodiffError(std::string(where) + ": nothing to differentiate");
   return *g;
@@ -37,8 +39,9 @@ std::vector<NodeId> ids(const std::vector<Var>& vs) {
 
 void check_seed(const char* where, const char* what, const Var& seed, const Var& target) {
   if (seed.shape() != target.shape())
-    throw AutodiffError(std::string(where) + ": " + what + " '" + seed.name() + "' has shape " + to_string(seed.shape()) +
-                        " but " + target.graph().describe(target.id()) + " has shape " + to_string(target.shape()));
+    throw AutodiffError(std::string(where) + ": " + what + " '" + seed.name() + "' has shape " +
+                        to_string(seed.shape()) + " but " + target.graph().describe(target.id()) + " has shape " +
+                        to_string(target.shape()));
 }
 
 // A derivative rule that returns the wrong shape is a bug in the op; say which op.
@@ -161,7 +164,8 @@ std::vector<Var> vjp(const std::vector<Var>& ys, const std::vector<Var>& cotange
                      const SubgradientPolicy& policy) {
   Graph& g = common_graph("vjp", {&ys, &cotangents, &wrt});
   if (ys.size() != cotangents.size())
-    throw AutodiffError("vjp: " + std::to_string(ys.size()) + " outputs but " + std::to_string(cotangents.size()) + " cotangents");
+    throw AutodiffError("vjp: " + std::to_string(ys.size()) + " outputs but " + std::to_string(cotangents.size()) +
+                        " cotangents");
   for (std::size_t i = 0; i < ys.size(); ++i) check_seed("vjp", "cotangent", cotangents[i], ys[i]);
   return g.memoized(detail::transform_key("vjp", g, {&ys, &cotangents, &wrt}, {}, policy),
                     [&] { return vjp_unmemoized(g, ys, cotangents, wrt, policy); });
@@ -215,13 +219,16 @@ std::vector<Var> grad(const Var& y, const std::vector<Var>& wrt, const Subgradie
   });
 }
 
-Var grad(const Var& y, const Var& wrt, const SubgradientPolicy& policy) { return grad(y, std::vector<Var>{wrt}, policy)[0]; }
+Var grad(const Var& y, const Var& wrt, const SubgradientPolicy& policy) {
+  return grad(y, std::vector<Var>{wrt}, policy)[0];
+}
 
 std::vector<Var> jvp(const std::vector<Var>& ys, const std::vector<Var>& wrt, const std::vector<Var>& tangents,
                      const SubgradientPolicy& policy) {
   Graph& g = common_graph("jvp", {&ys, &wrt, &tangents});
   if (wrt.size() != tangents.size())
-    throw AutodiffError("jvp: " + std::to_string(wrt.size()) + " inputs but " + std::to_string(tangents.size()) + " tangents");
+    throw AutodiffError("jvp: " + std::to_string(wrt.size()) + " inputs but " + std::to_string(tangents.size()) +
+                        " tangents");
   for (std::size_t i = 0; i < wrt.size(); ++i) check_seed("jvp", "tangent", tangents[i], wrt[i]);
   return g.memoized(detail::transform_key("jvp", g, {&ys, &wrt, &tangents}, {}, policy),
                     [&] { return jvp_unmemoized(g, ys, wrt, tangents, policy); });
@@ -267,7 +274,8 @@ Var jvp(const Var& y, const Var& x, const Var& tangent, const SubgradientPolicy&
   return jvp(std::vector<Var>{y}, std::vector<Var>{x}, std::vector<Var>{tangent}, policy)[0];
 }
 
-std::vector<Var> hvp(const Var& y, const std::vector<Var>& wrt, const std::vector<Var>& v, const SubgradientPolicy& policy) {
+std::vector<Var> hvp(const Var& y, const std::vector<Var>& wrt, const std::vector<Var>& v,
+                     const SubgradientPolicy& policy) {
   std::vector<Var> g = grad(y, wrt, policy);
   return jvp(g, wrt, v, policy);
 }
@@ -281,9 +289,8 @@ Var jacobian(const Var& y, const Var& x, Mode mode, const SubgradientPolicy& pol
   std::size_t m = y.size(), n = x.size();
   if (mode == Mode::Auto) mode = cheaper_mode(n, m);
   std::vector<Var> yx{y, x};
-  return g.memoized(detail::transform_key("jacobian", g, {&yx}, {static_cast<std::uint64_t>(mode)}, policy), [&] {
-    return std::vector<Var>{jacobian_unmemoized(g, y, x, mode, policy)};
-  })[0];
+  return g.memoized(detail::transform_key("jacobian", g, {&yx}, {static_cast<std::uint64_t>(mode)}, policy),
+                    [&] { return std::vector<Var>{jacobian_unmemoized(g, y, x, mode, policy)}; })[0];
 }
 
 namespace {

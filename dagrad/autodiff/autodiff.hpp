@@ -69,14 +69,14 @@ Mode cheaper_mode(std::size_t inputs, std::size_t outputs);
 //   forward mode costs n_0·Σc, pure reverse n_L·Σc; the plan never costs more than either.
 struct ChainOrder {
   struct Segment {
-    std::size_t split = 0;      // k ≥ i: (J_j⋯J_{k+1})(J_k⋯J_i); 0: evaluated directly
-    Mode direct = Mode::Auto;   // how a direct segment is evaluated (Auto: a given local Jacobian)
+    std::size_t split = 0;     // k ≥ i: (J_j⋯J_{k+1})(J_k⋯J_i); 0: evaluated directly
+    Mode direct = Mode::Auto;  // how a direct segment is evaluated (Auto: a given local Jacobian)
   };
   std::vector<std::size_t> sizes;  // n_0 (input) … n_L (output)
   std::vector<double> stage_costs;
-  double multiplications = 0;      // of the cheapest plan
-  double forward = 0, reverse = 0; // of pure forward and pure reverse accumulation
-  std::string bracketing;          // e.g. "(J3 (J2 J1))" or "(rev[J3..J2] fwd[J1])"
+  double multiplications = 0;              // of the cheapest plan
+  double forward = 0, reverse = 0;         // of pure forward and pure reverse accumulation
+  std::string bracketing;                  // e.g. "(J3 (J2 J1))" or "(rev[J3..J2] fwd[J1])"
   std::vector<std::vector<Segment>> plan;  // plan[i][j], 1 ≤ i ≤ j ≤ L
 };
 ChainOrder chain_order(const std::vector<std::size_t>& sizes, const std::vector<double>& stage_costs = {});

@@ -35,8 +35,8 @@ void check_chain(const std::vector<Var>& stages) {
       seen[id] = true;
       if (earlier[id])
         throw AutodiffError("jacobian_chain: stage " + std::to_string(i) + " (" + g.describe(stages[i].id()) +
-                            ") reads " + g.describe(id) + " without going through stage " + std::to_string(i - 1) + " (" +
-                            g.describe(stages[i - 1].id()) + ")");
+                            ") reads " + g.describe(id) + " without going through stage " + std::to_string(i - 1) +
+                            " (" + g.describe(stages[i - 1].id()) + ")");
       for (NodeId in : g.node(id).inputs) todo.push_back(in);
     }
   }
@@ -65,7 +65,8 @@ ChainOrder chain_order(const std::vector<std::size_t>& sizes, const std::vector<
   const std::size_t L = sizes.size() - 1;
   const bool matrix_free = !stage_costs.empty();
   if (matrix_free && stage_costs.size() != L)
-    throw AutodiffError("chain_order: " + std::to_string(L) + " stages but " + std::to_string(stage_costs.size()) + " stage costs");
+    throw AutodiffError("chain_order: " + std::to_string(L) + " stages but " + std::to_string(stage_costs.size()) +
+                        " stage costs");
   ChainOrder order;
   order.sizes = sizes;
   order.stage_costs = stage_costs;

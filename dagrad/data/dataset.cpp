@@ -4,12 +4,12 @@
 
 #include <cerrno>
 #include <cfloat>
-#include <cstring>
 #include <cmath>
-#include <set>
 #include <cstdlib>
+#include <cstring>
 #include <numeric>
 #include <random>
+#include <set>
 #include <vector>
 
 #include "dagrad/data/files.hpp"
@@ -43,7 +43,8 @@ class LineReader {
         throw DataError(path_ + ":" + std::to_string(number_ + 1) + ": contains a NUL byte (not a text file)");
       line.append(buffer_ + begin_, stop - begin_);
       if (line.size() > kMaxLineBytes)
-        throw DataError(path_ + ":" + std::to_string(number_ + 1) + ": line longer than " + std::to_string(kMaxLineBytes >> 20) + " MiB");
+        throw DataError(path_ + ":" + std::to_string(number_ + 1) + ": line longer than " +
+                        std::to_string(kMaxLineBytes >> 20) + " MiB");
       begin_ = newline ? stop + 1 : end_;
       if (newline) break;
     }
@@ -54,7 +55,8 @@ class LineReader {
     if (number_ == 1 && line.compare(0, 3, "\xef\xbb\xbf") == 0) line.erase(0, 3);
     if (line.find('\r') != std::string::npos)
       throw DataError(path_ + ":" + std::to_string(number_) +
-                      ": a carriage return (\\r) inside a line: the file has CR-only (classic Mac) line endings; convert them to \\n");
+                      ": a carriage return (\\r) inside a line: the file has CR-only (classic Mac) line endings; "
+                      "convert them to \\n");
     return true;
   }
   std::size_t number() const { return number_; }
@@ -105,14 +107,16 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
   LineReader reader(path);
   std::string line;
   for (std::size_t i = 0; i < o.skip_lines; ++i)
-    if (!reader.next(line)) throw DataError(path + ": ends inside its " + std::to_string(o.skip_lines) + " header line(s)");
+    if (!reader.next(line))
+      throw DataError(path + ": ends inside its " + std::to_string(o.skip_lines) + " header line(s)");
   std::vector<std::vector<double>> rows;
   while (reader.next(line)) {
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     std::string where = path + ":" + std::to_string(reader.number());
     rows.push_back(parse_row(line, o.delimiter, where));
     if (rows.size() % 65536 == 0)  // the rows, then the tensors made from them
-      require_memory(2.0 * static_cast<double>(rows.size() * rows.front().size()) * sizeof(double) + 32.0 * rows.size(), path);
+      require_memory(2.0 * static_cast<double>(rows.size() * rows.front().size()) * sizeof(double) + 32.0 * rows.size(),
+                     path);
     if (rows.back().size() != rows.front().size())
       throw DataError(where + ": " + std::to_string(rows.back().size()) + " fields, but the first row has " +
                       std::to_string(rows.front().size()));
@@ -122,7 +126,8 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
   if (columns < 2) throw DataError(path + ": needs at least one feature and a label per row");
   int label = o.label_column < 0 ? static_cast<int>(columns) + o.label_column : o.label_column;
   if (label < 0 || label >= static_cast<int>(columns))
-    throw DataError(path + ": label column " + std::to_string(o.label_column) + " is outside the " + std::to_string(columns) + " columns");
+    throw DataError(path + ": label column " + std::to_string(o.label_column) + " is outside the " +
+                    std::to_string(columns) + " columns");
   Dataset d;
   d.name = path;
   d.X = Tensor::from_shape({rows.size(), columns - 1});
@@ -141,7 +146,8 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
     // Found by fuzz_data: a label of 1e38 overflowed the class count (undefined behaviour).
     if (o.classification && y >= kMaxClasses)
       throw DataError(path + ": data row " + std::to_string(i + 1) + " has label " + std::to_string(y) +
-                      ", more than the " + std::to_string(static_cast<std::size_t>(kMaxClasses)) + " classes dagrad takes");
+                      ", more than the " + std::to_string(static_cast<std::size_t>(kMaxClasses)) +
+                      " classes dagrad takes");
     d.y(i) = y;
     max_label = std::max(max_label, y);
   }
@@ -160,17 +166,23 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
 
 Dataset load_sklearn(const std::string& name, const std::string& directory) {
   Dataset d;
-  if (name == "digits") d = load_csv(directory + "/digits.csv.gz");
-  else if (name == "iris") d = load_csv(directory + "/iris.csv", {-1, 1});
-  else if (name == "wine") d = load_csv(directory + "/wine_data.csv", {-1, 1});
-  else if (name == "breast_cancer") d = load_csv(directory + "/breast_cancer.csv", {-1, 1});
-  else throw DataError("unknown data set '" + name + "' (digits, iris, wine, breast_cancer, or a CSV path)");
+  if (name == "digits")
+    d = load_csv(directory + "/digits.csv.gz");
+  else if (name == "iris")
+    d = load_csv(directory + "/iris.csv", {-1, 1});
+  else if (name == "wine")
+    d = load_csv(directory + "/wine_data.csv", {-1, 1});
+  else if (name == "breast_cancer")
+    d = load_csv(directory + "/breast_cancer.csv", {-1, 1});
+  else
+    throw DataError("unknown data set '" + name + "' (digits, iris, wine, breast_cancer, or a CSV path)");
   d.name = name;
   return d;
 }
 
 Split train_test_split(const Dataset& data, double test_fraction, std::uint64_t seed) {
-  if (!(test_fraction > 0 && test_fraction < 1)) throw DataError("test fraction must lie in (0, 1), got " + std::to_string(test_fraction));
+  if (!(test_fraction > 0 && test_fraction < 1))
+    throw DataError("test fraction must lie in (0, 1), got " + std::to_string(test_fraction));
   std::size_t n = data.size(), n_test = static_cast<std::size_t>(std::round(test_fraction * static_cast<double>(n)));
   if (n_test == 0 || n_test == n) throw DataError(data.name + ": " + std::to_string(n) + " rows are too few to split");
   std::vector<std::size_t> order(n);
@@ -198,7 +210,8 @@ void standardize(Split& split) {
   for (std::size_t k = 0; k < d; ++k) {
     double mean = 0, var = 0;
     for (std::size_t i = 0; i < n; ++i) mean += split.train.X(i, k) / static_cast<double>(n);
-    for (std::size_t i = 0; i < n; ++i) var += (split.train.X(i, k) - mean) * (split.train.X(i, k) - mean) / static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i)
+      var += (split.train.X(i, k) - mean) * (split.train.X(i, k) - mean) / static_cast<double>(n);
     double scale = var > 0 ? 1 / std::sqrt(var) : 1;
     for (Dataset* set : {&split.train, &split.test})
       for (std::size_t i = 0; i < set->size(); ++i) set->X(i, k) = (set->X(i, k) - mean) * scale;

@@ -24,9 +24,9 @@ struct Dataset {
 };
 
 struct CsvOptions {
-  int label_column = -1;        // index of the label; negative counts from the end
-  std::size_t skip_lines = 0;   // header lines
-  bool classification = true;   // labels must then be non-negative integers
+  int label_column = -1;       // index of the label; negative counts from the end
+  std::size_t skip_lines = 0;  // header lines
+  bool classification = true;  // labels must then be non-negative integers
   char delimiter = ',';
   // Classes are 0..max label. Off: refused when more than half of them, and more than ten, have no
   // example (labels {0, 999999} are a mistake, not a million-class problem).

@@ -82,7 +82,8 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
     if (!S_ISREG(info.st_mode)) throw FileError(path + ": not a regular file");
     auto size = static_cast<std::size_t>(info.st_size);
     if (size > max_bytes)
-      throw FileError(path + ": " + std::to_string(size) + " bytes, more than the " + std::to_string(max_bytes) + " allowed");
+      throw FileError(path + ": " + std::to_string(size) + " bytes, more than the " + std::to_string(max_bytes) +
+                      " allowed");
     bytes.resize(size);
     for (std::size_t at = 0; at < size;) {
       ssize_t n = ::read(fd, &bytes[at], size - at);
@@ -107,7 +108,8 @@ void require_writable_directory(const std::string& option, const std::string& pa
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) throw FileError(option + " " + path + ": cannot create the directory (" + ec.message() + ")");
-  if (!std::filesystem::is_directory(path, ec)) throw FileError(option + " " + path + ": exists and is not a directory");
+  if (!std::filesystem::is_directory(path, ec))
+    throw FileError(option + " " + path + ": exists and is not a directory");
   std::string probe = path + "/.dagrad-probe-XXXXXX";
   std::vector<char> name(probe.begin(), probe.end());
   name.push_back('\0');

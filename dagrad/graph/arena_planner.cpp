@@ -44,7 +44,8 @@ std::size_t ArenaPlanner::allocate(std::size_t n) {
 
 void ArenaPlanner::release(std::size_t offset) {
   auto it = live_.find(offset);
-  if (it == live_.end()) throw std::logic_error("ArenaPlanner::release: no live buffer at offset " + std::to_string(offset));
+  if (it == live_.end())
+    throw std::logic_error("ArenaPlanner::release: no live buffer at offset " + std::to_string(offset));
   std::size_t begin = offset, end = offset + it->second;
   live_total_ -= it->second;
   live_.erase(it);
@@ -58,8 +59,10 @@ void ArenaPlanner::release(std::size_t offset) {
     begin = std::prev(before)->first;
     erase_gap(begin);
   }
-  if (end == top_) top_ = begin;  // the freed interval joins the space above the highest live buffer
-  else insert_gap(begin, end - begin);
+  if (end == top_)
+    top_ = begin;  // the freed interval joins the space above the highest live buffer
+  else
+    insert_gap(begin, end - begin);
 }
 
 void ArenaPlanner::insert_gap(std::size_t offset, std::size_t size) {

@@ -32,8 +32,12 @@ void write_text(std::ostream& os, const Graph& g, const std::vector<NodeId>& out
     const Node& n = g.node(id);
     os << "%" << id << " = ";
     switch (n.role) {
-      case Role::Input: os << "input"; break;
-      case Role::Parameter: os << "parameter " << n.init.describe(); break;
+      case Role::Input:
+        os << "input";
+        break;
+      case Role::Parameter:
+        os << "parameter " << n.init.describe();
+        break;
       case Role::Constant:
         os << "constant";
         if (n.value.size() == 1) os << " " << n.value.flat(0);
@@ -45,7 +49,8 @@ void write_text(std::ostream& os, const Graph& g, const std::vector<NodeId>& out
         if (!n.op->attributes().empty()) os << " {" << n.op->attributes() << "}";
       }
     }
-    os << " : " << to_string(n.shape) << " \"" << n.name << "\"" << (n.derivative ? " d" : "") << (n.directional ? " dir" : "") << "\n";
+    os << " : " << to_string(n.shape) << " \"" << n.name << "\"" << (n.derivative ? " d" : "")
+       << (n.directional ? " dir" : "") << "\n";
   }
   if (!outputs.empty()) {
     os << "return";
@@ -82,14 +87,23 @@ void write_dot(std::ostream& os, const Graph& g, const std::vector<NodeId>& outp
     const Node& n = g.node(v);
     const char* colour = "white";
     switch (n.role) {
-      case Role::Input: colour = "lightblue"; break;
-      case Role::Parameter: colour = "gold"; break;
-      case Role::Constant: colour = "lightgrey"; break;
-      case Role::Op: colour = n.derivative ? "pink" : "white"; break;
+      case Role::Input:
+        colour = "lightblue";
+        break;
+      case Role::Parameter:
+        colour = "gold";
+        break;
+      case Role::Constant:
+        colour = "lightgrey";
+        break;
+      case Role::Op:
+        colour = n.derivative ? "pink" : "white";
+        break;
     }
     std::string kind = n.role == Role::Op ? n.op->name() : to_string(n.role);
-    out << "[label=\"" << escape(n.name) << "\\n" << escape(kind) << " " << to_string(n.shape)
-        << "\", style=filled, fillcolor=" << colour << ", shape=" << (n.role == Role::Op ? "ellipse" : "box") << "]";
+    out << "[label=\"" << escape(n.name) << "\\n"
+        << escape(kind) << " " << to_string(n.shape) << "\", style=filled, fillcolor=" << colour
+        << ", shape=" << (n.role == Role::Op ? "ellipse" : "box") << "]";
   };
   boost::write_graphviz(os, view, vertex_writer);
 }

@@ -15,10 +15,14 @@ namespace dagrad {
 
 const char* to_string(Role role) {
   switch (role) {
-    case Role::Input: return "input";
-    case Role::Parameter: return "parameter";
-    case Role::Constant: return "constant";
-    case Role::Op: return "op";
+    case Role::Input:
+      return "input";
+    case Role::Parameter:
+      return "parameter";
+    case Role::Constant:
+      return "constant";
+    case Role::Op:
+      return "op";
   }
   return "?";
 }
@@ -26,16 +30,36 @@ const char* to_string(Role role) {
 std::string Init::describe() const {
   std::ostringstream s;
   switch (kind) {
-    case Kind::Zeros: s << "zeros"; break;
-    case Kind::Constant: s << "constant(" << a << ")"; break;
-    case Kind::Normal: s << "normal(" << a << "," << b << ")"; break;
-    case Kind::Uniform: s << "uniform(" << a << "," << b << ")"; break;
-    case Kind::GlorotNormal: s << "glorot_normal"; break;
-    case Kind::GlorotUniform: s << "glorot_uniform"; break;
-    case Kind::HeNormal: s << "he_normal"; break;
-    case Kind::Orthogonal: s << "orthogonal(" << a << ")"; break;
-    case Kind::Identity: s << "identity(" << a << ")"; break;
-    case Kind::Sphere: s << "sphere(" << a << ")"; break;
+    case Kind::Zeros:
+      s << "zeros";
+      break;
+    case Kind::Constant:
+      s << "constant(" << a << ")";
+      break;
+    case Kind::Normal:
+      s << "normal(" << a << "," << b << ")";
+      break;
+    case Kind::Uniform:
+      s << "uniform(" << a << "," << b << ")";
+      break;
+    case Kind::GlorotNormal:
+      s << "glorot_normal";
+      break;
+    case Kind::GlorotUniform:
+      s << "glorot_uniform";
+      break;
+    case Kind::HeNormal:
+      s << "he_normal";
+      break;
+    case Kind::Orthogonal:
+      s << "orthogonal(" << a << ")";
+      break;
+    case Kind::Identity:
+      s << "identity(" << a << ")";
+      break;
+    case Kind::Sphere:
+      s << "sphere(" << a << ")";
+      break;
   }
   return s.str();
 }
@@ -84,7 +108,8 @@ Node* Graph::slot(NodeId id) const {
 
 const Node& Graph::node(NodeId id) const {
   std::size_t n = size();
-  if (id >= n) throw GraphError("node id " + std::to_string(id) + " is not in this graph (" + std::to_string(n) + " nodes)");
+  if (id >= n)
+    throw GraphError("node id " + std::to_string(id) + " is not in this graph (" + std::to_string(n) + " nodes)");
   return *slot(id);
 }
 
@@ -98,7 +123,8 @@ void Graph::rename(NodeId id, const std::string& name) {
   node(id);
   Node& n = *slot(id);
   if (n.role == Role::Parameter && name != n.name) {
-    if (parameter_names_.count(name)) throw GraphError("parameter name '" + name + "' is already taken by " + describe(parameter_names_.at(name)));
+    if (parameter_names_.count(name))
+      throw GraphError("parameter name '" + name + "' is already taken by " + describe(parameter_names_.at(name)));
     parameter_names_.erase(n.name);
     parameter_names_[name] = id;
   }
@@ -238,7 +264,8 @@ std::vector<Var> Graph::parameters() {
 void Graph::add_joint_init(std::vector<Var> params, JointInit init) {
   for (const Var& p : params) {
     check_owns(p, "add_joint_init");
-    if (node(p.id()).role != Role::Parameter) throw GraphError("add_joint_init: " + describe(p.id()) + " is not a parameter");
+    if (node(p.id()).role != Role::Parameter)
+      throw GraphError("add_joint_init: " + describe(p.id()) + " is not a parameter");
   }
   std::unique_lock lock(mutex_);
   joint_inits_.push_back({std::move(params), std::move(init)});
@@ -314,8 +341,7 @@ std::vector<bool> reachable(const G& g, const std::vector<NodeId>& sources, std:
   auto colours = boost::make_iterator_property_map(colour.begin(), boost::get(boost::vertex_index, g));
   boost::queue<NodeId> queue;
   for (NodeId s : sources)
-    if (colour[s] == boost::white_color)
-      boost::breadth_first_visit(g, s, queue, boost::default_bfs_visitor(), colours);
+    if (colour[s] == boost::white_color) boost::breadth_first_visit(g, s, queue, boost::default_bfs_visitor(), colours);
   std::vector<bool> mask(n);
   for (std::size_t i = 0; i < n; ++i) mask[i] = colour[i] != boost::white_color;
   return mask;

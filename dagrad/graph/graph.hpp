@@ -23,7 +23,18 @@ const char* to_string(Role role);
 
 // How a parameter is initialised; drawn reproducibly from (seed, parameter name) by ParamStore.
 struct Init {
-  enum class Kind { Zeros, Constant, Normal, Uniform, GlorotNormal, GlorotUniform, HeNormal, Orthogonal, Identity, Sphere };
+  enum class Kind {
+    Zeros,
+    Constant,
+    Normal,
+    Uniform,
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    Orthogonal,
+    Identity,
+    Sphere
+  };
   Kind kind = Kind::Normal;
   Scalar a = 0;  // mean, constant value, lower bound, or gain, by kind
   Scalar b = 1;  // standard deviation or upper bound, by kind
@@ -43,14 +54,14 @@ struct Init {
 
 struct Node {
   Role role = Role::Op;
-  std::shared_ptr<const Op> op;   // Role::Op only
-  std::vector<NodeId> inputs;     // ordered; may repeat (x * x)
+  std::shared_ptr<const Op> op;  // Role::Op only
+  std::vector<NodeId> inputs;    // ordered; may repeat (x * x)
   Shape shape;
   std::string name;
-  Tensor value;                   // Role::Constant only
-  Init init;                      // Role::Parameter only
-  bool derivative = false;        // created by an autodiff transform
-  bool directional = false;       // part of a Clarke directional pass (skippable without kinks)
+  Tensor value;              // Role::Constant only
+  Init init;                 // Role::Parameter only
+  bool derivative = false;   // created by an autodiff transform
+  bool directional = false;  // part of a Clarke directional pass (skippable without kinks)
 };
 
 // Append-only DAG of tensor operations. Nodes are never removed, so ids and Vars stay valid;
@@ -141,7 +152,8 @@ class Graph {
     explicit DirectionalScope(const Graph& g) : BuildScope(g, [](BuildFlags& f) { f.directional = true; }) {}
   };
   struct NameScope : BuildScope {
-    NameScope(const Graph& g, const std::string& prefix) : BuildScope(g, [&](BuildFlags& f) { f.prefix += prefix + "/"; }) {}
+    NameScope(const Graph& g, const std::string& prefix)
+        : BuildScope(g, [&](BuildFlags& f) { f.prefix += prefix + "/"; }) {}
   };
   // This thread's flags for this graph.
   BuildFlags build_flags() const;

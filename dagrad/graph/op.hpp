@@ -28,7 +28,7 @@ struct ShapeMismatch {
 // keys are {v} and a tie takes the convention's value; a directional (Clarke) policy appends the
 // tangents of v along its directions, so the lexicographic sign of (v, t1, ..., tk) picks the piece.
 struct DiffContext {
-  Scalar relu_slope_at_zero = 0;  // relu'(0) under Subgradient::Convention{s}
+  Scalar relu_slope_at_zero = 0;                                     // relu'(0) under Subgradient::Convention{s}
   std::function<std::vector<Var>(const Var&)> directional_tangents;  // empty: fixed convention
   std::string site;  // name of the node whose rule is being applied; selectors report under it
   bool directional() const { return static_cast<bool>(directional_tangents); }
@@ -54,8 +54,8 @@ class Op {
   // Writes into a preallocated output of the inferred shape.
   virtual void forward(const std::vector<const View*>& inputs, View& out) const = 0;
   // Cotangent of every input (invalid for none) given the output's cotangent.
-  virtual std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& inputs,
-                               const Var& output, const Var& cotangent) const = 0;
+  virtual std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
+                               const Var& cotangent) const = 0;
   // Tangent of the output given input tangents (invalid = zero); invalid when it is zero.
   virtual Var jvp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
                   const std::vector<Var>& tangents) const = 0;

@@ -1,5 +1,5 @@
-#include <algorithm>
 #include "dagrad/graph/param_store.hpp"
+#include <algorithm>
 
 #include "dagrad/graph/memory.hpp"
 
@@ -52,10 +52,18 @@ void draw_init(const Init& init, std::uint64_t seed, const std::string& name, Vi
   };
   using K = Init::Kind;
   switch (init.kind) {
-    case K::Zeros: fill([] { return Scalar(0); }); break;
-    case K::Constant: fill([&] { return init.a; }); break;
-    case K::Normal: fill([&] { return init.a + init.b * rng.normal(); }); break;
-    case K::Uniform: fill([&] { return init.a + (init.b - init.a) * rng.uniform(); }); break;
+    case K::Zeros:
+      fill([] { return Scalar(0); });
+      break;
+    case K::Constant:
+      fill([&] { return init.a; });
+      break;
+    case K::Normal:
+      fill([&] { return init.a + init.b * rng.normal(); });
+      break;
+    case K::Uniform:
+      fill([&] { return init.a + (init.b - init.a) * rng.uniform(); });
+      break;
     case K::GlorotNormal: {
       Scalar sd = init.a * std::sqrt(2 / (fan_in + fan_out));
       fill([&] { return sd * rng.normal(); });
@@ -102,8 +110,10 @@ void draw_init(const Init& init, std::uint64_t seed, const std::string& name, Vi
         Scalar s = rr(j, j) < 0 ? -init.a : init.a;
         for (std::size_t i = 0; i < q.shape()[0]; ++i) q(i, j) *= s;
       }
-      if (tall) xt::noalias(out) = q;
-      else xt::noalias(out) = xt::transpose(q);
+      if (tall)
+        xt::noalias(out) = q;
+      else
+        xt::noalias(out) = xt::transpose(q);
       break;
     }
   }
@@ -116,8 +126,9 @@ ParamStore::ParamStore(Graph& graph, std::uint64_t seed) : graph_(&graph), param
     offsets.push_back(total);
     total += p.size();
   }
-  require_memory(2.0 * static_cast<double>(total) * sizeof(Scalar),
-                 "ParamStore: " + std::to_string(params_.size()) + " parameters of " + std::to_string(total) + " values (and their gradients)");
+  require_memory(2.0 * static_cast<double>(total) * sizeof(Scalar), "ParamStore: " + std::to_string(params_.size()) +
+                                                                        " parameters of " + std::to_string(total) +
+                                                                        " values (and their gradients)");
   values_.assign(total, 0);
   grads_.assign(total, 0);
   offsets_ = offsets;
@@ -136,13 +147,15 @@ void ParamStore::initialize(std::uint64_t seed) {
     draw_init(n.init, seed, n.name, value_views_[i]);
   }
   for (const Graph::JointInitEntry& joint : graph_->joint_inits())
-    if (std::all_of(joint.params.begin(), joint.params.end(), [this](const Var& p) { return contains(p); })) joint.init(*this, seed);
+    if (std::all_of(joint.params.begin(), joint.params.end(), [this](const Var& p) { return contains(p); }))
+      joint.init(*this, seed);
 }
 
 std::size_t ParamStore::index(const Var& p) const {
   if (!contains(p)) {
     std::string what = p.valid() ? p.graph().describe(p.id()) : std::string("an empty Var");
-    throw BindError("ParamStore has no parameter " + what + " (a store holds the parameters its graph had when it was built)");
+    throw BindError("ParamStore has no parameter " + what +
+                    " (a store holds the parameters its graph had when it was built)");
   }
   return slot_.at(p.id());
 }
@@ -160,7 +173,8 @@ void ParamStore::set(const Var& p, const Tensor& t) {
   View& v = value(p);
   Shape got(t.shape().begin(), t.shape().end());
   if (got != p.shape())
-    throw BindError("ParamStore::set: " + p.graph().describe(p.id()) + " needs shape " + to_string(p.shape()) + ", got " + to_string(got));
+    throw BindError("ParamStore::set: " + p.graph().describe(p.id()) + " needs shape " + to_string(p.shape()) +
+                    ", got " + to_string(got));
   std::copy(t.begin(), t.end(), v.begin());
 }
 

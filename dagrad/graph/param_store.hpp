@@ -1,8 +1,8 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "dagrad/graph/graph.hpp"

@@ -85,7 +85,8 @@ struct ProgramPlan {
 
 namespace {
 
-std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<NodeId>& outputs, const ProgramOptions& options) {
+std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<NodeId>& outputs,
+                                             const ProgramOptions& options) {
   auto plan = std::make_shared<ProgramPlan>();
   ProgramPlan& P = *plan;
   P.outputs = outputs;
@@ -154,8 +155,10 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
   for (std::size_t i = 0; i < order.size(); ++i) {
     const Node& n = graph.node(order[i]);
     if (n.role == Role::Op) continue;
-    if (n.role == Role::Parameter && options.parameters_outside) P.stats.outside_bytes += size_of(n.shape) * sizeof(Scalar);
-    else P.offset[i] = (P.in_pass_slot[i] ? pass_planner : planner).allocate(size_of(n.shape));
+    if (n.role == Role::Parameter && options.parameters_outside)
+      P.stats.outside_bytes += size_of(n.shape) * sizeof(Scalar);
+    else
+      P.offset[i] = (P.in_pass_slot[i] ? pass_planner : planner).allocate(size_of(n.shape));
   }
   for (std::size_t i = 0; i < order.size(); ++i) {
     const Node& n = graph.node(order[i]);
@@ -186,7 +189,8 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       if (!in_pass[n.inputs[k]]) continue;
       reads_pass = true;
-      if (!in_pass[order[i]] && (k == 0 || !dynamic_cast<const PieceSelector*>(n.op.get()) || after_pass[n.inputs[0]] || in_pass[n.inputs[0]]))
+      if (!in_pass[order[i]] && (k == 0 || !dynamic_cast<const PieceSelector*>(n.op.get()) || after_pass[n.inputs[0]] ||
+                                 in_pass[n.inputs[0]]))
         P.directional_skippable = false;  // something besides a selector's directional keys reads the pass
     }
     if (in_pass[order[i]]) {
@@ -250,7 +254,8 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   store_of_.resize(P.order.size());
   for (std::size_t i : P.leaf_slots) bound_[i] = graph.node(P.order[i]).role == Role::Constant;
   if (options_.time_nodes)
-    for (const ProgramPlan::StepPlan& sp : P.steps) stats_.timings.push_back({sp.node, graph.node(sp.node).name, sp.op->name(), 0});
+    for (const ProgramPlan::StepPlan& sp : P.steps)
+      stats_.timings.push_back({sp.node, graph.node(sp.node).name, sp.op->name(), 0});
   if (P.has_directional_pass && !P.directional_skippable && buffers_.pass_arena.empty()) allocate_pass_arena();
 }
 
@@ -271,7 +276,9 @@ void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
     const Node& n = graph_->node(P.order[i]);
     // Outside parameters and the directional pass point nowhere until bound or allocated; run()
     // refuses unbound leaves, and only selectors at kinks read the pass.
-    Scalar* data = outside[i] ? outside[i] : P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr : buffers_.arena.data() + P.offset[i];
+    Scalar* data = outside[i]                                    ? outside[i]
+                   : P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr
+                                                                 : buffers_.arena.data() + P.offset[i];
     buffers_.views[i].emplace(make_view(data, n.shape));
     if (n.role == Role::Constant && !P.in_pass_slot[i])  // else when the pass arena is made
       std::copy(n.value.begin(), n.value.end(), buffers_.views[i]->begin());
@@ -323,8 +330,8 @@ void Program::set(const Var& leaf, const Tensor& value) {
     throw BindError("Program::set: " + graph_->describe(leaf.id()) + " is not an input or a parameter");
   Shape got(value.shape().begin(), value.shape().end());
   if (got != n.shape)
-    throw BindError("Program::set: " + graph_->describe(leaf.id()) + " expects shape " + to_string(n.shape) +
-                    ", got " + to_string(got));
+    throw BindError("Program::set: " + graph_->describe(leaf.id()) + " expects shape " + to_string(n.shape) + ", got " +
+                    to_string(got));
   // A leaf these outputs do not need is accepted and ignored, so callers can bind a whole data set
   // to programs that each read part of it.
   std::size_t slot = leaf.id() < plan_->slot_of_node.size() ? plan_->slot_of_node[leaf.id()] : kNoNode;
@@ -364,7 +371,8 @@ void Program::check_leaf_finite(std::size_t slot) const {
 void Program::run() {
   for (std::size_t slot : plan_->leaf_slots) {
     if (store_of_[slot] && store_of_[slot]->expired())
-      throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) + " reads a ParamStore that was destroyed; bind a live store");
+      throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) +
+                      " reads a ParamStore that was destroyed; bind a live store");
     if (!bound_[slot]) {
       const Node& n = graph_->node(plan_->order[slot]);
       throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) + " is unbound; " +
@@ -376,7 +384,8 @@ void Program::run() {
   run_steps(0, plan_->directional_begin);
   bool needed = !plan_->directional_skippable;
   for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k)
-    needed = static_cast<const PieceSelector*>(buffers_.steps[plan_->gate_steps[k]].op)->has_kink(buffers_.steps[plan_->gate_steps[k]].inputs);
+    needed = static_cast<const PieceSelector*>(buffers_.steps[plan_->gate_steps[k]].op)
+                 ->has_kink(buffers_.steps[plan_->gate_steps[k]].inputs);
   kinks_.directional_ops_ran = plan_->has_directional_pass && needed;
   if (kinks_.directional_ops_ran) {
     if (buffers_.pass_arena.empty()) allocate_pass_arena();  // once, at the first kink
@@ -399,7 +408,8 @@ void Program::count_kinks(std::size_t k) {
   if (c.kinks == 0) return;
   std::string site = selector->site().empty() ? graph_->node(buffers_.steps[k].node).name : selector->site();
   // Counts of one node under two policies are kept apart: Convention's ties are not Clarke's.
-  KinkPolicy policy = selector->uses_directions(buffers_.steps[k].inputs.size()) ? KinkPolicy::Clarke : KinkPolicy::Convention;
+  KinkPolicy policy =
+      selector->uses_directions(buffers_.steps[k].inputs.size()) ? KinkPolicy::Clarke : KinkPolicy::Convention;
   auto it = std::find_if(kinks_.sites.begin(), kinks_.sites.end(),
                          [&](const KinkSite& s) { return s.site == site && s.policy == policy; });
   if (it == kinks_.sites.end()) it = kinks_.sites.insert(kinks_.sites.end(), KinkSite{site, policy, {}});
@@ -439,15 +449,18 @@ std::string KinkReport::summary() const {
   std::string out = "kinks: " + std::to_string(kinks()) + " element(s) at " + std::to_string(sites.size()) +
                     " (policy, node) pair(s); Clarke directions " +
                     (has_directional_pass ? (directional_pass_ran ? "read" : "not needed") : "absent") +
-                    (has_directional_pass && directional_pass_ran ? (directional_ops_ran ? " (tangent ops ran)" : " (no tangent ops needed)") : "") +
+                    (has_directional_pass && directional_pass_ran
+                         ? (directional_ops_ran ? " (tangent ops ran)" : " (no tangent ops needed)")
+                         : "") +
                     (qualified() ? "" : "; UNQUALIFIED ties present") + "\n";
   for (const auto& s : sites) {
-    out += std::string("  ") + to_string(s.policy) + " " + s.site + ": " + std::to_string(s.count.kinks) + " at kinks, ";
+    out +=
+        std::string("  ") + to_string(s.policy) + " " + s.site + ": " + std::to_string(s.count.kinks) + " at kinks, ";
     if (s.policy == KinkPolicy::Convention)
       out += "all took the fixed derivative\n";
     else
-      out += std::to_string(s.count.decided()) + " decided by directions, " + std::to_string(s.count.unresolved) + " tied, " +
-             std::to_string(s.count.unqualified) + " unqualified\n";
+      out += std::to_string(s.count.decided()) + " decided by directions, " + std::to_string(s.count.unresolved) +
+             " tied, " + std::to_string(s.count.unqualified) + " unqualified\n";
   }
   return out;
 }
@@ -473,7 +486,8 @@ void Program::run_steps(std::size_t begin, std::size_t end) {
           std::string inputs;
           for (NodeId in : n.inputs) inputs += (inputs.empty() ? "" : ", ") + graph_->describe(in);
           throw NumericError("first non-finite value (" + std::to_string(out.data()[e]) + ") produced by " +
-                             graph_->describe(s.node) + " at flat index " + std::to_string(e) + "; its inputs: " + inputs);
+                             graph_->describe(s.node) + " at flat index " + std::to_string(e) +
+                             "; its inputs: " + inputs);
         }
     }
   }

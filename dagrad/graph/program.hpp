@@ -36,9 +36,10 @@ struct KinkSite {
 struct KinkReport {
   bool has_directional_pass = false;  // the program differentiates with Clarke directions
   bool directional_pass_ran = false;  // ... and in the last run they were read at a kink
-  bool directional_ops_ran = false;   // the pass's tangent ops ran (skipped when no selector that reads them was at a kink)
+  bool directional_ops_ran =
+      false;  // the pass's tangent ops ran (skipped when no selector that reads them was at a kink)
   std::vector<KinkSite> sites;
-  std::size_t kinks() const;                                   // every policy
+  std::size_t kinks() const;  // every policy
   std::size_t kinks(KinkPolicy policy) const;
   std::size_t decided() const;      // Clarke: settled by a direction
   std::size_t unresolved() const;   // Clarke: tied on every direction
@@ -55,17 +56,17 @@ struct NodeTiming {
 };
 
 struct ProgramStats {
-  Cost per_run;                     // from the ops' cost model, over the scheduled ops
-  Cost directional;                 // the part of per_run in a skippable Clarke directional pass
+  Cost per_run;      // from the ops' cost model, over the scheduled ops
+  Cost directional;  // the part of per_run in a skippable Clarke directional pass
   std::size_t runs = 0;
-  double executed_flops = 0;        // summed over runs, without directional passes that were skipped
-  std::size_t peak_live_bytes = 0;  // largest total of simultaneously live arena buffers, leaves included
-  std::size_t arena_bytes = 0;      // what the planned arena actually holds (after reuse)
-  std::size_t outside_bytes = 0;    // parameters and outputs held outside the arena (ProgramOptions)
+  double executed_flops = 0;          // summed over runs, without directional passes that were skipped
+  std::size_t peak_live_bytes = 0;    // largest total of simultaneously live arena buffers, leaves included
+  std::size_t arena_bytes = 0;        // what the planned arena actually holds (after reuse)
+  std::size_t outside_bytes = 0;      // parameters and outputs held outside the arena (ProgramOptions)
   std::size_t directional_bytes = 0;  // the Clarke pass's own arena, held from the first run at a kink
-  std::size_t ops = 0;              // scheduled op nodes
-  bool reused_buffers = false;      // runs in the buffers of a Program of the same outputs that died
-  std::vector<NodeTiming> timings;  // filled when ProgramOptions::time_nodes
+  std::size_t ops = 0;                // scheduled op nodes
+  bool reused_buffers = false;        // runs in the buffers of a Program of the same outputs that died
+  std::vector<NodeTiming> timings;    // filled when ProgramOptions::time_nodes
 };
 
 // A compiled set of outputs: the pruned topological schedule plus one arena whose slices are
@@ -118,14 +119,14 @@ class Program {
   // keep their addresses when the vectors move.
   struct Buffers {
     std::vector<Scalar> arena;
-    std::vector<Scalar> pass_arena;           // the directional pass's buffers (empty until needed)
-    std::vector<std::optional<View>> views;   // one per scheduled node
+    std::vector<Scalar> pass_arena;          // the directional pass's buffers (empty until needed)
+    std::vector<std::optional<View>> views;  // one per scheduled node
     std::vector<Step> steps;
   };
   friend struct ProgramPlan;
   Buffers buffers_;
-  std::vector<std::vector<Scalar>> own_;   // buffers of outside parameters that were set()
-  std::vector<bool> bound_;                 // leaves only
+  std::vector<std::vector<Scalar>> own_;                            // buffers of outside parameters that were set()
+  std::vector<bool> bound_;                                         // leaves only
   std::vector<std::optional<std::weak_ptr<const bool>>> store_of_;  // parameters following a store: its liveness
   ProgramStats stats_;
   KinkReport kinks_;

@@ -15,8 +15,7 @@ using Shape = std::vector<std::size_t>;
 using Tensor = xt::xarray<Scalar>;
 // Non-owning, contiguous, row-major view: what ops read and write, so that program buffers and
 // ParamStore slices share one type with owning tensors' xtensor expressions.
-using View = decltype(xt::adapt(std::declval<Scalar*>(), std::size_t{}, xt::no_ownership(),
-                                std::declval<Shape>()));
+using View = decltype(xt::adapt(std::declval<Scalar*>(), std::size_t{}, xt::no_ownership(), std::declval<Shape>()));
 
 inline std::size_t size_of(const Shape& s) {
   std::size_t n = 1;

@@ -6,11 +6,13 @@
 
 namespace dagrad::models {
 
-Model deep_linear(const Var& x, const std::vector<std::size_t>& dims, LinearInit init, Scalar scale, const std::string& name) {
+Model deep_linear(const Var& x, const std::vector<std::size_t>& dims, LinearInit init, Scalar scale,
+                  const std::string& name) {
   Graph& g = x.graph();
   if (dims.size() < 2) throw GraphError("deep_linear: needs at least an input and an output dimension");
   if (x.shape().size() != 2 || x.shape()[1] != dims[0])
-    throw ShapeError("deep_linear: input '" + x.name() + "' " + to_string(x.shape()) + " must be (n, " + std::to_string(dims[0]) + ")");
+    throw ShapeError("deep_linear: input '" + x.name() + "' " + to_string(x.shape()) + " must be (n, " +
+                     std::to_string(dims[0]) + ")");
   Graph::NameScope scope(g, name);
   Model m;
   Var h = x;

@@ -6,7 +6,8 @@ namespace dagrad::models {
 
 Model mlp(const Var& x, const MlpOptions& o) {
   Graph& g = x.graph();
-  if (x.shape().size() != 2) throw ShapeError("mlp: input '" + x.name() + "' must be (n, d), got " + to_string(x.shape()));
+  if (x.shape().size() != 2)
+    throw ShapeError("mlp: input '" + x.name() + "' must be (n, d), got " + to_string(x.shape()));
   Graph::NameScope scope(g, o.name);
   Model m;
   bool standard = o.parameterization == Parameterization::Standard;
@@ -43,7 +44,8 @@ Model mlp(const Var& x, const MlpOptions& o) {
 
 Model linear(const Var& x, std::size_t outputs, bool squeeze, const std::string& name) {
   Graph& g = x.graph();
-  if (x.shape().size() != 2) throw ShapeError("linear: input '" + x.name() + "' must be (n, d), got " + to_string(x.shape()));
+  if (x.shape().size() != 2)
+    throw ShapeError("linear: input '" + x.name() + "' must be (n, d), got " + to_string(x.shape()));
   Graph::NameScope scope(g, name);
   Model m;
   m.params = {g.parameter("W", {x.shape()[1], outputs}, Init::zeros()), g.parameter("b", {outputs}, Init::zeros())};
@@ -58,7 +60,8 @@ Model two_layer_relu(const Var& x, std::size_t width, ParticleInit init, const s
   Graph::NameScope scope(g, name);
   std::size_t d = x.shape()[1];
   Model m;
-  Var b = g.parameter("b", {d, width}, init == ParticleInit::Sphere ? Init::sphere() : Init::normal(0, 1 / std::sqrt(Scalar(d))));
+  Var b = g.parameter("b", {d, width},
+                      init == ParticleInit::Sphere ? Init::sphere() : Init::normal(0, 1 / std::sqrt(Scalar(d))));
   Var a = g.parameter("a", {width}, Init::normal());
   m.params = {b, a};
   m.output = matmul(relu(matmul(x, b)), a) * (1 / static_cast<Scalar>(width));
@@ -74,7 +77,8 @@ Model linearized(const Model& model, const SubgradientPolicy& policy) {
 }
 
 void bind_anchors(const Model& model, Program& program, const ParamStore& store) {
-  for (std::size_t i = 0; i < model.anchors.size(); ++i) program.set(model.anchors[i], Tensor(store.value(model.params[i])));
+  for (std::size_t i = 0; i < model.anchors.size(); ++i)
+    program.set(model.anchors[i], Tensor(store.value(model.params[i])));
 }
 
 }  // namespace dagrad::models

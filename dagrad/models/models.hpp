@@ -62,7 +62,8 @@ Model deep_linear(const Var& x, const std::vector<std::size_t>& dims, LinearInit
 
 // Fully connected residual net: h = xW_in + b_in; each block h ← h + relu(hW1 + b1)W2 + b2;
 // f = relu(h)W_out + b_out. x (n, d) → (n, outputs).
-Model resnet_fc(const Var& x, std::size_t width, std::size_t blocks, std::size_t outputs, const std::string& name = "resnet");
+Model resnet_fc(const Var& x, std::size_t width, std::size_t blocks, std::size_t outputs,
+                const std::string& name = "resnet");
 
 // Convolutional residual net on images x (N, C, H, W): h = relu(conv3×3(x)); each block
 // h ← relu(h + conv3×3(relu(conv3×3(h)))); global average pool; linear → (N, classes).

@@ -33,9 +33,11 @@ Model resnet_fc(const Var& x, std::size_t width, std::size_t blocks, std::size_t
   return m;
 }
 
-Model resnet_conv(const Var& x, std::size_t channels, std::size_t blocks, std::size_t classes, const std::string& name) {
+Model resnet_conv(const Var& x, std::size_t channels, std::size_t blocks, std::size_t classes,
+                  const std::string& name) {
   Graph& g = x.graph();
-  if (x.shape().size() != 4) throw ShapeError("resnet_conv: input '" + x.name() + "' must be (N, C, H, W), got " + to_string(x.shape()));
+  if (x.shape().size() != 4)
+    throw ShapeError("resnet_conv: input '" + x.name() + "' must be (N, C, H, W), got " + to_string(x.shape()));
   Graph::NameScope scope(g, name);
   Model m;
   auto kernel = [&](const std::string& n, std::size_t in, std::size_t out, Scalar gain) {
@@ -58,7 +60,8 @@ Model resnet_conv(const Var& x, std::size_t channels, std::size_t blocks, std::s
 
 Model linear_conv_net(const Var& x, std::size_t depth, Scalar scale, const std::string& name) {
   Graph& g = x.graph();
-  if (x.shape().size() != 2 || depth < 1) throw ShapeError("linear_conv_net: input '" + x.name() + "' must be (n, d), depth >= 1");
+  if (x.shape().size() != 2 || depth < 1)
+    throw ShapeError("linear_conv_net: input '" + x.name() + "' must be (n, d), depth >= 1");
   Graph::NameScope scope(g, name);
   std::size_t d = x.shape()[1];
   Model m;

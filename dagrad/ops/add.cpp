@@ -6,7 +6,8 @@ namespace {
 struct Add : detail::Elementwise {
   std::string name() const override { return "add"; }
   void forward(const std::vector<const View*>& in, View& out) const override {
-    if (!detail::fast_binary(*in[0], *in[1], out, [](Scalar a, Scalar b) { return a + b; })) xt::noalias(out) = *in[0] + *in[1];
+    if (!detail::fast_binary(*in[0], *in[1], out, [](Scalar a, Scalar b) { return a + b; }))
+      xt::noalias(out) = *in[0] + *in[1];
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::unbroadcast(g, x[0].shape()), detail::unbroadcast(g, x[1].shape())};
@@ -14,7 +15,9 @@ struct Add : detail::Elementwise {
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Var>& t) const override {
     return detail::widen(detail::sum_or_invalid(t[0], t[1]), y.shape());
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 1);
+  }
 };
 
 }  // namespace

@@ -29,7 +29,8 @@ struct AvgPool : detail::Pooling {
 }  // namespace
 
 Var avgpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h, std::size_t stride_w) {
-  return detail::make<AvgPool>({x}, PoolGeometry{{kernel_h, kernel_w}, {stride_h ? stride_h : kernel_h, stride_w ? stride_w : kernel_w}});
+  return detail::make<AvgPool>(
+      {x}, PoolGeometry{{kernel_h, kernel_w}, {stride_h ? stride_h : kernel_h, stride_w ? stride_w : kernel_w}});
 }
 
 namespace detail {

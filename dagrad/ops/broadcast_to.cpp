@@ -25,7 +25,9 @@ struct BroadcastTo : Op {
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
     return broadcast_to(t[0], shape);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 0);
+  }
 };
 
 }  // namespace

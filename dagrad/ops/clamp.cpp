@@ -29,14 +29,17 @@ struct Clamp : detail::Elementwise {
   Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
     return t[0] * derivative(ctx, x[0]);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 2); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 2);
+  }
 };
 
 }  // namespace
 
 Var detail::bounded(const Var& x, Scalar lo, Scalar hi, Scalar tie, const std::string& name) {
   if (!(lo <= hi))
-    throw GraphError(name + " on '" + x.name() + "': lower bound " + std::to_string(lo) + " exceeds upper bound " + std::to_string(hi));
+    throw GraphError(name + " on '" + x.name() + "': lower bound " + std::to_string(lo) + " exceeds upper bound " +
+                     std::to_string(hi));
   return detail::make<Clamp>({x}, lo, hi, tie, name);
 }
 

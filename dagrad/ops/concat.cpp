@@ -50,7 +50,9 @@ struct Concat : Op {
     for (std::size_t i = 0; i < x.size(); ++i) parts.push_back(t[i].valid() ? t[i] : zeros(x[i].graph(), x[i].shape()));
     return concat(parts, axis);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 0);
+  }
 };
 
 }  // namespace

@@ -20,7 +20,8 @@ struct Conv2d : Op {
     detail::expect_inputs(in, 2);
     const Shape &x = in[0], &w = in[1];
     if (x.size() != 4 || w.size() != 4) throw ShapeMismatch{"conv2d takes x (N, C, H, W) and w (K, C, kh, kw)"};
-    if (x[1] != w[1]) throw ShapeMismatch{"channels differ (" + std::to_string(x[1]) + " vs " + std::to_string(w[1]) + ")"};
+    if (x[1] != w[1])
+      throw ShapeMismatch{"channels differ (" + std::to_string(x[1]) + " vs " + std::to_string(w[1]) + ")"};
     if (x[2] + 2 * ph < w[2] || x[3] + 2 * pw < w[3]) throw ShapeMismatch{"kernel larger than the padded image"};
     return {x[0], w[0], x[2] + 2 * ph - w[2] + 1, x[3] + 2 * pw - w[3] + 1};
   }

@@ -16,8 +16,10 @@ struct Conv2dWeightGrad : Op {
   Shape infer_shape(const std::vector<Shape>& in) const override {
     detail::expect_inputs(in, 2);
     const Shape &x = in[0], &g = in[1];
-    if (x.size() != 4 || g.size() != 4) throw ShapeMismatch{"conv2d_weight_grad takes x (N, C, H, W) and g (N, K, Ho, Wo)"};
-    if (x[0] != g[0]) throw ShapeMismatch{"batch sizes differ (" + std::to_string(x[0]) + " vs " + std::to_string(g[0]) + ")"};
+    if (x.size() != 4 || g.size() != 4)
+      throw ShapeMismatch{"conv2d_weight_grad takes x (N, C, H, W) and g (N, K, Ho, Wo)"};
+    if (x[0] != g[0])
+      throw ShapeMismatch{"batch sizes differ (" + std::to_string(x[0]) + " vs " + std::to_string(g[0]) + ")"};
     if (g[2] == 0 || g[3] == 0 || g[2] > x[2] + 2 * ph || g[3] > x[3] + 2 * pw)
       throw ShapeMismatch{"output larger than the padded image"};
     return {g[1], x[1], x[2] + 2 * ph - g[2] + 1, x[3] + 2 * pw - g[3] + 1};

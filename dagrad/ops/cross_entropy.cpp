@@ -38,7 +38,9 @@ struct CrossEntropy : Op {
   Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
     return t[0].valid() ? sum(residual(x) * t[0]) : Var();
   }
-  Cost cost(const std::vector<Shape>& in, const Shape&) const override { return detail::elementwise_cost(in, in[0], 4); }
+  Cost cost(const std::vector<Shape>& in, const Shape&) const override {
+    return detail::elementwise_cost(in, in[0], 4);
+  }
 
  private:
   // softmax − one_hot, with the label's entry written −Σ_{others} softmax instead of softmax − 1: at
@@ -57,7 +59,8 @@ Var cross_entropy(const Var& logits, const Var& labels) {
   const Shape &z = logits.shape(), &y = labels.shape();
   if (z.size() != 2 || y.size() != 1 || y[0] != z[0])
     throw ShapeError("shape error in loss 'cross_entropy': logits '" + logits.name() + "' " + to_string(z) +
-                     " must be (batch, classes) and labels '" + labels.name() + "' " + to_string(y) + " must be (batch)");
+                     " must be (batch, classes) and labels '" + labels.name() + "' " + to_string(y) +
+                     " must be (batch)");
   return detail::make<CrossEntropy>({logits, labels});
 }
 

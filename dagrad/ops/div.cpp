@@ -15,7 +15,9 @@ struct Div : detail::Elementwise {
     Var num = t[1].valid() ? (t[0].valid() ? t[0] - t[1] * y : neg(t[1] * y)) : t[0];
     return detail::widen(num / x[1], y.shape());
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 1);
+  }
 };
 
 }  // namespace

@@ -32,7 +32,9 @@ struct Flip : Op {
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
     return flip(t[0], axes);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 0);
+  }
 };
 
 }  // namespace

@@ -17,7 +17,8 @@ struct GatherFlat : Op {
     std::size_t n = in[0]->size();
     for (std::size_t i = 0, m = out.size(); i < m; ++i) {
       std::size_t k = static_cast<std::size_t>(index[i]);
-      if (!(index[i] >= 0) || k >= n) throw ValueError("gather_flat: index " + std::to_string(index[i]) + " out of range");
+      if (!(index[i] >= 0) || k >= n)
+        throw ValueError("gather_flat: index " + std::to_string(index[i]) + " out of range");
       out.data()[i] = t[k];
     }
   }

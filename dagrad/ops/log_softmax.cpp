@@ -25,7 +25,8 @@ struct LogSoftmax : Op {
         std::size_t base = o * s.n * s.inner + k;
         const Scalar* x = in[0]->data() + base;
         detail::ShiftedLogSumExp lse = detail::shifted_logsumexp(x, s.n, s.inner);
-        for (std::size_t i = 0; i < s.n; ++i) out.data()[base + i * s.inner] = (x[i * s.inner] - lse.max) - lse.log_rest;
+        for (std::size_t i = 0; i < s.n; ++i)
+          out.data()[base + i * s.inner] = (x[i * s.inner] - lse.max) - lse.log_rest;
       }
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
@@ -34,7 +35,9 @@ struct LogSoftmax : Op {
   Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
     return t[0] - sum(softmax(x[0], axis) * t[0], {axis}, true);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 5); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 5);
+  }
 };
 
 }  // namespace

@@ -11,7 +11,9 @@ struct LogSumExp : Op {
   bool keepdims;
   LogSumExp(int a, bool k) : axis(a), keepdims(k) {}
   std::string name() const override { return "logsumexp"; }
-  std::string attributes() const override { return "axis=" + std::to_string(axis) + " keepdims=" + (keepdims ? "1" : "0"); }
+  std::string attributes() const override {
+    return "axis=" + std::to_string(axis) + " keepdims=" + (keepdims ? "1" : "0");
+  }
   Shape infer_shape(const std::vector<Shape>& in) const override {
     detail::expect_inputs(in, 1);
     std::size_t ax = detail::normalize_axis(axis, in[0].size(), "logsumexp");
@@ -34,7 +36,9 @@ struct LogSumExp : Op {
   Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
     return sum(softmax(x[0], axis) * t[0], {axis}, keepdims);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 4); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 4);
+  }
 };
 
 }  // namespace

@@ -7,9 +7,7 @@
 namespace dagrad {
 namespace {
 
-Var outer(const Var& u, const Var& v) {
-  return matmul(reshape(u, {u.size(), 1}), reshape(v, {1, v.size()}));
-}
+Var outer(const Var& u, const Var& v) { return matmul(reshape(u, {u.size(), 1}), reshape(v, {1, v.size()})); }
 
 // op(A)·op(B) for 1-D or 2-D operands; op transposes a 2-D operand inside BLAS. Derivative rules
 // flip the flags rather than insert transpose nodes, so no transposed copy is ever made.
@@ -22,13 +20,13 @@ struct Matmul : Op {
   }
   // Rows and columns of op(A) (a vector counts as a row of length k) and of op(B).
   static std::pair<std::size_t, std::size_t> dims(const Shape& s, bool t) {
-    return s.size() == 1 ? std::make_pair(std::size_t{1}, s[0]) : (t ? std::make_pair(s[1], s[0]) : std::make_pair(s[0], s[1]));
+    return s.size() == 1 ? std::make_pair(std::size_t{1}, s[0])
+                         : (t ? std::make_pair(s[1], s[0]) : std::make_pair(s[0], s[1]));
   }
   Shape infer_shape(const std::vector<Shape>& in) const override {
     detail::expect_inputs(in, 2);
     const Shape &a = in[0], &b = in[1];
-    if (a.empty() || a.size() > 2 || b.empty() || b.size() > 2)
-      throw ShapeMismatch{"matmul takes 1-D or 2-D operands"};
+    if (a.empty() || a.size() > 2 || b.empty() || b.size() > 2) throw ShapeMismatch{"matmul takes 1-D or 2-D operands"};
     std::size_t ka = a.size() == 1 ? a[0] : dims(a, ta).second;
     std::size_t kb = b.size() == 1 ? b[0] : dims(b, tb).first;
     if (ka != kb)
@@ -55,16 +53,19 @@ struct Matmul : Op {
       } else {
         xt::blas::gemm(a, b, out, ta, tb);
       }
-    }
-    else if (a.dimension() == 2) xt::blas::gemv(a, b, out, ta);
-    else if (b.dimension() == 2) xt::blas::gemv(b, a, out, !tb);  // v·op(B) = op(B)ᵀ·v
-    else out.data()[0] = std::inner_product(a.begin(), a.end(), b.begin(), Scalar(0));
+    } else if (a.dimension() == 2)
+      xt::blas::gemv(a, b, out, ta);
+    else if (b.dimension() == 2)
+      xt::blas::gemv(b, a, out, !tb);  // v·op(B) = op(B)ᵀ·v
+    else
+      out.data()[0] = std::inner_product(a.begin(), a.end(), b.begin(), Scalar(0));
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     const Var &a = x[0], &b = x[1];
     std::size_t ra = a.shape().size(), rb = b.shape().size();
     if (ra == 2 && rb == 2)
-      return {ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb), tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)};
+      return {ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb),
+              tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)};
     if (ra == 2)  // y = op(A) v
       return {ta ? outer(b, g) : outer(g, b), matmul(a, g, !ta)};
     if (rb == 2)  // y = v op(B)

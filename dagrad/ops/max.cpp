@@ -14,9 +14,12 @@ struct Max : detail::Reduction {
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View& x = *in[0];
     auto ax = resolved(x.dimension());
-    if (ax.empty()) std::copy(x.begin(), x.end(), out.begin());
-    else if (keepdims_) xt::noalias(out) = xt::amax(x, ax, xt::keep_dims);
-    else xt::noalias(out) = xt::amax(x, ax);
+    if (ax.empty())
+      std::copy(x.begin(), x.end(), out.begin());
+    else if (keepdims_)
+      xt::noalias(out) = xt::amax(x, ax, xt::keep_dims);
+    else
+      xt::noalias(out) = xt::amax(x, ax);
   }
   Var mask(const DiffContext& ctx, const Var& x) const { return max_mask(ctx.kink_keys(x), axes_, ctx.site); }
   std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {

@@ -44,7 +44,8 @@ struct MaxMask : PieceSelector {
       groups = size_of(kept_dims);
       members = size_of(red_dims);
     }
-    static std::size_t offset(std::size_t index, const std::vector<std::size_t>& dims, const std::vector<std::size_t>& strides) {
+    static std::size_t offset(std::size_t index, const std::vector<std::size_t>& dims,
+                              const std::vector<std::size_t>& strides) {
       std::size_t off = 0;
       for (std::size_t d = dims.size(); d-- > 0;) {
         off += (index % dims[d]) * strides[d];
@@ -67,13 +68,16 @@ struct MaxMask : PieceSelector {
         std::tie(top, winners) = detail::lex_best(in, depth, gr.members, member);
       }
       for (std::size_t j = 0; j < gr.members; ++j)
-        out.data()[member(j)] = detail::lex_compare(in, depth, member(j), top) == 0 ? Scalar(1) / static_cast<Scalar>(winners) : Scalar(0);
+        out.data()[member(j)] =
+            detail::lex_compare(in, depth, member(j), top) == 0 ? Scalar(1) / static_cast<Scalar>(winners) : Scalar(0);
     }
   }
   bool has_kink(const std::vector<const View*>& in) const override {
     Groups gr(*in[0], axes);
     for (std::size_t g = 0; g < gr.groups; ++g)
-      if (detail::lex_best(in, 1, gr.members, [&gr, base = gr.base(g)](std::size_t j) { return base + gr.member(j); }).second > 1)
+      if (detail::lex_best(in, 1, gr.members, [&gr, base = gr.base(g)](std::size_t j) {
+            return base + gr.member(j);
+          }).second > 1)
         return true;
     return false;
   }
@@ -81,15 +85,20 @@ struct MaxMask : PieceSelector {
     Groups gr(*in[0], axes);
     KinkCount c;
     for (std::size_t g = 0; g < gr.groups; ++g)
-      detail::count_group_kinks(in, gr.members, [&gr, base = gr.base(g)](std::size_t j) { return base + gr.member(j); }, c);
+      detail::count_group_kinks(
+          in, gr.members, [&gr, base = gr.base(g)](std::size_t j) { return base + gr.member(j); }, c);
     return c;
   }
   bool differentiable(std::size_t) const override { return false; }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
     return std::vector<Var>(x.size());
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost({in[0]}, out, 3); }
+  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override {
+    return {};
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost({in[0]}, out, 3);
+  }
 };
 
 }  // namespace

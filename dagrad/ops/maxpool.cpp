@@ -27,7 +27,8 @@ struct MaxPool : detail::Pooling {
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     double members = 1;
     for (auto k : geometry.kernel) members *= static_cast<double>(k);
-    return {members * static_cast<double>(size_of(out)), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};
+    return {members * static_cast<double>(size_of(out)),
+            sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};
   }
 };
 
@@ -38,7 +39,8 @@ Var maxpool1d(const Var& x, std::size_t kernel, std::size_t stride) {
 }
 
 Var maxpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h, std::size_t stride_w) {
-  return detail::make<MaxPool>({x}, PoolGeometry{{kernel_h, kernel_w}, {stride_h ? stride_h : kernel_h, stride_w ? stride_w : kernel_w}});
+  return detail::make<MaxPool>(
+      {x}, PoolGeometry{{kernel_h, kernel_w}, {stride_h ? stride_h : kernel_h, stride_w ? stride_w : kernel_w}});
 }
 
 }  // namespace dagrad

@@ -15,7 +15,9 @@ struct Minimum : detail::Elementwise {
   Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
     return detail::blend_jvp(t[0], t[1], detail::piece(ctx, x[1] - x[0], 0.5), y.shape());
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 1);
+  }
 };
 
 }  // namespace

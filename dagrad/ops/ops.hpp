@@ -32,18 +32,18 @@ Var leaky_relu(const Var& x, Scalar slope = 0.01);
 Var abs(const Var& x);
 Var pow(const Var& x, Scalar exponent);
 Var erf(const Var& x);
-Var gelu(const Var& x);       // x·Φ(x), exact (PyTorch's default)
-Var gelu_tanh(const Var& x);  // PyTorch's gelu(approximate="tanh")
-Var silu(const Var& x);       // x·sigmoid(x) (swish)
-Var softsign(const Var& x);   // x / (1 + |x|)
-Var log1p(const Var& x);      // log(1 + x), exact for tiny x
-Var expm1(const Var& x);      // eˣ − 1, exact for tiny x
-Var elu(const Var& x, Scalar alpha = 1);  // kink at 0 unless alpha = 1; PyTorch's derivative there: alpha
-Var hardsigmoid(const Var& x);  // clamp(x/6 + ½, 0, 1); kinks at ±3, derivative 0 there as PyTorch
-Var hardswish(const Var& x);    // x·hardsigmoid(x); kinks at ±3, the middle piece there as PyTorch
+Var gelu(const Var& x);                         // x·Φ(x), exact (PyTorch's default)
+Var gelu_tanh(const Var& x);                    // PyTorch's gelu(approximate="tanh")
+Var silu(const Var& x);                         // x·sigmoid(x) (swish)
+Var softsign(const Var& x);                     // x / (1 + |x|)
+Var log1p(const Var& x);                        // log(1 + x), exact for tiny x
+Var expm1(const Var& x);                        // eˣ − 1, exact for tiny x
+Var elu(const Var& x, Scalar alpha = 1);        // kink at 0 unless alpha = 1; PyTorch's derivative there: alpha
+Var hardsigmoid(const Var& x);                  // clamp(x/6 + ½, 0, 1); kinks at ±3, derivative 0 there as PyTorch
+Var hardswish(const Var& x);                    // x·hardsigmoid(x); kinks at ±3, the middle piece there as PyTorch
 Var clamp(const Var& x, Scalar lo, Scalar hi);  // derivative 1 at the bounds, as PyTorch
 Var hardtanh(const Var& x, Scalar lo = -1, Scalar hi = 1);  // clamp with derivative 0 at the bounds, as PyTorch
-Var relu6(const Var& x);  // hardtanh(x, 0, 6)
+Var relu6(const Var& x);                                    // hardtanh(x, 0, 6)
 
 // Piece selectors used by the derivative rules of nonsmooth ops (zero derivative themselves).
 // step: per element, 1 if the first nonzero key is > 0, 0 if < 0, `tie` if every key is 0. `site`
@@ -75,7 +75,8 @@ Var pad(const Var& x, int axis, std::size_t before, std::size_t after);  // zero
 // window's winner gets the cotangent: the first maximum under a convention (PyTorch), the
 // lexicographically largest (value, tangents) under a directional policy.
 Var maxpool1d(const Var& x, std::size_t kernel, std::size_t stride = 0);  // stride 0: = kernel
-Var maxpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h = 0, std::size_t stride_w = 0);
+Var maxpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h = 0,
+              std::size_t stride_w = 0);
 // Pooling helpers, also usable alone. pool_argmax: flat index (into the pooled input) of each
 // window's winner, a piece selector. gather_flat: t.flat[index]. scatter_add: zeros of `shape`
 // with g added at `index`; the two are each other's transpose.
@@ -88,7 +89,8 @@ Var scatter_add(const Var& g, const Var& index, const Shape& shape);
 
 // Average pooling over the trailing axes (no padding) and its adjoint (spreads each output
 // equally over its window; the two are each other's transpose).
-Var avgpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h = 0, std::size_t stride_w = 0);
+Var avgpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::size_t stride_h = 0,
+              std::size_t stride_w = 0);
 Var avgpool_adjoint(const Var& g, const PoolGeometry& geometry, const Shape& input_shape);
 
 // 2-D convolution (cross-correlation, as PyTorch): x (N, C, H, W), w (K, C, kh, kw), stride 1,
@@ -113,9 +115,9 @@ Var logsumexp(const Var& x, int axis = -1, bool keepdims = false);
 // Losses, each the mean over examples. Labels are ±1 for the margin losses: any other label is a
 // ValueError when the program runs (labels {0, 1} gave the 0-labelled examples no gradient).
 Var mse_loss(const Var& prediction, const Var& target);
-Var logistic_loss(const Var& scores, const Var& labels);  // mean log(1 + e^{-y z})
+Var logistic_loss(const Var& scores, const Var& labels);     // mean log(1 + e^{-y z})
 Var exponential_loss(const Var& scores, const Var& labels);  // mean e^{-y z}
-Var hinge_loss(const Var& scores, const Var& labels);  // mean max(0, 1 - y z)
+Var hinge_loss(const Var& scores, const Var& labels);        // mean max(0, 1 - y z)
 // logits (batch, classes), labels (batch) holding class indices as integral values.
 Var cross_entropy(const Var& logits, const Var& labels);
 Var one_hot(const Var& labels, std::size_t classes);

@@ -28,7 +28,8 @@ struct Pad : Op {
     std::size_t n = in[0]->shape()[ax];
     std::fill(out.begin(), out.end(), Scalar(0));
     for (std::size_t i = 0; i < s.outer; ++i)
-      std::memcpy(out.data() + (i * s.n + before) * s.inner, in[0]->data() + i * n * s.inner, n * s.inner * sizeof(Scalar));
+      std::memcpy(out.data() + (i * s.n + before) * s.inner, in[0]->data() + i * n * s.inner,
+                  n * s.inner * sizeof(Scalar));
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     std::size_t ax = detail::normalize_axis(axis, x[0].shape().size(), "pad");
@@ -37,11 +38,15 @@ struct Pad : Op {
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
     return pad(t[0], axis, before, after);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 0);
+  }
 };
 
 }  // namespace
 
-Var pad(const Var& x, int axis, std::size_t before, std::size_t after) { return detail::make<Pad>({x}, axis, before, after); }
+Var pad(const Var& x, int axis, std::size_t before, std::size_t after) {
+  return detail::make<Pad>({x}, axis, before, after);
+}
 
 }  // namespace dagrad

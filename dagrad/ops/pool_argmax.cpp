@@ -27,7 +27,8 @@ struct PoolArgmax : PieceSelector {
     for (std::size_t k = 0; k < w.windows; ++k) {
       auto member = [&w, k](std::size_t j) { return w.offset(k, j); };
       auto [top, ties] = detail::lex_best(in, 1, w.members, member);
-      if (ties > 1 && in.size() > 1) top = detail::lex_best(in, in.size(), w.members, member).first;  // tangents decide ties only
+      if (ties > 1 && in.size() > 1)
+        top = detail::lex_best(in, in.size(), w.members, member).first;  // tangents decide ties only
       out.data()[k] = static_cast<Scalar>(top);
     }
   }
@@ -41,15 +42,20 @@ struct PoolArgmax : PieceSelector {
     detail::PoolWindows w(Shape(in[0]->shape().begin(), in[0]->shape().end()), geometry);
     KinkCount c;
     for (std::size_t k = 0; k < w.windows; ++k)
-      detail::count_group_kinks(in, w.members, [&w, k](std::size_t j) { return w.offset(k, j); }, c);
+      detail::count_group_kinks(
+          in, w.members, [&w, k](std::size_t j) { return w.offset(k, j); }, c);
     return c;
   }
   bool differentiable(std::size_t) const override { return false; }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
     return std::vector<Var>(x.size());
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost({in[0]}, out, 1); }
+  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override {
+    return {};
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost({in[0]}, out, 1);
+  }
 };
 
 }  // namespace

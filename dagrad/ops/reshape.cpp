@@ -9,7 +9,8 @@ struct Reshape : Op {
   std::string name() const override { return "reshape"; }
   std::string attributes() const override {
     std::string s = "shape=[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + (shape[i] == kInferred ? std::string("?") : std::to_string(shape[i]));
+    for (std::size_t i = 0; i < shape.size(); ++i)
+      s += (i ? "," : "") + (shape[i] == kInferred ? std::string("?") : std::to_string(shape[i]));
     return s + "]";
   }
   Shape infer_shape(const std::vector<Shape>& in) const override {
@@ -37,7 +38,9 @@ struct Reshape : Op {
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Var>& t) const override {
     return reshape(t[0], y.shape());
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 0);
+  }
 };
 
 }  // namespace

@@ -19,7 +19,8 @@ struct ScatterAdd : Op {
     const Scalar* index = in[1]->data();
     for (std::size_t i = 0, m = in[0]->size(); i < m; ++i) {
       std::size_t k = static_cast<std::size_t>(index[i]);
-      if (!(index[i] >= 0) || k >= out.size()) throw ValueError("scatter_add: index " + std::to_string(index[i]) + " out of range");
+      if (!(index[i] >= 0) || k >= out.size())
+        throw ValueError("scatter_add: index " + std::to_string(index[i]) + " out of range");
       out.data()[k] += in[0]->data()[i];
     }
   }
@@ -31,12 +32,15 @@ struct ScatterAdd : Op {
     return t[0].valid() ? scatter_add(t[0], x[1], shape) : Var();
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
-    return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(2 * size_of(in[0]) + size_of(out))};
+    return {static_cast<double>(size_of(in[0])),
+            sizeof(Scalar) * static_cast<double>(2 * size_of(in[0]) + size_of(out))};
   }
 };
 
 }  // namespace
 
-Var scatter_add(const Var& g, const Var& index, const Shape& shape) { return detail::make<ScatterAdd>({g, index}, shape); }
+Var scatter_add(const Var& g, const Var& index, const Shape& shape) {
+  return detail::make<ScatterAdd>({g, index}, shape);
+}
 
 }  // namespace dagrad

@@ -29,7 +29,8 @@ struct Slice : Op {
     detail::AxisSplit s(shape, detail::normalize_axis(axis, shape.size(), "slice"));
     std::size_t n = end - begin;
     for (std::size_t i = 0; i < s.outer; ++i)
-      std::memcpy(out.data() + i * n * s.inner, in[0]->data() + (i * s.n + begin) * s.inner, n * s.inner * sizeof(Scalar));
+      std::memcpy(out.data() + i * n * s.inner, in[0]->data() + (i * s.n + begin) * s.inner,
+                  n * s.inner * sizeof(Scalar));
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     std::size_t ax = detail::normalize_axis(axis, x[0].shape().size(), "slice");
@@ -45,6 +46,8 @@ struct Slice : Op {
 
 }  // namespace
 
-Var slice(const Var& x, int axis, std::size_t begin, std::size_t end) { return detail::make<Slice>({x}, axis, begin, end); }
+Var slice(const Var& x, int axis, std::size_t begin, std::size_t end) {
+  return detail::make<Slice>({x}, axis, begin, end);
+}
 
 }  // namespace dagrad

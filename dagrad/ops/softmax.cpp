@@ -36,7 +36,9 @@ struct Softmax : Op {
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Var>& t) const override {
     return y * (t[0] - sum(y * t[0], {axis}, true));
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 5); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 5);
+  }
 };
 
 }  // namespace

@@ -74,7 +74,9 @@ struct Step : PieceSelector {
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
     return std::vector<Var>(x.size());
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
+  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override {
+    return {};
+  }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost({in[0]}, out, 1);  // directional keys are read at kinks only
   }

@@ -6,7 +6,8 @@ namespace {
 struct Sub : detail::Elementwise {
   std::string name() const override { return "sub"; }
   void forward(const std::vector<const View*>& in, View& out) const override {
-    if (!detail::fast_binary(*in[0], *in[1], out, [](Scalar a, Scalar b) { return a - b; })) xt::noalias(out) = *in[0] - *in[1];
+    if (!detail::fast_binary(*in[0], *in[1], out, [](Scalar a, Scalar b) { return a - b; }))
+      xt::noalias(out) = *in[0] - *in[1];
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::unbroadcast(g, x[0].shape()), detail::unbroadcast(neg(g), x[1].shape())};
@@ -15,7 +16,9 @@ struct Sub : detail::Elementwise {
     if (!t[1].valid()) return detail::widen(t[0], y.shape());
     return detail::widen(t[0].valid() ? sub(t[0], t[1]) : neg(t[1]), y.shape());
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 1);
+  }
 };
 
 }  // namespace

@@ -11,9 +11,12 @@ struct Sum : detail::Reduction {
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View& x = *in[0];
     auto ax = resolved(x.dimension());
-    if (ax.empty()) std::copy(x.begin(), x.end(), out.begin());
-    else if (keepdims_) xt::noalias(out) = xt::sum(x, ax, xt::keep_dims);
-    else xt::noalias(out) = xt::sum(x, ax);
+    if (ax.empty())
+      std::copy(x.begin(), x.end(), out.begin());
+    else if (keepdims_)
+      xt::noalias(out) = xt::sum(x, ax, xt::keep_dims);
+    else
+      xt::noalias(out) = xt::sum(x, ax);
   }
   std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::spread(g, x[0].shape(), resolved(x[0].shape().size()), keepdims_)};

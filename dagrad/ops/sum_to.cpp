@@ -32,8 +32,10 @@ struct SumTo : Op {
     std::vector<std::size_t> axes;
     Shape kept(x.dimension(), 1);
     for (std::size_t i = 0; i < x.dimension(); ++i) {
-      if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1)) axes.push_back(i);
-      else kept[i] = x.shape()[i];
+      if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1))
+        axes.push_back(i);
+      else
+        kept[i] = x.shape()[i];
     }
     View o = make_view(out.data(), kept);
     xt::noalias(o) = xt::sum(x, axes, xt::keep_dims);

@@ -1,5 +1,5 @@
-#include <cmath>
 #include "dagrad/ops/support.hpp"
+#include <cmath>
 
 #include <algorithm>
 
@@ -39,8 +39,8 @@ Var sum_or_invalid(const Var& a, const Var& b) {
 std::size_t normalize_axis(int axis, std::size_t rank, const char* op) {
   int r = static_cast<int>(rank);
   if (axis < -r || axis >= r)
-    throw ShapeMismatch{std::string("axis ") + std::to_string(axis) + " is out of range for rank " + std::to_string(rank) +
-                        " in " + op};
+    throw ShapeMismatch{std::string("axis ") + std::to_string(axis) + " is out of range for rank " +
+                        std::to_string(rank) + " in " + op};
   return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
 }
 
@@ -65,15 +65,17 @@ std::string axes_string(const std::vector<std::size_t>& axes) {
 }
 
 void expect_inputs(const std::vector<Shape>& in, std::size_t n) {
-  if (in.size() != n)
-    throw ShapeMismatch{"expects " + std::to_string(n) + " inputs, got " + std::to_string(in.size())};
+  if (in.size() != n) throw ShapeMismatch{"expects " + std::to_string(n) + " inputs, got " + std::to_string(in.size())};
 }
 
 AxisSplit::AxisSplit(const Shape& s, std::size_t axis) {
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i < axis) outer *= s[i];
-    else if (i == axis) n = s[i];
-    else inner *= s[i];
+    if (i < axis)
+      outer *= s[i];
+    else if (i == axis)
+      n = s[i];
+    else
+      inner *= s[i];
   }
 }
 
@@ -113,12 +115,14 @@ Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out) {
 PoolWindows::PoolWindows(const Shape& input, const PoolGeometry& g) : in(input), kernel(g.kernel), stride(g.stride) {
   std::size_t d = kernel.size();
   if (d == 0 || stride.size() != d) throw ShapeMismatch{"pooling needs one kernel size and one stride per pooled axis"};
-  if (input.size() < d + 1) throw ShapeMismatch{"input has fewer axes than " + std::to_string(d) + " pooled axes plus a batch axis"};
+  if (input.size() < d + 1)
+    throw ShapeMismatch{"input has fewer axes than " + std::to_string(d) + " pooled axes plus a batch axis"};
   out = input;
   for (std::size_t i = 0; i < d; ++i) {
     std::size_t n = input[input.size() - d + i];
     if (kernel[i] == 0 || stride[i] == 0) throw ShapeMismatch{"kernel and stride must be positive"};
-    if (kernel[i] > n) throw ShapeMismatch{"kernel " + std::to_string(kernel[i]) + " exceeds axis size " + std::to_string(n)};
+    if (kernel[i] > n)
+      throw ShapeMismatch{"kernel " + std::to_string(kernel[i]) + " exceeds axis size " + std::to_string(n)};
     out[input.size() - d + i] = (n - kernel[i]) / stride[i] + 1;
     members *= kernel[i];
   }
@@ -175,7 +179,8 @@ void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::s
       for (std::size_t j = 0; j < kw; ++j) {
         Scalar* row = cols + ((c * kh + i) * kw + j) * cols_n;
         // Output column v reads input column v + j − pw: inside the image for v in [v0, v1).
-        std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0), v1 = std::max(v0, W + pw > j ? std::min(Wo, W + pw - j) : 0);
+        std::size_t v0 = std::min(Wo, pw > j ? pw - j : 0),
+                    v1 = std::max(v0, W + pw > j ? std::min(Wo, W + pw - j) : 0);
         for (std::size_t h = 0; h < Ho; ++h) {
           Scalar* dst = row + h * Wo;
           std::ptrdiff_t y = static_cast<std::ptrdiff_t>(h + i) - static_cast<std::ptrdiff_t>(ph);

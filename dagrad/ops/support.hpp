@@ -46,8 +46,12 @@ ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t s
 struct LabelOp : Op {
   bool differentiable(std::size_t) const override { return false; }
   bool piecewise_constant() const override { return true; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override { return {Var()}; }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override { return {}; }
+  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override {
+    return {Var()};
+  }
+  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override {
+    return {};
+  }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return elementwise_cost(in, out, 0); }
 };
 
@@ -78,7 +82,8 @@ bool is_trailing_block(const PartShape& part, const WholeShape& whole) {
   std::size_t skip = 0;
   while (skip < part.size() && part[skip] == 1) ++skip;
   std::size_t rank = part.size() - skip;
-  return rank <= whole.size() && std::equal(part.begin() + static_cast<std::ptrdiff_t>(skip), part.end(), whole.end() - static_cast<std::ptrdiff_t>(rank));
+  return rank <= whole.size() && std::equal(part.begin() + static_cast<std::ptrdiff_t>(skip), part.end(),
+                                            whole.end() - static_cast<std::ptrdiff_t>(rank));
 }
 
 // out = f(a, b) elementwise for the broadcasts training graphs are made of — equal shapes, a
@@ -120,8 +125,10 @@ inline Shape reduced_shape(const Shape& s, const std::vector<std::size_t>& axes,
   Shape out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!reduced) out.push_back(s[i]);
-    else if (keepdims) out.push_back(1);
+    if (!reduced)
+      out.push_back(s[i]);
+    else if (keepdims)
+      out.push_back(1);
   }
   return out;
 }
@@ -147,6 +154,7 @@ class Reduction : public Op {
     expect_inputs(in, 1);
     return reduced_shape(in[0], resolved(in[0].size()), keepdims_);
   }
+
  protected:
   std::vector<std::size_t> resolved(std::size_t rank) const { return normalize_axes(axes_, rank, name().c_str()); }
   std::vector<int> axes_;
@@ -194,8 +202,10 @@ std::pair<std::size_t, std::size_t> lex_best(const std::vector<const View*>& key
   for (std::size_t j = 1; j < n; ++j) {
     std::size_t e = member(j);
     int c = lex_compare(keys, depth, e, top);
-    if (c > 0) top = e, ties = 1;
-    else if (c == 0) ++ties;
+    if (c > 0)
+      top = e, ties = 1;
+    else if (c == 0)
+      ++ties;
   }
   return {top, ties};
 }

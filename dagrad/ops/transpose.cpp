@@ -22,10 +22,12 @@ struct Transpose : Op {
     detail::expect_inputs(in, 1);
     auto p = resolved(in[0].size());
     std::vector<bool> seen(in[0].size());
-    if (p.size() != in[0].size()) throw ShapeMismatch{"permutation " + detail::axes_string(p) + " does not match the rank"};
+    if (p.size() != in[0].size())
+      throw ShapeMismatch{"permutation " + detail::axes_string(p) + " does not match the rank"};
     Shape out;
     for (auto a : p) {
-      if (a >= seen.size() || seen[a]) throw ShapeMismatch{"permutation " + detail::axes_string(p) + " is not a permutation"};
+      if (a >= seen.size() || seen[a])
+        throw ShapeMismatch{"permutation " + detail::axes_string(p) + " is not a permutation"};
       seen[a] = true;
       out.push_back(in[0][a]);
     }
@@ -43,7 +45,9 @@ struct Transpose : Op {
   Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
     return transpose(t[0], perm);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 0); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 0);
+  }
 };
 
 }  // namespace

@@ -71,7 +71,8 @@ const UnaryRow kUnaryTable[] = {
     {"softplus", [](const View& x, View& y, Scalar) { map(x, y, softplus_scalar); },
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return sigmoid(x); }, 5},
     {"relu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v > 0 ? v : Scalar(0); }); },
-     [](const DiffContext& c, const Var& x, const Var&, Scalar) { return detail::piece(c, x, c.relu_slope_at_zero); }, 1},
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) { return detail::piece(c, x, c.relu_slope_at_zero); },
+     1},
     {"leaky_relu",
      [](const View& x, View& y, Scalar slope) { map(x, y, [slope](Scalar v) { return v > 0 ? v : slope * v; }); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar slope) {
@@ -84,7 +85,8 @@ const UnaryRow kUnaryTable[] = {
     {"erf", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::erf(v); }); },
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return M_2_SQRTPI * exp(neg(square(x))); }, 1},
     // x·Φ(x), with Φ(x) = ½erfc(−x/√2): no cancellation in the far left tail (gelu(−10) ≈ −7.6e-23).
-    {"gelu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return 0.5 * v * std::erfc(-v * M_SQRT1_2); }); },
+    {"gelu",
+     [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return 0.5 * v * std::erfc(-v * M_SQRT1_2); }); },
      [](const DiffContext&, const Var& x, const Var&, Scalar) {
        return 0.5 * (1.0 + erf(x * M_SQRT1_2)) + (0.5 * M_2_SQRTPI * M_SQRT1_2) * x * exp(-0.5 * square(x));
      },
@@ -110,7 +112,9 @@ const UnaryRow kUnaryTable[] = {
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return exp(x); }, 1},
     // x for x > 0, α(eˣ − 1) below; a kink at 0 unless α = 1. PyTorch takes the left piece there (α).
     {"elu",
-     [](const View& x, View& y, Scalar alpha) { map(x, y, [alpha](Scalar v) { return v > 0 ? v : alpha * std::expm1(v); }); },
+     [](const View& x, View& y, Scalar alpha) {
+       map(x, y, [alpha](Scalar v) { return v > 0 ? v : alpha * std::expm1(v); });
+     },
      [](const DiffContext& c, const Var& x, const Var&, Scalar alpha) {
        Var right = detail::piece(c, x, 0);
        return right + (1.0 - right) * (alpha * exp(x));
@@ -131,7 +135,9 @@ const UnaryRow kUnaryTable[] = {
      },
      4},
     {"pow", [](const View& x, View& y, Scalar p) { xt::noalias(y) = xt::pow(x, p); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar p) { return p == 0 ? x.graph().scalar(0) : p * pow(x, p - 1); },
+     [](const DiffContext&, const Var& x, const Var&, Scalar p) {
+       return p == 0 ? x.graph().scalar(0) : p * pow(x, p - 1);
+     },
      2},
 };
 
@@ -159,7 +165,9 @@ struct Unary : detail::Elementwise {
   Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
     return t[0] * r->df(ctx, x[0], y, param);
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, r->flops); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, r->flops);
+  }
 };
 
 Var unary(const char* name, const Var& x, Scalar param = 0) { return detail::make<Unary>({x}, &row(name), param); }

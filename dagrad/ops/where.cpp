@@ -24,7 +24,9 @@ struct Where : detail::Elementwise {
     if (!t[1].valid() && !t[2].valid()) return Var();
     return detail::blend_jvp(t[1], t[2], selected(ctx, x, y.shape()), y.shape());
   }
-  Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return detail::elementwise_cost(in, out, 1); }
+  Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::elementwise_cost(in, out, 1);
+  }
 };
 
 }  // namespace

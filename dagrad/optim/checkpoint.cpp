@@ -62,15 +62,16 @@ std::string npy_header(const Shape& shape) {
 }
 
 json describe_file(const std::string& file, const std::string& name, const Shape& shape, const std::string& bytes) {
-  return json{{"name", name}, {"file", file}, {"shape", shape}, {"dtype", "<f8"}, {"bytes", bytes.size()},
-              {"crc32", data::crc32(bytes.data(), bytes.size())}};
+  return json{{"name", name},   {"file", file},          {"shape", shape},
+              {"dtype", "<f8"}, {"bytes", bytes.size()}, {"crc32", data::crc32(bytes.data(), bytes.size())}};
 }
 
 // The names a save gives its files: g<generation>-param<k>.npy and g<generation>-state<k>.npy. Only
 // such names, listed by the directory's own manifest, are ever removed.
 bool is_checkpoint_file_name(const std::string& file) {
   auto digits = [&](std::size_t from, std::size_t to) {
-    return to > from && std::all_of(file.begin() + from, file.begin() + to, [](char c) { return c >= '0' && c <= '9'; });
+    return to > from &&
+           std::all_of(file.begin() + from, file.begin() + to, [](char c) { return c >= '0' && c <= '9'; });
   };
   if (file.size() < 6 || file[0] != 'g' || file.compare(file.size() - 4, 4, ".npy") != 0) return false;
   std::size_t dash = file.find('-');
@@ -98,7 +99,8 @@ json read_manifest(const fs::path& dir) {
       fail(path.string(), "not a dagrad checkpoint manifest");
     int version = manifest.at("version").get<int>();
     if (version != kCheckpointVersion)
-      fail(path.string(), "format version " + std::to_string(version) + " (this build reads " + std::to_string(kCheckpointVersion) + ")");
+      fail(path.string(), "format version " + std::to_string(version) + " (this build reads " +
+                              std::to_string(kCheckpointVersion) + ")");
     manifest.at("generation").get<std::uint64_t>();
   } catch (const json::exception& e) {
     fail(path.string(), std::string("malformed manifest: ") + e.what());
@@ -115,8 +117,8 @@ std::vector<std::string> listed_files(const fs::path& dir, const json& manifest,
     for (const json& entry : manifest.at(key)) {
       std::string file = entry.is_string() ? entry.get<std::string>() : entry.at("file").get<std::string>();
       if (!is_checkpoint_file_name(file))
-        fail(manifest_path(dir).string(), std::string("'") + key + "' names '" + data::visible(file) +
-                                              "', not a checkpoint file in the directory");
+        fail(manifest_path(dir).string(),
+             std::string("'") + key + "' names '" + data::visible(file) + "', not a checkpoint file in the directory");
       files.push_back(file);
     }
   } catch (const json::exception& e) {
@@ -141,7 +143,8 @@ void write_manifest(const fs::path& dir, const json& manifest) {
 std::vector<Scalar> read_entry(const fs::path& dir, const json& entry, const Shape* expected_shape) {
   std::string name = entry.at("name").get<std::string>(), file = entry.at("file").get<std::string>();
   if (file.empty() || file.find('/') != std::string::npos || file.front() == '.')
-    fail(manifest_path(dir).string(), "entry '" + name + "' names a file outside the directory: '" + data::visible(file) + "'");
+    fail(manifest_path(dir).string(),
+         "entry '" + name + "' names a file outside the directory: '" + data::visible(file) + "'");
   fs::path path = dir / file;
   if (entry.at("dtype").get<std::string>() != "<f8") fail(path.string(), "dtype is not <f8 (float64)");
   Shape shape = entry.at("shape").get<Shape>();
@@ -150,10 +153,13 @@ std::vector<Scalar> read_entry(const fs::path& dir, const json& entry, const Sha
                             to_string(*expected_shape));
   std::size_t size = entry.at("bytes").get<std::size_t>();
   // One byte more than the manifest says is read, so an extended file shows as such.
-  std::string bytes = as_checkpoint_error([&] { return data::read_file(path.string(), size == SIZE_MAX ? size : size + 1); });
+  std::string bytes =
+      as_checkpoint_error([&] { return data::read_file(path.string(), size == SIZE_MAX ? size : size + 1); });
   if (bytes.size() != size)
-    fail(path.string(), "truncated or extended: " + std::to_string(bytes.size()) + " bytes, the manifest says " + std::to_string(size));
-  if (data::crc32(bytes.data(), bytes.size()) != entry.at("crc32").get<std::uint32_t>()) fail(path.string(), "checksum mismatch (corrupted)");
+    fail(path.string(), "truncated or extended: " + std::to_string(bytes.size()) + " bytes, the manifest says " +
+                            std::to_string(size));
+  if (data::crc32(bytes.data(), bytes.size()) != entry.at("crc32").get<std::uint32_t>())
+    fail(path.string(), "checksum mismatch (corrupted)");
   std::size_t n = 1;
   for (std::size_t s : shape) {
     if (s != 0 && n > bytes.size() / s) fail(path.string(), "shape " + to_string(shape) + " larger than the file");
@@ -179,7 +185,8 @@ Contents inspect(const fs::path& dir) {
   if (!fs::exists(fs::symlink_status(manifest_path(dir), ec))) {  // a link as the manifest is read, and refused, below
     if (fs::directory_iterator(dir, ec) == fs::directory_iterator() && !ec) return Contents::Nothing;
     if (ec) fail(dir.string(), "cannot list the directory: " + ec.message());
-    fail(dir.string(), "not empty and not a dagrad checkpoint (no manifest.json); its files are not dagrad's to replace");
+    fail(dir.string(),
+         "not empty and not a dagrad checkpoint (no manifest.json); its files are not dagrad's to replace");
   }
   json manifest = read_manifest(dir);
   return manifest.at("generation").get<std::uint64_t>() == 0 ? Contents::Unfinished : Contents::Checkpoint;
@@ -197,7 +204,9 @@ CheckpointDirectory::CheckpointDirectory(const std::string& dir) : dir_(dir) {
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     int error = errno;
     ::close(fd_);
-    if (error == EWOULDBLOCK) fail(dir_, "in use by another process (it holds the directory's lock); wait for it to end or use another directory");
+    if (error == EWOULDBLOCK)
+      fail(dir_,
+           "in use by another process (it holds the directory's lock); wait for it to end or use another directory");
     fail(dir_, std::string("cannot lock the directory: ") + std::strerror(error));
   }
   try {
@@ -214,7 +223,7 @@ bool CheckpointDirectory::holds_checkpoint() const { return inspect(dir_) == Con
 
 void CheckpointDirectory::save(const ParamStore& store, const TrainingState& state) {
   fs::path dir(dir_);
-  json manifest{{"format", kFormat}, {"version", kCheckpointVersion}, {"generation", 0},
+  json manifest{{"format", kFormat},           {"version", kCheckpointVersion},  {"generation", 0},
                 {"parameters", json::array()}, {"state_buffers", json::array()}, {"state_values", json::object()}};
   std::vector<std::string> previous;
   // The constructor checked, under the lock, that the directory is ours; only the manifest is read.
@@ -255,8 +264,12 @@ void CheckpointDirectory::save(const ParamStore& store, const TrainingState& sta
   sync_directory(dir);  // the new files' names are durable before the manifest points at them
   // The previous generation's files stay listed as pending until a save finds them gone: a process
   // killed before it removed them leaves nothing the manifest does not name.
-  write_manifest(dir, json{{"format", kFormat}, {"version", kCheckpointVersion}, {"generation", generation},
-                           {"parameters", params}, {"state_buffers", buffers}, {"state_values", state.values},
+  write_manifest(dir, json{{"format", kFormat},
+                           {"version", kCheckpointVersion},
+                           {"generation", generation},
+                           {"parameters", params},
+                           {"state_buffers", buffers},
+                           {"state_values", state.values},
                            {"pending", previous}});
   for (const std::string& file : previous) remove_file(dir, file);
 }
@@ -299,7 +312,8 @@ TrainingState load_checkpoint(const std::string& directory, ParamStore& store) {
     state.values = manifest.at("state_values").get<std::map<std::string, std::string>>();
     // Everything read and checked: only now does the store change.
     const std::vector<Var>& vars = store.parameters();
-    for (std::size_t k = 0; k < vars.size(); ++k) std::copy(values[k].begin(), values[k].end(), store.value(vars[k]).begin());
+    for (std::size_t k = 0; k < vars.size(); ++k)
+      std::copy(values[k].begin(), values[k].end(), store.value(vars[k]).begin());
     return state;
   } catch (const json::exception& e) {
     fail(path.string(), std::string("malformed manifest: ") + e.what());

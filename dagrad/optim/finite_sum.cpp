@@ -43,11 +43,12 @@ void GradientTable::load(const TrainingState& state, const std::string& prefix, 
   const std::vector<Scalar>& flat = state.buffer(prefix + "table");
   std::vector<Scalar> mean = state.sized(prefix + "mean", p);
   if (!flat.empty() && (flat.size() != n * p || mean.size() != p))
-    throw CheckpointError("training state: '" + prefix + "table' has " + std::to_string(flat.size()) + " entries, not " +
-                          std::to_string(n) + " examples × " + std::to_string(p) + " parameters");
+    throw CheckpointError("training state: '" + prefix + "table' has " + std::to_string(flat.size()) +
+                          " entries, not " + std::to_string(n) + " examples × " + std::to_string(p) + " parameters");
   std::vector<std::vector<Scalar>> table;
   for (std::size_t i = 0; !flat.empty() && i < n; ++i)
-    table.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(i * p), flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * p));
+    table.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(i * p),
+                       flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * p));
   table_ = std::move(table);
   mean_ = flat.empty() ? std::vector<Scalar>{} : std::move(mean);
 }

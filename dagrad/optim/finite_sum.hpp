@@ -41,6 +41,7 @@ class TableMethod {
   // The table, its mean and the sampler's engine, for checkpoints (n examples, p parameters).
   void save_state(TrainingState& state) const;
   void load_state(const TrainingState& state, std::size_t n, std::size_t p);
+
  protected:
   // Fills the table on first use, draws j and computes ∇f_j(w) into g_; returns j.
   std::size_t sample(ParamStore& store, const FiniteSum& f);
@@ -73,6 +74,7 @@ class SVRG {
   // The step counter, snapshot w̃, μ and the sampler's engine, for checkpoints (p parameters).
   void save_state(TrainingState& state) const;
   void load_state(const TrainingState& state, std::size_t p);
+
  private:
   Scalar lr_;
   std::size_t epoch_, t_ = 0;

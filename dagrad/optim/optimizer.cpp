@@ -171,7 +171,8 @@ void Optimizer::step(ParamStore& store) {
       ++fresh_count;
     }
   if (fresh_count == 0)
-    throw Error(name() + ": no gradient was computed since the last step for any of the " + std::to_string(owned_count) +
+    throw Error(name() + ": no gradient was computed since the last step for any of the " +
+                std::to_string(owned_count) +
                 " parameter(s) it owns; run the gradient program (or write store.grad) before step()");
   std::vector<Scalar>& w = store.values();
   const std::vector<Scalar>& grads = std::as_const(store).grads();
@@ -206,8 +207,10 @@ void Optimizer::step(ParamStore& store) {
     if (decay != 0)
       for (const Slice& s : slices[k])
         for (std::size_t e = s.begin; e < s.end; ++e) {
-          if (decoupled_decay()) w[e] *= 1 - lr * decay;
-          else g_[e] += decay * w[e];
+          if (decoupled_decay())
+            w[e] *= 1 - lr * decay;
+          else
+            g_[e] += decay * w[e];
         }
     update(w, g_, lr, slices[k]);
   }
@@ -219,12 +222,14 @@ void Optimizer::step(ParamStore& store) {
   ++t_;
 }
 
-void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                             const std::vector<Slice>& slices) {
   for (const Slice& s : slices)
     for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i];
 }
 
-void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                      const std::vector<Slice>& slices) {
   if (b_.empty()) b_.assign(w.size(), 0);
   for (const Slice& s : slices)
     for (std::size_t i = s.begin; i < s.end; ++i) {
@@ -234,7 +239,8 @@ void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scal
     }
 }
 
-void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                     const std::vector<Slice>& slices) {
   if (sum_.empty()) sum_.assign(w.size(), initial_);
   for (const Slice& s : slices) {
     Scalar clr = lr / (1 + static_cast<Scalar>(s.steps) * lr_decay_);
@@ -245,7 +251,8 @@ void AdaGrad::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scala
   }
 }
 
-void RMSProp::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+void RMSProp::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                     const std::vector<Slice>& slices) {
   if (v_.empty()) v_.assign(w.size(), 0);
   if (centered_ && mean_g_.empty()) mean_g_.assign(w.size(), 0);
   if (momentum_ != 0 && buffer_.empty()) buffer_.assign(w.size(), 0);
@@ -287,11 +294,13 @@ void Adam::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar l
 
 Scalar Optimizer::norm_over(const std::vector<Scalar>& g, const std::vector<Slice>& slices) {
   std::vector<Scalar> stepped;
-  for (const Slice& s : slices) stepped.insert(stepped.end(), g.begin() + static_cast<long>(s.begin), g.begin() + static_cast<long>(s.end));
+  for (const Slice& s : slices)
+    stepped.insert(stepped.end(), g.begin() + static_cast<long>(s.begin), g.begin() + static_cast<long>(s.end));
   return norm2(stepped);
 }
 
-void NormalizedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+void NormalizedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                          const std::vector<Slice>& slices) {
   Scalar norm = norm_over(g, slices);
   if (norm == 0) return;
   for (const Slice& s : slices)
@@ -314,7 +323,8 @@ void ExponentiatedGradient::update(std::vector<Scalar>& w, const std::vector<Sca
       for (std::size_t i = s.begin; i < s.end; ++i) w[i] /= total;
 }
 
-void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                         const std::vector<Slice>& slices) {
   Scalar norm = norm_over(g, slices);
   std::size_t d = 0;
   for (const Slice& s : slices) {
@@ -339,7 +349,8 @@ void PerturbedGD::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, S
   ++perturbations_;
 }
 
-void Langevin::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) {
+void Langevin::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                      const std::vector<Slice>& slices) {
   Scalar noise = std::sqrt(2 * lr / beta_);
   for (const Slice& s : slices)
     for (std::size_t i = s.begin; i < s.end; ++i) w[i] += -lr * g[i] + noise * standard_normal(rng_);

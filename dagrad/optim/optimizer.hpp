@@ -73,7 +73,8 @@ class Optimizer {
   };
   // w ← update(w, g) on the slices only, with step size lr; g already clipped and decayed. State
   // buffers are as long as the store's flat buffers. Called with t_ = optimizer steps so far.
-  virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) = 0;
+  virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+                      const std::vector<Slice>& slices) = 0;
   static Scalar norm_over(const std::vector<Scalar>& g, const std::vector<Slice>& slices);  // ‖g‖ on the slices
   // Decoupled decay (AdamW) replaces the L2 term.
   virtual bool decoupled_decay() const { return false; }
@@ -90,8 +91,10 @@ class GradientDescent : public Optimizer {
  public:
   using Optimizer::Optimizer;
   std::string name() const override { return "gd"; }
+
  protected:
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
 };
 
 // torch.optim.SGD's momentum: b ← μb + (1 − dampening)g (b = g at the first step), and the
@@ -101,10 +104,13 @@ class Momentum : public Optimizer {
   Momentum(Options o, Scalar momentum, bool nesterov = false, Scalar dampening = 0)
       : Optimizer(std::move(o)), mu_(momentum), nesterov_(nesterov), dampening_(dampening) {}
   std::string name() const override { return nesterov_ ? "nesterov" : "momentum"; }
+
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
+
  private:
   Scalar mu_;
   bool nesterov_;
@@ -118,10 +124,13 @@ class AdaGrad : public Optimizer {
   AdaGrad(Options o, Scalar eps = 1e-10, Scalar lr_decay = 0, Scalar initial = 0)
       : Optimizer(std::move(o)), eps_(eps), lr_decay_(lr_decay), initial_(initial) {}
   std::string name() const override { return "adagrad"; }
+
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
+
  private:
   Scalar eps_, lr_decay_, initial_;
   std::vector<Scalar> sum_;
@@ -138,10 +147,13 @@ class RMSProp : public Optimizer {
   std::string name() const override {
     return std::string("rmsprop") + (centered_ ? "_centered" : "") + (momentum_ != 0 ? "_momentum" : "");
   }
+
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
+
  private:
   Scalar alpha_, eps_, momentum_;
   bool centered_;
@@ -152,14 +164,20 @@ class RMSProp : public Optimizer {
 // `amsgrad` (the running maximum of the second moment in the denominator).
 class Adam : public Optimizer {
  public:
-  Adam(Options o, Scalar beta1 = 0.9, Scalar beta2 = 0.999, Scalar eps = 1e-8, bool decoupled = false, bool amsgrad = false)
+  Adam(Options o, Scalar beta1 = 0.9, Scalar beta2 = 0.999, Scalar eps = 1e-8, bool decoupled = false,
+       bool amsgrad = false)
       : Optimizer(std::move(o)), beta1_(beta1), beta2_(beta2), eps_(eps), decoupled_(decoupled), amsgrad_(amsgrad) {}
-  std::string name() const override { return std::string(decoupled_ ? "adamw" : "adam") + (amsgrad_ ? "_amsgrad" : ""); }
+  std::string name() const override {
+    return std::string(decoupled_ ? "adamw" : "adam") + (amsgrad_ ? "_amsgrad" : "");
+  }
+
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
   bool decoupled_decay() const override { return decoupled_; }
+
  private:
   Scalar beta1_, beta2_, eps_;
   bool decoupled_, amsgrad_;
@@ -171,8 +189,10 @@ class NormalizedGD : public Optimizer {
  public:
   using Optimizer::Optimizer;
   std::string name() const override { return "normalized_gd"; }
+
  protected:
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
 };
 
 // Mirror descent with the entropy mirror map: w ← w ⊙ exp(−lr·g), then, if `simplex`, w ← w/Σw.
@@ -181,8 +201,11 @@ class ExponentiatedGradient : public Optimizer {
  public:
   ExponentiatedGradient(Options o, bool simplex) : Optimizer(std::move(o)), simplex_(simplex) {}
   std::string name() const override { return "exponentiated_gradient"; }
+
  protected:
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
+
  private:
   bool simplex_;
 };
@@ -195,10 +218,13 @@ class PerturbedGD : public Optimizer {
       : Optimizer(std::move(o)), threshold_(threshold), radius_(radius), interval_(interval), rng_(seed) {}
   std::string name() const override { return "perturbed_gd"; }
   std::size_t perturbations() const { return perturbations_; }
+
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
+
  private:
   Scalar threshold_, radius_;
   std::size_t interval_;
@@ -212,10 +238,13 @@ class Langevin : public Optimizer {
  public:
   Langevin(Options o, Scalar beta, std::uint64_t seed) : Optimizer(std::move(o)), beta_(beta), rng_(seed) {}
   std::string name() const override { return "langevin"; }
+
  protected:
   void save_extra(TrainingState& state) const override;
   void load_extra(const TrainingState& state, std::size_t n) override;
-  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr, const std::vector<Slice>& slices) override;
+  void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
+              const std::vector<Slice>& slices) override;
+
  private:
   Scalar beta_;
   std::mt19937_64 rng_;

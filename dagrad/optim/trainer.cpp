@@ -2,11 +2,11 @@
 
 #include <chrono>
 #include <cmath>
-#include <sstream>
 #include <map>
 #include <memory>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <tuple>
 
 #include "dagrad/autodiff/autodiff.hpp"
@@ -19,7 +19,8 @@ namespace dagrad::optim {
 namespace {
 
 // Rows [begin, begin + rows) of a set in order `order` (or in place), into preallocated tensors.
-void gather_rows(const data::Dataset& set, const std::vector<std::size_t>* order, std::size_t begin, Tensor& x, Tensor& y) {
+void gather_rows(const data::Dataset& set, const std::vector<std::size_t>* order, std::size_t begin, Tensor& x,
+                 Tensor& y) {
   std::size_t rows = y.size(), d = set.features();
   for (std::size_t r = 0; r < rows; ++r) {
     std::size_t i = order ? (*order)[begin + r] : begin + r;
@@ -102,15 +103,15 @@ constexpr std::size_t kMetricFields = 7;
 std::vector<Scalar> metrics_to_buffer(const std::vector<Metrics>& history) {
   std::vector<Scalar> buffer;
   for (const Metrics& m : history)
-    buffer.insert(buffer.end(), {static_cast<Scalar>(m.step), static_cast<Scalar>(m.epoch), m.train_loss, m.train_accuracy,
-                                 m.test_loss, m.test_accuracy, m.seconds});
+    buffer.insert(buffer.end(), {static_cast<Scalar>(m.step), static_cast<Scalar>(m.epoch), m.train_loss,
+                                 m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds});
   return buffer;
 }
 
 std::vector<Metrics> metrics_from_buffer(const std::vector<Scalar>& buffer, const std::string& dir) {
   if (buffer.empty() || buffer.size() % kMetricFields != 0)
-    throw CheckpointError("train: 'loop/history' in " + dir + " has " + std::to_string(buffer.size()) + " numbers, not a whole number of " +
-                          std::to_string(kMetricFields) + "-field rows");
+    throw CheckpointError("train: 'loop/history' in " + dir + " has " + std::to_string(buffer.size()) +
+                          " numbers, not a whole number of " + std::to_string(kMetricFields) + "-field rows");
   std::vector<Metrics> history;
   for (std::size_t at = 0; at < buffer.size(); at += kMetricFields) {
     Metrics m;
@@ -133,13 +134,16 @@ std::pair<double, double> evaluate(Graph& g, const TrainSetup& setup, ParamStore
   return Evaluator(g, setup, store, eval_batch)(set);
 }
 
-std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store, Optimizer& optimizer, const data::Split& data,
-                           const TrainOptions& options, const MetricsCallback& on_eval, const ProgressCallback& on_step) {
+std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store, Optimizer& optimizer,
+                           const data::Split& data, const TrainOptions& options, const MetricsCallback& on_eval,
+                           const ProgressCallback& on_step) {
   std::size_t batch = setup.x.shape()[0], n = data.train.size();
   if (setup.x.shape().size() != 2 || setup.x.shape()[1] != data.train.features())
-    throw BindError("train: the model input '" + setup.x.name() + "' " + to_string(setup.x.shape()) + " does not take rows of " +
-                    std::to_string(data.train.features()) + " features");
-  if (batch > n) throw BindError("train: batch size " + std::to_string(batch) + " exceeds the " + std::to_string(n) + " training rows");
+    throw BindError("train: the model input '" + setup.x.name() + "' " + to_string(setup.x.shape()) +
+                    " does not take rows of " + std::to_string(data.train.features()) + " features");
+  if (batch > n)
+    throw BindError("train: batch size " + std::to_string(batch) + " exceeds the " + std::to_string(n) +
+                    " training rows");
   GradientProgram step(g, setup.loss(setup.output, setup.y), store, setup.params);
   Evaluator evaluator(g, setup, store, options.eval_batch);
 
@@ -165,7 +169,8 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
   // What defines the run: a resume under other values would train on other data or another split.
   std::map<std::string, std::string> identity = options.identity;
   auto checksum = [](const data::Dataset& set) {
-    std::uint32_t x = data::crc32(set.X.data(), set.X.size() * sizeof(Scalar)), y = data::crc32(set.y.data(), set.y.size() * sizeof(Scalar));
+    std::uint32_t x = data::crc32(set.X.data(), set.X.size() * sizeof(Scalar)),
+                  y = data::crc32(set.y.data(), set.y.size() * sizeof(Scalar));
     return std::to_string(set.size()) + " rows, CRC-32 " + std::to_string(x) + "/" + std::to_string(y);
   };
   identity["seed"] = std::to_string(options.seed);
@@ -174,11 +179,13 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
   identity["test set"] = checksum(data.test);
 
   std::unique_ptr<CheckpointDirectory> checkpoint;
-  if (options.resume && options.checkpoint_dir.empty()) throw CheckpointError("train: resume needs a checkpoint directory");
+  if (options.resume && options.checkpoint_dir.empty())
+    throw CheckpointError("train: resume needs a checkpoint directory");
   if (!options.checkpoint_dir.empty()) {
     checkpoint = std::make_unique<CheckpointDirectory>(options.checkpoint_dir);
     if (!options.resume && !options.overwrite_checkpoint && checkpoint->holds_checkpoint())
-      throw CheckpointError("train: " + options.checkpoint_dir + " already holds a checkpoint; resume it, or overwrite it explicitly");
+      throw CheckpointError("train: " + options.checkpoint_dir +
+                            " already holds a checkpoint; resume it, or overwrite it explicitly");
   }
   std::size_t first_epoch = 1;
   if (options.resume) {
@@ -191,13 +198,15 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
       for (const auto& [key, value] : identity) {
         auto saved = state.values.find("run/" + key);
         if (saved == state.values.end() || saved->second != value)
-          throw CheckpointError("train: resuming " + options.checkpoint_dir + " with " + key + " " + value + ", but the checkpoint was made with " +
-                                (saved == state.values.end() ? std::string("none recorded") : key + " " + saved->second));
+          throw CheckpointError(
+              "train: resuming " + options.checkpoint_dir + " with " + key + " " + value +
+              ", but the checkpoint was made with " +
+              (saved == state.values.end() ? std::string("none recorded") : key + " " + saved->second));
       }
       const std::vector<Scalar>& saved_order = state.buffer("loop/order");
       if (saved_order.size() != n)
-        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " shuffled " + std::to_string(saved_order.size()) +
-                              " rows, the data set has " + std::to_string(n));
+        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " shuffled " +
+                              std::to_string(saved_order.size()) + " rows, the data set has " + std::to_string(n));
       std::vector<std::size_t> restored(n);
       std::vector<bool> seen(n, false);
       for (std::size_t i = 0; i < n; ++i) {
@@ -211,8 +220,9 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
       epochs_done = state.count("loop/epoch");
       steps_done = state.count("loop/step");
       if (steps_done != epochs_done * per_epoch)
-        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " is at step " + std::to_string(steps_done) +
-                              " of epoch " + std::to_string(epochs_done) + ", not an epoch's end with this batch size");
+        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " is at step " +
+                              std::to_string(steps_done) + " of epoch " + std::to_string(epochs_done) +
+                              ", not an epoch's end with this batch size");
       std::vector<Metrics> restored_history = metrics_from_buffer(state.buffer("loop/history"), options.checkpoint_dir);
       optimizer.load_state(state, store.size());
       order = std::move(restored);

@@ -8,7 +8,8 @@ using namespace dagrad;
 using namespace dagrad::test;
 using namespace dagrad::analysis;
 
-TEST_CASE("hard-margin SVM: KKT conditions hold to 1e-9 and no separator has a larger normalized margin", "[analysis][svm]") {
+TEST_CASE("hard-margin SVM: KKT conditions hold to 1e-9 and no separator has a larger normalized margin",
+          "[analysis][svm]") {
   Classification data = separable_data(60, 5, 0.1, 3);
   CHECK(margin(data.w_star, data.X, data.y) >= 0.1 - 1e-12);
   SvmSolution svm = hard_margin_svm(data.X, data.y);
@@ -48,18 +49,21 @@ TEST_CASE("hard-margin SVM solves n = 1000 small-margin data at the default tole
   }
 }
 
-TEST_CASE("hard-margin SVM: inseparable data and bad labels are named errors with their numbers", "[analysis][svm][errors]") {
+TEST_CASE("hard-margin SVM: inseparable data and bad labels are named errors with their numbers",
+          "[analysis][svm][errors]") {
   Tensor X = {{1.0, 0.0}, {-1.0, 0.0}, {0.0, 1.0}};
   Tensor y = {1.0, 1.0, -1.0};  // x and −x both labelled +1: nothing through the origin separates them
   CHECK_THROWS_WITH(hard_margin_svm(X, y), Catch::Contains("no w separates the data"));
-  CHECK_THROWS_WITH(hard_margin_svm(X, Tensor{1.0, 0.0, 1.0}), Catch::Contains("label 1 is 0") && Catch::Contains("not ±1"));
+  CHECK_THROWS_WITH(hard_margin_svm(X, Tensor{1.0, 0.0, 1.0}),
+                    Catch::Contains("label 1 is 0") && Catch::Contains("not ±1"));
   Classification data = separable_data(200, 10, 1e-3, 2);
   try {
     hard_margin_svm(data.X, data.y, 1e-30);  // below rounding: unreachable on purpose
     FAIL("a tolerance below rounding was met");
   } catch (const NumericError& e) {
     std::string what = e.what();
-    CHECK_THAT(what, Catch::Contains("relative KKT residual") && Catch::Contains("e-") && Catch::Contains("looser tolerance"));
+    CHECK_THAT(
+        what, Catch::Contains("relative KKT residual") && Catch::Contains("e-") && Catch::Contains("looser tolerance"));
     CHECK(what.find("0.000000") == std::string::npos);  // %g, not a fixed format that hides the number
   }
 }

@@ -17,7 +17,8 @@ TEST_CASE("max-margin (Soudry et al. 2018; Nacson et al. 2019), synthetic separa
   // The loss decays like 1/t: log-log slope −1 ± 0.1 over the last decade.
   std::vector<Scalar> lt, ll;
   for (std::size_t i = 0; i < r.series["step"].size(); ++i)
-    if (r.series["step"][i] >= 3000) lt.push_back(std::log(r.series["step"][i])), ll.push_back(std::log(r.series["gd_loss"][i]));
+    if (r.series["step"][i] >= 3000)
+      lt.push_back(std::log(r.series["step"][i])), ll.push_back(std::log(r.series["gd_loss"][i]));
   CHECK(fitted_slope(lt, ll) == Approx(-1).margin(0.1));
   CHECK(r.series["ngd_angle"].back() < 0.1 * r.series["gd_angle"].back());  // normalized GD is far closer
   auto& angles = r.series["gd_angle"];
@@ -47,7 +48,8 @@ TEST_CASE("balancedness (Du, Hu & Lee 2018) for ReLU, leaky ReLU and linear nets
   }
 }
 
-TEST_CASE("Euler's identity per hidden neuron inside a residual block, at random parameters", "[studies][balancedness]") {
+TEST_CASE("Euler's identity per hidden neuron inside a residual block, at random parameters",
+          "[studies][balancedness]") {
   // h ← h + relu(hW1 + b1)W2 + b2: the block's inner neurons are positively homogeneous units.
   test::Rng rng(8);
   Graph g;
@@ -78,17 +80,19 @@ TEST_CASE("kinks: float64 training and the constructions where Clarke and conven
   CHECK(r.holds);
 }
 
-TEST_CASE("landscape: saddle escape, Hessian spectrum by Lanczos, sigma_min of the Jacobian grows with width", "[studies][landscape]") {
+TEST_CASE("landscape: saddle escape, Hessian spectrum by Lanczos, sigma_min of the Jacobian grows with width",
+          "[studies][landscape]") {
   LandscapeOptions o;
   o.widths = {8, 32, 128};
   StudyResult r = landscape_study(o);
   INFO(r.measured);
   CHECK(r.holds);
-  CHECK(r.series["gd_f"].back() == 0);                          // GD never leaves the saddle
+  CHECK(r.series["gd_f"].back() == 0);                                  // GD never leaves the saddle
   CHECK(r.series["pgd_f_plus_0.25"].back() == Approx(0).margin(1e-6));  // PGD reaches f = −1/4
 }
 
-TEST_CASE("lazy vs active (Chizat, Oyallon & Bach 2019): displacement ~ 1/alpha, model -> its linearisation", "[studies][lazy]") {
+TEST_CASE("lazy vs active (Chizat, Oyallon & Bach 2019): displacement ~ 1/alpha, model -> its linearisation",
+          "[studies][lazy]") {
   StudyResult r = lazy_vs_active({});
   INFO(r.measured);
   CHECK(r.holds);
@@ -100,7 +104,8 @@ TEST_CASE("lazy vs active (Chizat, Oyallon & Bach 2019): displacement ~ 1/alpha,
   CHECK(r.series["distance_to_linearization"].back() < 0.2 * r.series["distance_to_linearization"].front());
 }
 
-TEST_CASE("factorization (Arora et al. 2019), scaled down: deeper recovers better with lower effective rank", "[studies][factorization]") {
+TEST_CASE("factorization (Arora et al. 2019), scaled down: deeper recovers better with lower effective rank",
+          "[studies][factorization]") {
   FactorizationOptions o;
   o.size = 30;
   o.rank = 2;
@@ -145,7 +150,8 @@ TEST_CASE("factorization: a large initialisation caps the step instead of diverg
   }
 }
 
-TEST_CASE("matrix_completion: every row and column gets at least rank observations, or a clear error", "[analysis][completion]") {
+TEST_CASE("matrix_completion: every row and column gets at least rank observations, or a clear error",
+          "[analysis][completion]") {
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     Completion c = matrix_completion(30, 30, 2, 200, seed);
     CHECK(xt::sum(c.mask)() == 200);
@@ -155,7 +161,8 @@ TEST_CASE("matrix_completion: every row and column gets at least rank observatio
   CHECK_THROWS_WITH(matrix_completion(30, 30, 5, 100, 0), Catch::Contains("every row and column"));
 }
 
-TEST_CASE("linear-conv (Gunasekar, Lee, Soudry & Srebro 2018): Fourier-concentrated vs l2 max margin", "[studies][linear-conv]") {
+TEST_CASE("linear-conv (Gunasekar, Lee, Soudry & Srebro 2018): Fourier-concentrated vs l2 max margin",
+          "[studies][linear-conv]") {
   StudyResult r = linear_conv_study({});  // depth 3
   INFO(r.measured);
   CHECK(r.holds);
@@ -169,7 +176,8 @@ TEST_CASE("linear-conv (Gunasekar, Lee, Soudry & Srebro 2018): Fourier-concentra
   CHECK(std::fabs(spread("dft_fully_connected") - spread("dft_svm")) < 0.05);
 }
 
-TEST_CASE("mean-field (Chizat & Bach 2018): wider students fit a 5-neuron teacher better, on every seed", "[studies][mean-field]") {
+TEST_CASE("mean-field (Chizat & Bach 2018): wider students fit a 5-neuron teacher better, on every seed",
+          "[studies][mean-field]") {
   MeanFieldOptions o;
   o.widths = {5, 50, 500};
   o.seeds = 2;
@@ -177,8 +185,8 @@ TEST_CASE("mean-field (Chizat & Bach 2018): wider students fit a 5-neuron teache
   StudyResult r = mean_field(o);
   INFO(r.measured);
   CHECK(r.holds);
-  auto& loss = r.series["final_loss"];  // rows: (width, seed)
-  CHECK(std::max(loss[4], loss[5]) < 1e-3);               // m = 500: every seed fits
+  auto& loss = r.series["final_loss"];                     // rows: (width, seed)
+  CHECK(std::max(loss[4], loss[5]) < 1e-3);                // m = 500: every seed fits
   CHECK((loss[4] + loss[5]) < 0.1 * (loss[0] + loss[1]));  // mean falls with m
   CHECK(r.particles.size() == 50 * o.snapshots);           // particles of the m = 50 student over time
 }

@@ -57,21 +57,22 @@ TEST_CASE("parsing: subcommands, options after them, help and malformed values",
   Parsed help = parse({"train", "--help"});
   CHECK(help.invocation.exit_status == 0);
   CHECK_THAT(help.out, Catch::Contains("--checkpoint"));
-  for (const Bad& b : std::vector<Bad>{{{"train", "--lr", "inf"}, "finite"},  // CLI::PositiveNumber alone accepts inf
-                                       {{"train", "--lr", "1e999"}, "finite"},
-                                       {{"train", "--lr", "nan"}, "--lr"},
-                                       {{"train", "--min-accuracy", "-inf"}, "finite"},
-                                       {{"study", "kinks", "--lr", "inf"}, "finite"},
-                                       {{"train", "--epochs", "-3"}, "--epochs"},
-                                       // CLI11 2.1 alone saturated this to 2^64 − 1 and wrapped -1.
-                                       {{"train", "--width", "99999999999999999999999"}, "--width: must be a whole number"},
-                                       {{"train", "--seed", "-1"}, "--seed: must be a whole number"},
-                                       {{"study", "factorization", "--depths", "1,-2"}, "--depths"},
-                                       {{"study", "factorization", "--init-scales", "1e-3,inf"}, "finite positive"},
-                                       {{"train", "--resume", "a", "--checkpoint", "b"}, "excludes"},
-                                       {{"study"}, "name is required"},
-                                       {{"frobnicate"}, "frobnicate"},
-                                       {{"--blas-threads", "0"}, "--blas-threads"}}) {
+  for (const Bad& b :
+       std::vector<Bad>{{{"train", "--lr", "inf"}, "finite"},  // CLI::PositiveNumber alone accepts inf
+                        {{"train", "--lr", "1e999"}, "finite"},
+                        {{"train", "--lr", "nan"}, "--lr"},
+                        {{"train", "--min-accuracy", "-inf"}, "finite"},
+                        {{"study", "kinks", "--lr", "inf"}, "finite"},
+                        {{"train", "--epochs", "-3"}, "--epochs"},
+                        // CLI11 2.1 alone saturated this to 2^64 − 1 and wrapped -1.
+                        {{"train", "--width", "99999999999999999999999"}, "--width: must be a whole number"},
+                        {{"train", "--seed", "-1"}, "--seed: must be a whole number"},
+                        {{"study", "factorization", "--depths", "1,-2"}, "--depths"},
+                        {{"study", "factorization", "--init-scales", "1e-3,inf"}, "finite positive"},
+                        {{"train", "--resume", "a", "--checkpoint", "b"}, "excludes"},
+                        {{"study"}, "name is required"},
+                        {{"frobnicate"}, "frobnicate"},
+                        {{"--blas-threads", "0"}, "--blas-threads"}}) {
     INFO(b.args[0] << " " << (b.args.size() > 1 ? b.args[1] : ""));
     Parsed p = parse(b.args);
     REQUIRE(p.invocation.exit_status);
@@ -90,52 +91,54 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
     INFO(study);
     CHECK(check_message({"study", study}).empty());  // the full editions fit
   }
-  for (const Bad& b : std::vector<Bad>{
-           {{"train", "--model", "transformer"}, "unknown model 'transformer'"},
-           {{"train", "--optimizer", "lion"}, "unknown optimizer 'lion'"},
-           {{"train", "--data", "mnist"}, "unknown data set 'mnist'"},
-           // A device or FIFO would block or never end.
-           {{"train", "--data", "/dev/zero"}, "/dev/zero: not a regular file"},
-           {{"train", "--data", "/nonexistent/x.csv"}, "not a regular file"},
-           {{"train", "--model", "convnet", "--data", "wine"}, "convnet needs square"},
-           {{"train", "--out", file}, "exists and is not a directory"},
-           {{"train", "--checkpoint", file}, "--checkpoint"},
-           {{"train", "--resume", "/nonexistent/ckpt"}, "no such checkpoint directory"},
-           // 10^12 weights per layer: refused from the graph's shapes, nothing allocated.
-           {{"train", "--width", "1000000"}, "more than this machine's"},
-           {{"train", "--width", "100000000"}, "more than 2^40 elements"},
-           {{"demo", "--width", "100000"}, "cost table runs one forward-mode pass per parameter"},
-           {{"demo", "--batch", "10000000000000", "--width", "8"}, "demo: the activations needs"},
-           {{"cost", "--out", file}, "--out"},
-           {{"--report-out", file}, "--report-out"},
-           {{"study", "kinks", "--out", file}, "--out"},
-           {{"study", "factorization", "--widths", "3"}, "study 'factorization' has no option --widths"},
-           {{"study", "kinks", "--size", "3"}, "has no option --size"},
-           {{"study", "transformers"}, "unknown study 'transformers'"},
-           {{"study", "max-margin-digits", "--n", "5"}, "has no option --n (its data are the digits"},
-           // Sizes past memory are refused by name before the study allocates (it used to be an
-           // anonymous bad_alloc, or the OOM killer, after building its data).
-           {{"study", "max-margin", "--n", "100000000000", "--d", "100000"}, "study 'max-margin' at --n 100000000000 --d 100000"},
-           {{"study", "mean-field", "--widths", "5,10000000000"}, "--widths 10000000000: its data"},
-           {{"study", "factorization", "--size", "10000000"}, "more than this machine's"},
-           {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"},
-           // Issue 14: an empty path meant "none" (--resume "" trained from scratch and saved nothing).
-           {{"train", "--out", ""}, "--out: the path is empty"},
-           {{"train", "--checkpoint", ""}, "--checkpoint: the path is empty"},
-           {{"train", "--resume", ""}, "--resume: the path is empty"},
-           {{"train", "--data", ""}, "--data: the path is empty"},
-           {{"study", "kinks", "--out", ""}, "--out: the path is empty"},
-           {{"cost", "--out", ""}, "--out: the path is empty"},
-           {{"demo", "--out", ""}, "--out: the path is empty"},
-           {{"--report-out", ""}, "--report-out: the path is empty"},
-           {{"train", "--overwrite"}, "--overwrite applies to --checkpoint only"}}) {
+  for (const Bad& b :
+       std::vector<Bad>{{{"train", "--model", "transformer"}, "unknown model 'transformer'"},
+                        {{"train", "--optimizer", "lion"}, "unknown optimizer 'lion'"},
+                        {{"train", "--data", "mnist"}, "unknown data set 'mnist'"},
+                        // A device or FIFO would block or never end.
+                        {{"train", "--data", "/dev/zero"}, "/dev/zero: not a regular file"},
+                        {{"train", "--data", "/nonexistent/x.csv"}, "not a regular file"},
+                        {{"train", "--model", "convnet", "--data", "wine"}, "convnet needs square"},
+                        {{"train", "--out", file}, "exists and is not a directory"},
+                        {{"train", "--checkpoint", file}, "--checkpoint"},
+                        {{"train", "--resume", "/nonexistent/ckpt"}, "no such checkpoint directory"},
+                        // 10^12 weights per layer: refused from the graph's shapes, nothing allocated.
+                        {{"train", "--width", "1000000"}, "more than this machine's"},
+                        {{"train", "--width", "100000000"}, "more than 2^40 elements"},
+                        {{"demo", "--width", "100000"}, "cost table runs one forward-mode pass per parameter"},
+                        {{"demo", "--batch", "10000000000000", "--width", "8"}, "demo: the activations needs"},
+                        {{"cost", "--out", file}, "--out"},
+                        {{"--report-out", file}, "--report-out"},
+                        {{"study", "kinks", "--out", file}, "--out"},
+                        {{"study", "factorization", "--widths", "3"}, "study 'factorization' has no option --widths"},
+                        {{"study", "kinks", "--size", "3"}, "has no option --size"},
+                        {{"study", "transformers"}, "unknown study 'transformers'"},
+                        {{"study", "max-margin-digits", "--n", "5"}, "has no option --n (its data are the digits"},
+                        // Sizes past memory are refused by name before the study allocates (it used to be an
+                        // anonymous bad_alloc, or the OOM killer, after building its data).
+                        {{"study", "max-margin", "--n", "100000000000", "--d", "100000"},
+                         "study 'max-margin' at --n 100000000000 --d 100000"},
+                        {{"study", "mean-field", "--widths", "5,10000000000"}, "--widths 10000000000: its data"},
+                        {{"study", "factorization", "--size", "10000000"}, "more than this machine's"},
+                        {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"},
+                        // Issue 14: an empty path meant "none" (--resume "" trained from scratch and saved nothing).
+                        {{"train", "--out", ""}, "--out: the path is empty"},
+                        {{"train", "--checkpoint", ""}, "--checkpoint: the path is empty"},
+                        {{"train", "--resume", ""}, "--resume: the path is empty"},
+                        {{"train", "--data", ""}, "--data: the path is empty"},
+                        {{"study", "kinks", "--out", ""}, "--out: the path is empty"},
+                        {{"cost", "--out", ""}, "--out: the path is empty"},
+                        {{"demo", "--out", ""}, "--out: the path is empty"},
+                        {{"--report-out", ""}, "--report-out: the path is empty"},
+                        {{"train", "--overwrite"}, "--overwrite applies to --checkpoint only"}}) {
     INFO(b.args[0] << " " << (b.args.size() > 1 ? b.args[1] : "") << " " << b.args.back());
     CHECK_THAT(check_message(b.args), Catch::Contains(b.expected));
   }
   std::filesystem::remove(file);
 }
 
-TEST_CASE("main: errors are one line and status 2 (refused) or 1 (failed), never an escaping exception", "[apps][cli]") {
+TEST_CASE("main: errors are one line and status 2 (refused) or 1 (failed), never an escaping exception",
+          "[apps][cli]") {
   const char* refused[] = {"dagrad", "train", "--data", "/dev/zero"};
   CHECK(run_command_line(4, refused) == kUsage);
   const char* malformed[] = {"dagrad", "train", "--lr", "inf"};

@@ -20,8 +20,8 @@
 #include <thread>
 
 #include "checks.hpp"
-#include "report.hpp"
 #include "dagrad/optim/checkpoint.hpp"
+#include "report.hpp"
 
 using namespace dagrad::apps;
 namespace fs = std::filesystem;
@@ -135,21 +135,22 @@ TEST_CASE("paths with quotes, spaces, newlines, $(), backquotes and non-ASCII ru
           "[apps][hostile][plot]") {
   fs::path base = fresh("paths");
   // Each would run `touch INJECTED...` through `gnuplot '<path>'` in a shell, or inside gnuplot.
-  const std::vector<std::string> hostile{"x'; touch INJECTED1; echo '",
-                                         "bob's run",
-                                         "run $(touch INJECTED2) `touch INJECTED3`",
-                                         "two\nlines ; touch INJECTED4",
+  const std::vector<std::string> hostile{"x'; touch INJECTED1; echo '", "bob's run",
+                                         "run $(touch INJECTED2) `touch INJECTED3`", "two\nlines ; touch INJECTED4",
                                          "données été \"quoted\" @ARG1 \\ end"};
   fs::path csv = base / "d'.system('touch INJECTED5').'.csv";  // the data file's name goes into the plot title
   write_blobs(csv, 1);
   for (const std::string& name : hostile) {
     INFO(name);
     fs::path out = base / name;
-    Run r = run({"train", "--data", csv.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out", out.string()}, base);
+    Run r = run(
+        {"train", "--data", csv.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out", out.string()},
+        base);
     CHECK(r.status == kSuccess);
     CHECK(nonempty_file(out / "metrics.csv"));
     CHECK(nonempty_file(out / "training.png"));
-    CHECK_THAT(r.out, Catch::Contains("wrote " + (out / "metrics.csv").string() + " and " + (out / "training.png").string()));
+    CHECK_THAT(r.out,
+               Catch::Contains("wrote " + (out / "metrics.csv").string() + " and " + (out / "training.png").string()));
   }
   fs::path study_out = base / hostile[2], cost_out = base / hostile[3];
   Run study = run({"study", "kinks", "--steps", "10", "--out", study_out.string()}, base);
@@ -174,7 +175,9 @@ TEST_CASE("a full disk is an error with status 1, never 'wrote' over an empty fi
     const char* file;
   };
   for (const Case& c : std::vector<Case>{
-           {{"train", "--data", csv.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out", (base / "t").string()}, "metrics.csv"},
+           {{"train", "--data", csv.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out",
+             (base / "t").string()},
+            "metrics.csv"},
            {{"study", "kinks", "--steps", "300", "--out", (base / "s").string()}, "kinks.csv"},
            {{"cost", "--quick", "--repeats", "1", "--out", (base / "c").string()}, "cost_d.csv"},
            {{"demo", "--width", "4", "--depth", "1", "--repeats", "1", "--out", (base / "d").string()}, "mlp.dot"}}) {
@@ -193,7 +196,8 @@ TEST_CASE("a full disk is an error with status 1, never 'wrote' over an empty fi
   fs::path mount_point = base / "tmpfs";
   fs::create_directories(mount_point);
   if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=256k") != 0) {
-    WARN("tmpfs not mountable here (" << std::strerror(errno) << "); the file size limit above stands in for a full disk");
+    WARN("tmpfs not mountable here (" << std::strerror(errno)
+                                      << "); the file size limit above stands in for a full disk");
   } else {
     {
       std::ofstream filler(mount_point / "filler", std::ios::binary);
@@ -202,7 +206,9 @@ TEST_CASE("a full disk is an error with status 1, never 'wrote' over an empty fi
       }
     }
     fs::resize_file(mount_point / "filler", fs::file_size(mount_point / "filler") - 1);  // room for the probe's byte
-    Run r = run({"train", "--data", csv.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out", (mount_point).string()}, base);
+    Run r = run({"train", "--data", csv.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out",
+                 (mount_point).string()},
+                base);
     CHECK(r.status == kFailure);
     CHECK_THAT(r.err, Catch::Contains("No space left on device"));
     CHECK_THAT(r.out, !Catch::Contains("wrote"));
@@ -219,7 +225,9 @@ TEST_CASE("exit statuses: 0 done, 1 failed while running, 2 refused command line
   write_blobs(good, 1);
   std::ofstream(bad) << "1,2,0\n1,abc,1\n";
   auto train = [&](const fs::path& data, std::vector<std::string> more) {
-    std::vector<std::string> args{"train", "--data", data.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out", (base / "o").string()};
+    std::vector<std::string> args{
+        "train", "--data", data.string(),        "--model", "linear", "--epochs", "1", "--batch",
+        "8",     "--out",  (base / "o").string()};
     args.insert(args.end(), more.begin(), more.end());
     return args;
   };
@@ -228,15 +236,16 @@ TEST_CASE("exit statuses: 0 done, 1 failed while running, 2 refused command line
     int status;
     const char* message;
   };
-  for (const Case& c : std::vector<Case>{{{"--help"}, kSuccess, ""},
-                                         {train(good, {}), kSuccess, ""},
-                                         {{"train", "--lr", "-1"}, kUsage, "--lr: must be a finite positive number"},  // was CLI11's 105
-                                         {{"frobnicate"}, kUsage, "frobnicate"},
-                                         {{"train", "--data", "/dev/zero"}, kUsage, "not a regular file"},
-                                         {{"study", "transformers"}, kUsage, "unknown study"},
-                                         {train(bad, {}), kFailure, "'abc' is not a number"},
-                                         {train(good, {"--min-accuracy", "1.01"}), kBelowAccuracy, "below the required"},
-                                         {{"study", "deep-linear", "--steps", "10", "--out", (base / "s").string()}, kClaimFails, ""}}) {
+  for (const Case& c : std::vector<Case>{
+           {{"--help"}, kSuccess, ""},
+           {train(good, {}), kSuccess, ""},
+           {{"train", "--lr", "-1"}, kUsage, "--lr: must be a finite positive number"},  // was CLI11's 105
+           {{"frobnicate"}, kUsage, "frobnicate"},
+           {{"train", "--data", "/dev/zero"}, kUsage, "not a regular file"},
+           {{"study", "transformers"}, kUsage, "unknown study"},
+           {train(bad, {}), kFailure, "'abc' is not a number"},
+           {train(good, {"--min-accuracy", "1.01"}), kBelowAccuracy, "below the required"},
+           {{"study", "deep-linear", "--steps", "10", "--out", (base / "s").string()}, kClaimFails, ""}}) {
     INFO(c.args[0] << " " << (c.args.size() > 1 ? c.args[1] : ""));
     Run r = run(c.args, base);
     CHECK(r.status == c.status);
@@ -250,7 +259,9 @@ TEST_CASE("outputs that cannot be written are refused before the data are read",
   for (const char* option : {"--out", "--checkpoint"}) {
     INFO(option);
     // procfs takes no new directories, for root too (a chmod'ed directory would not stop root).
-    Run r = run({"train", "--data", "digits", "--model", "linear", "--epochs", "50", option, "/proc/dagrad_cannot_write"}, base);
+    Run r =
+        run({"train", "--data", "digits", "--model", "linear", "--epochs", "50", option, "/proc/dagrad_cannot_write"},
+            base);
     CHECK(r.status == kFailure);
     CHECK_THAT(r.err, Catch::Contains(std::string(option) + " /proc/dagrad_cannot_write: cannot create the directory"));
     CHECK_THAT(r.out, !Catch::Contains("dagrad train:"));  // refused before the data were loaded
@@ -258,8 +269,10 @@ TEST_CASE("outputs that cannot be written are refused before the data are read",
   fs::remove_all(base);
 }
 
-TEST_CASE("--checkpoint: not the user's files, not over a checkpoint, not two writers; --resume: the same run, the whole history",
-          "[apps][hostile][checkpoint]") {
+TEST_CASE(
+    "--checkpoint: not the user's files, not over a checkpoint, not two writers; --resume: the same run, the whole "
+    "history",
+    "[apps][hostile][checkpoint]") {
   fs::path base = fresh("checkpoint");
   fs::path data = base / "blobs.csv", twin = base / "twin.csv", ckpt = base / "ckpt", out = base / "out";
   write_blobs(data, 1);
@@ -286,15 +299,17 @@ TEST_CASE("--checkpoint: not the user's files, not over a checkpoint, not two wr
     REQUIRE(train({"--epochs", "2", "--checkpoint", ckpt.string()}, data).status == kSuccess);
     Run again = train({"--epochs", "2", "--checkpoint", ckpt.string()}, data);
     CHECK(again.status == kUsage);
-    CHECK_THAT(again.err, Catch::Contains("already holds a checkpoint (epoch 2); --resume " + ckpt.string() + " continues it, --overwrite replaces it"));
+    CHECK_THAT(again.err, Catch::Contains("already holds a checkpoint (epoch 2); --resume " + ckpt.string() +
+                                          " continues it, --overwrite replaces it"));
     struct Mismatch {
       std::vector<std::string> more;
       fs::path csv;
       const char* message;
     };
-    for (const Mismatch& m : std::vector<Mismatch>{{{"--seed", "3"}, data, "seed is 3 here, but the checkpoint was made with 0"},
-                                                   {{"--batch", "4"}, data, "batch size is 4 here, but the checkpoint was made with 8"},
-                                                   {{}, twin, "data is " }}) {
+    for (const Mismatch& m :
+         std::vector<Mismatch>{{{"--seed", "3"}, data, "seed is 3 here, but the checkpoint was made with 0"},
+                               {{"--batch", "4"}, data, "batch size is 4 here, but the checkpoint was made with 8"},
+                               {{}, twin, "data is "}}) {
       std::vector<std::string> more{"--epochs", "4", "--resume", ckpt.string()};
       more.insert(more.end(), m.more.begin(), m.more.end());
       Run r = train(more, m.csv);
@@ -313,7 +328,8 @@ TEST_CASE("--checkpoint: not the user's files, not over a checkpoint, not two wr
     std::istringstream metrics(text_of(out / "metrics.csv"));
     std::string line, epochs;
     std::getline(metrics, line);
-    while (std::getline(metrics, line)) epochs += line.substr(line.find(',') + 1, line.find(',', line.find(',') + 1) - line.find(',') - 1);
+    while (std::getline(metrics, line))
+      epochs += line.substr(line.find(',') + 1, line.find(',', line.find(',') + 1) - line.find(',') - 1);
     CHECK(epochs == "01234");
     Run overwritten = train({"--epochs", "1", "--checkpoint", ckpt.string(), "--overwrite"}, data);
     CHECK(overwritten.status == kSuccess);
@@ -322,8 +338,8 @@ TEST_CASE("--checkpoint: not the user's files, not over a checkpoint, not two wr
   }
   SECTION("a second training on a checkpoint in use is refused; a kill while both run leaves it loadable") {
     int out_fd = -1, err_fd = -1;
-    pid_t first = spawn({"train", "--data", data.string(), "--model", "linear", "--batch", "8", "--epochs", "100000", "--checkpoint",
-                         ckpt.string(), "--out", out.string()},
+    pid_t first = spawn({"train", "--data", data.string(), "--model", "linear", "--batch", "8", "--epochs", "100000",
+                         "--checkpoint", ckpt.string(), "--out", out.string()},
                         base, {}, &out_fd, &err_fd);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (!fs::exists(ckpt / "manifest.json") && std::chrono::steady_clock::now() < deadline)
@@ -341,7 +357,10 @@ TEST_CASE("--checkpoint: not the user's files, not over a checkpoint, not two wr
     std::size_t saved_epoch = std::stoul(dagrad::optim::checkpoint_values(ckpt.string()).at("loop/epoch"));
     Run resumed = train({"--epochs", std::to_string(saved_epoch + 1), "--resume", ckpt.string()}, data);
     CHECK(resumed.status == kSuccess);
-    CHECK_THAT(resumed.out, Catch::Contains("epoch " + std::string(saved_epoch + 1 < 10 ? "  " : saved_epoch + 1 < 100 ? " " : "") +
+    CHECK_THAT(resumed.out, Catch::Contains("epoch " +
+                                            std::string(saved_epoch + 1 < 10    ? "  "
+                                                        : saved_epoch + 1 < 100 ? " "
+                                                                                : "") +
                                             std::to_string(saved_epoch + 1)));
   }
   fs::remove_all(base);

@@ -11,7 +11,8 @@ namespace {
 
 // Every plan for J_j⋯J_i, by exhaustive recursion: the reference the dynamic programme must meet.
 // With stage costs c a segment may also be pushed through by n_{i−1} tangents or n_j adjoints.
-double cheapest_by_enumeration(const std::vector<std::size_t>& n, const std::vector<double>& c, std::size_t i, std::size_t j) {
+double cheapest_by_enumeration(const std::vector<std::size_t>& n, const std::vector<double>& c, std::size_t i,
+                               std::size_t j) {
   double best = c.empty() ? (i == j ? 0 : 1e300) : 0;
   if (!c.empty()) {
     double through = 0;

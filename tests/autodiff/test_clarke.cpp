@@ -55,7 +55,8 @@ TEST_CASE("directions are independent per leaf whatever the names: relu(x - y) -
           "[clarke][seed]") {
   // Issue 15: directions were seeded by the leaf's name; two inputs both named "z" (or both unnamed,
   // or an input and a parameter sharing a name) got one direction, and the gradient came out (0, 0).
-  for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{{"x", "y"}, {"z", "z"}, {"", ""}}) {
+  for (const auto& [first, second] :
+       std::vector<std::pair<std::string, std::string>>{{"x", "y"}, {"z", "z"}, {"", ""}}) {
     INFO("names '" << first << "', '" << second << "'");
     Graph g;
     Var x = g.input(first, {}), y = g.input(second, {});
@@ -185,7 +186,7 @@ TEST_CASE("fast path: without kinks the directional pass is skipped and the answ
   p.run();
   CHECK(p.kink_report().directional_pass_ran);
   CHECK(p.kink_report().directional_ops_ran);
-  CHECK(p.kink_report().kinks(KinkPolicy::Clarke) == 8);      // one relu, seen by each policy apart
+  CHECK(p.kink_report().kinks(KinkPolicy::Clarke) == 8);  // one relu, seen by each policy apart
   CHECK(p.kink_report().kinks(KinkPolicy::Convention) == 8);
   REQUIRE(p.kink_report().sites.size() == 2);
   CHECK(p.kink_report().sites[0].site.rfind("relu", 0) == 0);
@@ -240,10 +241,14 @@ TEST_CASE("randomized: the Clarke gradient along d is the plain gradient at x + 
     Var w2 = g.constant(w2v, "W2");
     auto activation = [&](const Var& h, int which) {
       switch (which) {
-        case 0: return relu(h);
-        case 1: return abs(h);
-        case 2: return maximum(h, reverse_halves(h));
-        default: return leaky_relu(h, 0.25);
+        case 0:
+          return relu(h);
+        case 1:
+          return abs(h);
+        case 2:
+          return maximum(h, reverse_halves(h));
+        default:
+          return leaky_relu(h, 0.25);
       }
     };
     Var z1 = activation(matmul(x, w1), pick(rng));
@@ -314,8 +319,8 @@ TEST_CASE("kink report: per policy and per node, directions decided, ties, unqua
   std::string text = r.summary();
   CHECK_THAT(text, Catch::Contains("clarke relu") && Catch::Contains("convention relu") &&
                        Catch::Contains("1 decided by directions, 0 tied") && Catch::Contains("fixed derivative"));
-  CHECK(p.get(clarke)(0) == 0);     // clamp′ − relu′ along one direction: both 1 or both 0
-  CHECK(p.get(convention)(0) == 1); // torch: clamp′(0) = 1, relu′(0) = 0
+  CHECK(p.get(clarke)(0) == 0);      // clamp′ − relu′ along one direction: both 1 or both 0
+  CHECK(p.get(convention)(0) == 1);  // torch: clamp′(0) = 1, relu′(0) = 0
   p.set(x, Tensor{0.5});
   p.run();
   CHECK_FALSE(p.kink_report().directional_pass_ran);

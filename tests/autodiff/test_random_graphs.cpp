@@ -26,24 +26,42 @@ Var random_op(Rng& rng, std::vector<Var>& nodes) {
   std::uniform_int_distribution<int> which(0, 17), axis(-3, 3);
   const Var a = nodes[pick(rng)], b = nodes[pick(rng)];
   switch (which(rng)) {
-    case 0: return add(a, b);
-    case 1: return sub(a, b);
-    case 2: return mul(a, b);
-    case 3: return tanh(a);
-    case 4: return sin(a);
-    case 5: return sigmoid(a);
-    case 6: return square(tanh(a));
-    case 7: return matmul(a, b);
-    case 8: return matmul(a, b, true, false);
-    case 9: return transpose(a);
-    case 10: return sum(a, {axis(rng)});
-    case 11: return mean(a, {axis(rng)}, true);
-    case 12: return reshape(a, random_shape(rng));
-    case 13: return broadcast_to(a, random_shape(rng));
-    case 14: return concat({a, b}, axis(rng));
-    case 15: return softmax(a, axis(rng));
-    case 16: return logsumexp(a, axis(rng));
-    default: return slice(a, axis(rng), 0, 1);
+    case 0:
+      return add(a, b);
+    case 1:
+      return sub(a, b);
+    case 2:
+      return mul(a, b);
+    case 3:
+      return tanh(a);
+    case 4:
+      return sin(a);
+    case 5:
+      return sigmoid(a);
+    case 6:
+      return square(tanh(a));
+    case 7:
+      return matmul(a, b);
+    case 8:
+      return matmul(a, b, true, false);
+    case 9:
+      return transpose(a);
+    case 10:
+      return sum(a, {axis(rng)});
+    case 11:
+      return mean(a, {axis(rng)}, true);
+    case 12:
+      return reshape(a, random_shape(rng));
+    case 13:
+      return broadcast_to(a, random_shape(rng));
+    case 14:
+      return concat({a, b}, axis(rng));
+    case 15:
+      return softmax(a, axis(rng));
+    case 16:
+      return logsumexp(a, axis(rng));
+    default:
+      return slice(a, axis(rng), 0, 1);
   }
 }
 

@@ -49,23 +49,29 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
   struct Bad {
     std::string name, text, expected;
   };
-  for (const Bad& b : std::vector<Bad>{{"ragged.csv", "1,2,0\n1,0\n", "ragged.csv:2: 2 fields, but the first row has 3"},
-                                       {"word.csv", "1,2,0\n1,abc,1\n", "word.csv:2, field 2: 'abc' is not a number"},
-                                       {"nan.csv", "1,nan,0\n", "'nan' is not finite (inf or nan)"},
-                                       // Issue 14: every message names what is really wrong.
-                                       {"overflow.csv", "1,1e999,0\n", "'1e999' is outside the float64 range"},
-                                       // An invisible byte-order mark inside the data is shown.
-                                       {"bom_inside.csv", "1,2,0\n\xef\xbb\xbf" "5,1,1\n", "field 1: '\\xef\\xbb\\xbf5' is not a number"},
-                                       {"control.csv", "1,2\x01,0\n", "'2\\x01' is not a number"},
-                                       {"cr_only.csv", "1,2,0\r3,4,1\r5,6,0\r", "cr_only.csv:1: a carriage return (\\r) inside a line: the file has CR-only"},
-                                       // Labels {0, 999999} built a million-class model for two classes.
-                                       {"sparse_labels.csv", "1,0\n2,999999\n", "labels go up to 999999 (1000000 classes) but only 2 distinct labels occur"},
-                                       {"label.csv", "1,2,0.5\n", "label 0.5"},
-                                       {"negative.csv", "1,2,-1\n", "not a class index"},
-                                       {"empty.csv", "", "no data rows"},
-                                       {"one.csv", "3\n", "at least one feature"},
-                                       // Found by fuzz_data (tests/fuzz/corpus/data/crash-huge-label.csv).
-                                       {"huge.csv", "1,33333333333333333333333333333333333333\n", "more than the 1000000 classes"}}) {
+  for (const Bad& b :
+       std::vector<Bad>{{"ragged.csv", "1,2,0\n1,0\n", "ragged.csv:2: 2 fields, but the first row has 3"},
+                        {"word.csv", "1,2,0\n1,abc,1\n", "word.csv:2, field 2: 'abc' is not a number"},
+                        {"nan.csv", "1,nan,0\n", "'nan' is not finite (inf or nan)"},
+                        // Issue 14: every message names what is really wrong.
+                        {"overflow.csv", "1,1e999,0\n", "'1e999' is outside the float64 range"},
+                        // An invisible byte-order mark inside the data is shown.
+                        {"bom_inside.csv",
+                         "1,2,0\n\xef\xbb\xbf"
+                         "5,1,1\n",
+                         "field 1: '\\xef\\xbb\\xbf5' is not a number"},
+                        {"control.csv", "1,2\x01,0\n", "'2\\x01' is not a number"},
+                        {"cr_only.csv", "1,2,0\r3,4,1\r5,6,0\r",
+                         "cr_only.csv:1: a carriage return (\\r) inside a line: the file has CR-only"},
+                        // Labels {0, 999999} built a million-class model for two classes.
+                        {"sparse_labels.csv", "1,0\n2,999999\n",
+                         "labels go up to 999999 (1000000 classes) but only 2 distinct labels occur"},
+                        {"label.csv", "1,2,0.5\n", "label 0.5"},
+                        {"negative.csv", "1,2,-1\n", "not a class index"},
+                        {"empty.csv", "", "no data rows"},
+                        {"one.csv", "3\n", "at least one feature"},
+                        // Found by fuzz_data (tests/fuzz/corpus/data/crash-huge-label.csv).
+                        {"huge.csv", "1,33333333333333333333333333333333333333\n", "more than the 1000000 classes"}}) {
     INFO(b.name);
     CHECK_THROWS_WITH(load_csv(write_temp(b.name, b.text)), Catch::Contains(b.expected));
   }
@@ -82,7 +88,8 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
   CHECK_THROWS_AS(load_csv(cut), DataError);
   // A NUL byte used to end the line silently (gzgets), so "1,2\0junk" read as "1,2"; /dev/zero
   // looped for ever. Both are now errors naming the line.
-  CHECK_THROWS_WITH(load_csv(write_temp("nul.csv", std::string("1,0\n1,2\0junk,1\n", 15))), Catch::Contains("nul.csv:2: contains a NUL byte"));
+  CHECK_THROWS_WITH(load_csv(write_temp("nul.csv", std::string("1,0\n1,2\0junk,1\n", 15))),
+                    Catch::Contains("nul.csv:2: contains a NUL byte"));
   CHECK_THROWS_WITH(load_csv("/dev/zero"), Catch::Contains("/dev/zero:1: contains a NUL byte"));
   // Lines split across the reader's 64 KiB buffer and Windows line ends read whole.
   std::string wide;
@@ -97,11 +104,14 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
   CHECK_THROWS_WITH(load_sklearn("mnist"), Catch::Contains("unknown data set 'mnist'"));
 }
 
-TEST_CASE("what spreadsheets and numerics produce loads: a byte-order mark, subnormal numbers, sparse labels on request",
-          "[data][csv]") {
+TEST_CASE(
+    "what spreadsheets and numerics produce loads: a byte-order mark, subnormal numbers, sparse labels on request",
+    "[data][csv]") {
   // Issue 14: a UTF-8 BOM made the first field "not a finite number"; 1e-320 (subnormal) was called
   // not finite. pandas' read_csv reads both.
-  Dataset bom = load_csv(write_temp("bom.csv", "\xef\xbb\xbf" "-0.026192,1,0\n2,3,1\n"));
+  Dataset bom = load_csv(write_temp("bom.csv",
+                                    "\xef\xbb\xbf"
+                                    "-0.026192,1,0\n2,3,1\n"));
   CHECK(bom.X(0, 0) == -0.026192);
   Dataset tiny = load_csv(write_temp("subnormal.csv", "1e-320,2,0\n1,-4.9e-324,1\n"));
   CHECK(tiny.X(0, 0) == 1e-320);

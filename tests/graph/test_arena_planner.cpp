@@ -55,8 +55,9 @@ TEST_CASE("arena planner places every buffer where first fit by definition does"
       std::size_t offset = planner.allocate(n);
       REQUIRE(offset == reference.allocate(n));
       std::size_t size = std::max<std::size_t>(n, 1);
-      bool overlaps = std::any_of(live.begin(), live.end(),
-                                  [&](const auto& b) { return offset < b.first + b.second && b.first < offset + size; });
+      bool overlaps = std::any_of(live.begin(), live.end(), [&](const auto& b) {
+        return offset < b.first + b.second && b.first < offset + size;
+      });
       REQUIRE_FALSE(overlaps);
       live.emplace_back(offset, size);
       total += size;

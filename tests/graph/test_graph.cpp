@@ -109,13 +109,15 @@ TEST_CASE("buffers beyond this machine's memory are refused before allocating", 
   Graph g;
   // The element count overflows size_t: refused at the node, naming it.
   std::size_t huge = std::size_t{1} << 33;
-  CHECK_THROWS_WITH(g.input("x", {huge, huge}), Catch::Contains("node %0 'x'") && Catch::Contains("more than 2^40 elements"));
+  CHECK_THROWS_WITH(g.input("x", {huge, huge}),
+                    Catch::Contains("node %0 'x'") && Catch::Contains("more than 2^40 elements"));
   Var a = g.input("a", {std::size_t{1} << 20, 4});
   CHECK_THROWS_AS(matmul(a, g.input("b", {4, std::size_t{1} << 21})), MemoryError);  // 2^41 elements
   // Within the element limit but past physical memory (2^39 doubles = 4 TiB, here and in ParamStore).
   Graph big;
   big.parameter("W", {std::size_t{1} << 20, std::size_t{1} << 19});
-  CHECK_THROWS_WITH(ParamStore(big, 0), Catch::Contains("ParamStore: 1 parameters") && Catch::Contains("more than this machine's"));
+  CHECK_THROWS_WITH(ParamStore(big, 0),
+                    Catch::Contains("ParamStore: 1 parameters") && Catch::Contains("more than this machine's"));
   Graph wide;
   Var v = wide.input("v", {std::size_t{1} << 39});
   CHECK_THROWS_WITH(Program(wide, {exp(v)}), Catch::Contains("Program of 2 nodes") && Catch::Contains("GiB"));

@@ -13,7 +13,7 @@ TEST_CASE("program reuses buffers: a long chain needs a few buffers, not one per
   Program p(g, {y});
   const std::size_t tensor_bytes = 1000 * sizeof(Scalar);
   CHECK(p.stats().ops == 50);
-  CHECK(p.stats().arena_bytes <= 3 * tensor_bytes);      // input, output, one ping-pong buffer
+  CHECK(p.stats().arena_bytes <= 3 * tensor_bytes);  // input, output, one ping-pong buffer
   CHECK(p.stats().peak_live_bytes <= 3 * tensor_bytes);
   Rng rng(3);
   for (int run = 0; run < 2; ++run) {  // buffers are reused across runs with new values
@@ -47,9 +47,11 @@ TEST_CASE("binding and reading errors name the node and the shapes", "[program][
   Var y = sum(h);
   Program p(g, {y});
   CHECK_THROWS_WITH(p.run(), Catch::Contains("'x'") && Catch::Contains("is unbound"));
-  CHECK_THROWS_WITH(p.set(x, xt::zeros<double>({3, 2})), Catch::Contains("expects shape [2,3], got [3,2]") && Catch::Contains("'x'"));
+  CHECK_THROWS_WITH(p.set(x, xt::zeros<double>({3, 2})),
+                    Catch::Contains("expects shape [2,3], got [3,2]") && Catch::Contains("'x'"));
   CHECK_NOTHROW(p.set(other, xt::zeros<double>({2})));  // unused leaves are accepted and ignored
-  CHECK_THROWS_WITH(p.set(other, xt::zeros<double>({3})), Catch::Contains("'other' (input [2]) expects shape [2], got [3]"));
+  CHECK_THROWS_WITH(p.set(other, xt::zeros<double>({3})),
+                    Catch::Contains("'other' (input [2]) expects shape [2], got [3]"));
   CHECK_THROWS_WITH(p.set(h, xt::zeros<double>({2, 3})), Catch::Contains("not an input or a parameter"));
   p.set(x, xt::zeros<double>({2, 3}));
   p.run();

@@ -38,7 +38,8 @@ TEST_CASE("two threads build one graph at once: every node intact, flags and nam
   std::atomic<int> ready{0};
   auto build = [&](int t) {
     ready.fetch_add(1);
-    while (ready.load() < 2) {}  // start together, so the two really interleave
+    while (ready.load() < 2) {
+    }  // start together, so the two really interleave
     Graph::NameScope scope(g, "thread" + std::to_string(t));
     Built& b = built[t];
     b.x = g.input("x", {8});

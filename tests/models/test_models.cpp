@@ -39,14 +39,18 @@ TEST_CASE("mlp: standard, NTK and mean-field parameterizations with output scale
     Model m = mlp(x, o);
     REQUIRE(m.params.size() == 6);
     ParamStore s(g, 2);
-    for (std::size_t i = 0; i < 6; i += 2) s.set(m.params[i + 1], random_normal(rng, m.params[i + 1].shape()));  // nonzero biases
+    for (std::size_t i = 0; i < 6; i += 2)
+      s.set(m.params[i + 1], random_normal(rng, m.params[i + 1].shape()));  // nonzero biases
     bool standard = param == Parameterization::Standard;
     Tensor h = xv;
     for (std::size_t l = 0; l < 2; ++l) {
       double fan_in = static_cast<double>(h.shape()[1]);
-      h = xt::tanh(mm(h, value(s, m.params[2 * l])) * (standard ? 1.0 : 1 / std::sqrt(fan_in)) + value(s, m.params[2 * l + 1]));
+      h = xt::tanh(mm(h, value(s, m.params[2 * l])) * (standard ? 1.0 : 1 / std::sqrt(fan_in)) +
+                   value(s, m.params[2 * l + 1]));
     }
-    double scale = param == Parameterization::NTK ? 3 / std::sqrt(6.0) : param == Parameterization::MeanField ? 3 / 6.0 : 3;
+    double scale = param == Parameterization::NTK         ? 3 / std::sqrt(6.0)
+                   : param == Parameterization::MeanField ? 3 / 6.0
+                                                          : 3;
     Tensor expected = scale * (mm(h, value(s, m.params[4])) + value(s, m.params[5]));
     CHECK(max_abs_diff(evaluate(g, m, s, x, xv), expected) < 1e-13);
     // Initial variance: standard layers ~ N(0, 2/fan_in), NTK and mean-field ~ N(0, 1).
@@ -74,7 +78,8 @@ TEST_CASE("two-layer ReLU net: h(x) = (1/m) sum_j a_j relu(b_j^T x), particles o
   CHECK(max_abs_diff(evaluate(g, m, s, x, xv), expected) < 1e-15);
 }
 
-TEST_CASE("deep linear nets: the end-to-end product, orthogonal, identity and balanced initialisation", "[models][deep-linear]") {
+TEST_CASE("deep linear nets: the end-to-end product, orthogonal, identity and balanced initialisation",
+          "[models][deep-linear]") {
   Rng rng(3);
   Tensor xv = random_normal(rng, {6, 4});
   for (auto init : {LinearInit::Gaussian, LinearInit::Orthogonal, LinearInit::Identity, LinearInit::Balanced}) {
@@ -131,7 +136,8 @@ TEST_CASE("fully connected and convolutional ResNets against direct loops", "[mo
     Tensor xv = random_normal(rng, {3, 4});
     auto P = [&](std::size_t i) { return value(s, m.params[i]); };
     Tensor h = mm(xv, P(0)) + P(1);
-    for (std::size_t k = 0; k < 2; ++k) h = h + mm(relu_t(mm(h, P(2 + 4 * k)) + P(3 + 4 * k)), P(4 + 4 * k)) + P(5 + 4 * k);
+    for (std::size_t k = 0; k < 2; ++k)
+      h = h + mm(relu_t(mm(h, P(2 + 4 * k)) + P(3 + 4 * k)), P(4 + 4 * k)) + P(5 + 4 * k);
     CHECK(max_abs_diff(evaluate(g, m, s, x, xv), Tensor(mm(relu_t(h), P(10)) + P(11))) < 1e-12);
   }
   {
@@ -152,7 +158,8 @@ TEST_CASE("fully connected and convolutional ResNets against direct loops", "[mo
                 for (int i = -1; i <= 1; ++i)
                   for (int j = -1; j <= 1; ++j) {
                     long y = long(h) + i, z = long(v) + j;
-                    if (y >= 0 && z >= 0 && y < long(H) && z < long(W)) out(n, k, h, v) += w(k, c, i + 1, j + 1) * in(n, c, y, z);
+                    if (y >= 0 && z >= 0 && y < long(H) && z < long(W))
+                      out(n, k, h, v) += w(k, c, i + 1, j + 1) * in(n, c, y, z);
                   }
       return out;
     };
@@ -202,7 +209,8 @@ TEST_CASE("factorization, linear model and the linearized (lazy) model", "[model
   p.run();
   Tensor product = mm(value(s, f.params[2]), mm(value(s, f.params[1]), value(s, f.params[0])));
   CHECK(max_abs_diff(p.get(f.output), product) < 1e-15);
-  CHECK(max_abs_diff(p.get(lin.output), Tensor(xt::flatten(mm(xv, value(s, lin.params[0]))) + value(s, lin.params[1])(0))) < 1e-14);
+  CHECK(max_abs_diff(p.get(lin.output),
+                     Tensor(xt::flatten(mm(xv, value(s, lin.params[0]))) + value(s, lin.params[1])(0))) < 1e-14);
   CHECK(max_abs_diff(p.get(lazy.output), p.get(net.output)) < 1e-14);  // T(w0) = f(w0)
   // Moving the weights: the lazy model moves exactly by J(w0)·Δw (checked against a jvp).
   std::vector<Var> deltas;

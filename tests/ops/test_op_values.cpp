@@ -84,7 +84,8 @@ TEST_CASE("softmax, log_softmax and logsumexp are shift invariant and finite at 
   CHECK(eval(g, logsumexp(x, 1), {{x, big}})(0) == Approx(1000 + std::log(2.0)).epsilon(1e-15));
 }
 
-TEST_CASE("normalisations and losses at extreme arguments: exact where float64 can be, never NaN", "[ops][losses][stability]") {
+TEST_CASE("normalisations and losses at extreme arguments: exact where float64 can be, never NaN",
+          "[ops][losses][stability]") {
   // Issue 15: log_softmax([1e17, 1e17]) was [0, 0] (x − logsumexp(x) cancels); cross_entropy at
   // margin 40 was −0 (log of 1 + 4.2e-18); at logits ±1e308 it was NaN (0 · −inf).
   Graph g;
@@ -124,9 +125,9 @@ TEST_CASE("normalisations and losses at extreme arguments: exact where float64 c
   // The margin losses at margins of ±40, ±700 and ±1e308: finite where the value is, gradients finite.
   Var s = g.input("s", {1}), t = g.input("t", {1});
   for (auto [name, loss] : std::vector<std::pair<std::string, Var>>{{"logistic", logistic_loss(s, t)},
-                                                                   {"exponential", exponential_loss(s, t)},
-                                                                   {"hinge", hinge_loss(s, t)},
-                                                                   {"mse", mse_loss(s, t)}}) {
+                                                                    {"exponential", exponential_loss(s, t)},
+                                                                    {"hinge", hinge_loss(s, t)},
+                                                                    {"mse", mse_loss(s, t)}}) {
     Var ds = grad(loss, s);
     Program q(g, {loss, ds});
     for (double m : {40.0, -40.0, 700.0, -700.0, 1e308, -1e308}) {
@@ -146,8 +147,9 @@ TEST_CASE("margin losses refuse labels other than -1 and +1, naming the loss", "
   // Issue 15: logistic_loss took labels {0, 1}, and the 0-labelled examples got zero gradient.
   Graph g;
   Var s = g.input("s", {4}), y = g.input("y", {4});
-  for (auto [name, loss] : std::vector<std::pair<std::string, Var>>{
-           {"logistic_loss", logistic_loss(s, y)}, {"exponential_loss", exponential_loss(s, y)}, {"hinge_loss", hinge_loss(s, y)}}) {
+  for (auto [name, loss] : std::vector<std::pair<std::string, Var>>{{"logistic_loss", logistic_loss(s, y)},
+                                                                    {"exponential_loss", exponential_loss(s, y)},
+                                                                    {"hinge_loss", hinge_loss(s, y)}}) {
     INFO(name);
     Program p(g, {loss, grad(loss, s)});
     p.set(s, Tensor{0.5, -1.0, 2.0, 0.0});
@@ -179,7 +181,8 @@ TEST_CASE("losses match their closed forms", "[ops][losses]") {
   Tensor sv{0.5, -2.0, 1.5}, yv{1.0, 1.0, -1.0}, tv{0.0, 1.0, 2.0};
   std::vector<std::pair<Var, Tensor>> b{{s, sv}, {y, yv}, {t, tv}};
   CHECK(eval(g, hinge_loss(s, y), b)() == Approx((0.5 + 3.0 + 2.5) / 3).epsilon(1e-15));
-  CHECK(eval(g, exponential_loss(s, y), b)() == Approx((std::exp(-0.5) + std::exp(2.0) + std::exp(1.5)) / 3).epsilon(1e-15));
+  CHECK(eval(g, exponential_loss(s, y), b)() ==
+        Approx((std::exp(-0.5) + std::exp(2.0) + std::exp(1.5)) / 3).epsilon(1e-15));
   CHECK(eval(g, mse_loss(s, t), b)() == Approx((0.25 + 9.0 + 0.25) / 3).epsilon(1e-15));
 }
 

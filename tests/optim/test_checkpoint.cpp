@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -56,7 +56,9 @@ struct Problem {
   }
 };
 
-std::unique_ptr<Optimizer> optimizer(const std::string& name) { return make_optimizer(name, Options{constant(0.05)}, 9); }
+std::unique_ptr<Optimizer> optimizer(const std::string& name) {
+  return make_optimizer(name, Options{constant(0.05)}, 9);
+}
 
 // `steps` of Adam on `problem`; returns Adam's state, to be saved with the problem's store.
 TrainingState adam_state_after(Problem& problem, int steps) {
@@ -107,7 +109,8 @@ TEST_CASE("checkpoint round trip: parameters, state buffers and values, NumPy fi
 
 TEST_CASE("exact resume: N steps, save, load in a new process, M steps = N + M steps, bit for bit",
           "[optim][checkpoint]") {
-  for (const char* name : {"adam", "momentum", "rmsprop", "adagrad", "langevin", "rmsprop_centered_momentum", "adam_amsgrad"}) {
+  for (const char* name :
+       {"adam", "momentum", "rmsprop", "adagrad", "langevin", "rmsprop_centered_momentum", "adam_amsgrad"}) {
     INFO(name);
     fs::path dir = fresh_dir(std::string("resume_") + name);
     Problem direct(1);
@@ -229,7 +232,8 @@ TEST_CASE("loading rejects corrupt checkpoints with a named error and leaves the
     TrainingState bad = state;
     bad.buffers["optimizer/m"].push_back(1);
     auto other = optimizer("adam");
-    CHECK_THROWS_WITH(other->load_state(bad, a.store->size()), Catch::Contains("'optimizer/m' has 17 entries, the store 16"));
+    CHECK_THROWS_WITH(other->load_state(bad, a.store->size()),
+                      Catch::Contains("'optimizer/m' has 17 entries, the store 16"));
     CHECK(other->steps() == 0);
   }
   fs::remove_all(dir);
@@ -254,7 +258,8 @@ TEST_CASE("a process killed (SIGKILL) at any point of a save leaves a readable c
   // Kills spread over about three saves, timed here: slow machines and sanitizer builds alike.
   auto started = std::chrono::steady_clock::now();
   save_checkpoint(dir.string(), store, TrainingState{{{"buffer", std::vector<Scalar>(100, 0)}}, {{"k", "0"}}});
-  auto save_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  auto save_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   test::Rng rng(1);
   std::uniform_int_distribution<long> delay_us(0, 3 * std::max<long>(save_us, 100) + 2000);
   int kills = 0;
@@ -267,7 +272,8 @@ TEST_CASE("a process killed (SIGKILL) at any point of a save leaves a readable c
       try {
         for (int k = next;; ++k) {
           fill(k);
-          save_checkpoint(dir.string(), store, TrainingState{{{"buffer", std::vector<Scalar>(100, k)}}, {{"k", std::to_string(k)}}});
+          save_checkpoint(dir.string(), store,
+                          TrainingState{{{"buffer", std::vector<Scalar>(100, k)}}, {{"k", std::to_string(k)}}});
         }
       } catch (...) {
         ::_exit(1);
@@ -369,7 +375,8 @@ std::set<std::string> npy_files(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("a save removes only the files its manifest named; what the user keeps there stays", "[optim][checkpoint][files]") {
+TEST_CASE("a save removes only the files its manifest named; what the user keeps there stays",
+          "[optim][checkpoint][files]") {
   fs::path dir = fresh_dir("owned");
   Problem a(1);
   TrainingState state = adam_state_after(a, 2);
@@ -382,8 +389,8 @@ TEST_CASE("a save removes only the files its manifest named; what the user keeps
   CHECK(file_text(dir / "g7-param0.npy") == "user data 1");
   CHECK(file_text(dir / "gradient.npy") == "user data 2");
   CHECK(file_text(dir / "notes.txt") == "user data 3");
-  CHECK(npy_files(dir) == std::set<std::string>{"g2-param0.npy", "g2-param1.npy", "g2-state0.npy", "g2-state1.npy", "g7-param0.npy",
-                                                "gradient.npy"});
+  CHECK(npy_files(dir) == std::set<std::string>{"g2-param0.npy", "g2-param1.npy", "g2-state0.npy", "g2-state1.npy",
+                                                "g7-param0.npy", "gradient.npy"});
   fs::remove_all(dir);
 }
 
@@ -401,7 +408,8 @@ TEST_CASE("a directory that is not a dagrad checkpoint is refused and left as it
   CHECK(file_text(dir / "results.csv") == "1,2,3");
   CHECK(file_text(dir / "manifest.json") == R"({"name": "my project", "version": 3})");
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 3);
-  CHECK_THROWS_WITH(save_checkpoint((dir / "results.csv").string(), *a.store), Catch::Contains("exists and is not a directory"));
+  CHECK_THROWS_WITH(save_checkpoint((dir / "results.csv").string(), *a.store),
+                    Catch::Contains("exists and is not a directory"));
   CHECK_THROWS_WITH(save_checkpoint("", *a.store), Catch::Contains("path is empty"));
   CHECK_THROWS_WITH(load_checkpoint("", *a.store), Catch::Contains("path is empty"));
   // Absent and empty directories are fine and hold no checkpoint yet.
@@ -415,7 +423,8 @@ TEST_CASE("a directory that is not a dagrad checkpoint is refused and left as it
   fs::remove_all(empty);
 }
 
-TEST_CASE("one writer at a time: a second one is refused while the first holds the directory", "[optim][checkpoint][lock]") {
+TEST_CASE("one writer at a time: a second one is refused while the first holds the directory",
+          "[optim][checkpoint][lock]") {
   fs::path dir = fresh_dir("lock");
   Problem a(1);
   save_checkpoint(dir.string(), *a.store);
@@ -462,7 +471,8 @@ TEST_CASE("symbolic links are refused, never written through or read", "[optim][
   save_checkpoint(dir.string(), *a.store);
   SECTION("a link named like the next generation's file") {
     fs::create_symlink(victim, dir / "g2-param0.npy");
-    CHECK_THROWS_WITH(save_checkpoint(dir.string(), *b.store), Catch::Contains("g2-param0.npy: exists, and this checkpoint's manifest does not name it"));
+    CHECK_THROWS_WITH(save_checkpoint(dir.string(), *b.store),
+                      Catch::Contains("g2-param0.npy: exists, and this checkpoint's manifest does not name it"));
     CHECK(file_text(victim) == "precious");
     CHECK(fs::is_symlink(dir / "g2-param0.npy"));  // not ours: left there
     Problem c(3);
@@ -487,7 +497,8 @@ TEST_CASE("symbolic links are refused, never written through or read", "[optim][
     nlohmann::json m = nlohmann::json::parse(text);
     m["pending"] = {"../" + victim.filename().string()};
     std::ofstream(dir / "manifest.json", std::ios::trunc) << m.dump();
-    CHECK_THROWS_WITH(save_checkpoint(dir.string(), *b.store), Catch::Contains("not a checkpoint file in the directory"));
+    CHECK_THROWS_WITH(save_checkpoint(dir.string(), *b.store),
+                      Catch::Contains("not a checkpoint file in the directory"));
     CHECK(fs::exists(victim));
   }
   fs::remove_all(dir);

@@ -61,7 +61,8 @@ TEST_CASE("GD on a strongly convex quadratic: closed-form iterates and the (1 - 
   optim::GradientDescent gd({optim::constant(1 / beta)});
   Tensor w_star = q.minimizer(), e0 = q.weights() - w_star;
   for (int t = 0; t <= 60; ++t) {
-    Tensor contraction = xt::linalg::dot(q.Q, xt::linalg::dot(xt::diag(xt::pow(1.0 - q.lambda / beta, t)), xt::transpose(q.Q)));
+    Tensor contraction =
+        xt::linalg::dot(q.Q, xt::linalg::dot(xt::diag(xt::pow(1.0 - q.lambda / beta, t)), xt::transpose(q.Q)));
     Tensor closed = w_star + xt::linalg::dot(contraction, e0);
     Tensor wt = q.weights();
     CHECK(max_abs_diff(wt, closed) <= 1e-12 * (1 + l2norm(closed)));
@@ -151,7 +152,8 @@ TEST_CASE("SAGA and SVRG converge linearly on L2-regularised logistic regression
   };
   // f* by full gradient descent to machine precision.
   double L = 0;
-  for (std::size_t i = 0; i < n; ++i) L = std::max(L, 0.25 * inner(Tensor(xt::view(X, i)), Tensor(xt::view(X, i))) + lambda);
+  for (std::size_t i = 0; i < n; ++i)
+    L = std::max(L, 0.25 * inner(Tensor(xt::view(X, i)), Tensor(xt::view(X, i))) + lambda);
   for (int t = 0; t < 3000; ++t) {
     full.run();
     const View& gv = full.view(g_full);
@@ -180,14 +182,16 @@ TEST_CASE("SAGA and SVRG converge linearly on L2-regularised logistic regression
         for (std::size_t k = 0; k < d; ++k) store.values()[k] -= gbuf[k] / (3 * L);
       },
       60);
-  INFO("suboptimality after 60 epochs: SAGA " << saga_gap << ", SVRG " << svrg_gap << ", SAG " << sag_gap << ", SGD " << sgd_gap);
+  INFO("suboptimality after 60 epochs: SAGA " << saga_gap << ", SVRG " << svrg_gap << ", SAG " << sag_gap << ", SGD "
+                                              << sgd_gap);
   CHECK(saga_gap <= 1e-10);
   CHECK(svrg_gap <= 1e-10);
   CHECK(sag_gap <= 1e-8);
   CHECK(sgd_gap > 1e-7);  // stalled at its noise floor
 }
 
-TEST_CASE("exponentiated gradient stays on the simplex; Langevin samples the Gibbs variance", "[optim][mirror][langevin]") {
+TEST_CASE("exponentiated gradient stays on the simplex; Langevin samples the Gibbs variance",
+          "[optim][mirror][langevin]") {
   Graph g;
   g.parameter("p", {3}, Init::constant(1.0 / 3));
   ParamStore s(g);
@@ -284,7 +288,8 @@ TEST_CASE("an optimizer changes only what it owns and what was differentiated th
     }
   }
   Tensor body_after = store.value(body);
-  CHECK(std::equal(body_after.begin(), body_after.end(), body_before.begin()) == false);  // the first step used the fresh one
+  CHECK(std::equal(body_after.begin(), body_after.end(), body_before.begin()) ==
+        false);  // the first step used the fresh one
   SECTION("a frozen layer stays bit for bit") {
     Tensor frozen = store.value(body);
     for (int step = 0; step < 20; ++step) {

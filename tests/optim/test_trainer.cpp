@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include "dagrad/data/dataset.hpp"
 #include "dagrad/models/models.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/trainer.hpp"
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -27,7 +27,12 @@ struct SoftmaxRegression {
     y = g.input("y", {16});
     m = models::linear(x, 3);
     store = std::make_unique<ParamStore>(g, 0);
-    setup = {x, y, m.output, m.params, [](const Var& o, const Var& l) { return cross_entropy(o, l); }, optim::Task::Classification};
+    setup = {x,
+             y,
+             m.output,
+             m.params,
+             [](const Var& o, const Var& l) { return cross_entropy(o, l); },
+             optim::Task::Classification};
   }
 };
 }  // namespace
@@ -44,7 +49,8 @@ TEST_CASE("training a softmax regression on iris: evaluation, determinism, metri
     options.epochs = 30;
     options.seed = 3;
     std::size_t evaluations = 0;
-    auto history = optim::train(model.g, model.setup, store, adam, split, options, [&](const optim::Metrics&) { ++evaluations; });
+    auto history =
+        optim::train(model.g, model.setup, store, adam, split, options, [&](const optim::Metrics&) { ++evaluations; });
     CHECK(evaluations == history.size());
     // The reported test accuracy equals an independent count from the learned weights.
     Tensor logits = xt::linalg::dot(split.test.X, Tensor(store.value(m.params[0]))) + Tensor(store.value(m.params[1]));
@@ -106,10 +112,12 @@ TEST_CASE("a training step's memory: forward activations + parameters + gradient
   }
 }
 
-TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more = 10 epochs", "[optim][trainer][checkpoint]") {
+TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more = 10 epochs",
+          "[optim][trainer][checkpoint]") {
   data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
   data::standardize(split);
-  std::string dir = (std::filesystem::temp_directory_path() / ("dagrad_train_resume_" + std::to_string(::getpid()))).string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("dagrad_train_resume_" + std::to_string(::getpid()))).string();
   std::filesystem::remove_all(dir);
   optim::TrainOptions options;
   options.seed = 3;
@@ -152,12 +160,14 @@ TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("a checkpoint is not silently replaced, and resumes only the run that made it", "[optim][trainer][checkpoint]") {
+TEST_CASE("a checkpoint is not silently replaced, and resumes only the run that made it",
+          "[optim][trainer][checkpoint]") {
   // Issue 14: rerunning a --checkpoint command restarted from epoch 0 over an epoch-10 checkpoint;
   // a resume with another seed trained on test rows; another data set of the same shape was taken.
   data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
   data::standardize(split);
-  std::string dir = (std::filesystem::temp_directory_path() / ("dagrad_train_identity_" + std::to_string(::getpid()))).string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("dagrad_train_identity_" + std::to_string(::getpid()))).string();
   std::filesystem::remove_all(dir);
   optim::TrainOptions options;
   options.seed = 3;
@@ -170,7 +180,8 @@ TEST_CASE("a checkpoint is not silently replaced, and resumes only the run that 
     return optim::train(model.g, model.setup, *model.store, adam, s, o);
   };
   train(options, split);
-  CHECK_THROWS_WITH(train(options, split), Catch::Contains("already holds a checkpoint; resume it, or overwrite it explicitly"));
+  CHECK_THROWS_WITH(train(options, split),
+                    Catch::Contains("already holds a checkpoint; resume it, or overwrite it explicitly"));
   optim::TrainOptions overwrite = options;
   overwrite.overwrite_checkpoint = true;
   overwrite.epochs = 1;
@@ -183,7 +194,8 @@ TEST_CASE("a checkpoint is not silently replaced, and resumes only the run that 
   CHECK_THROWS_WITH(train(other_seed, split), Catch::Contains("with seed 4, but the checkpoint was made with seed 3"));
   optim::TrainOptions other_data = resume;
   other_data.identity["data"] = "iris-copy.csv";
-  CHECK_THROWS_WITH(train(other_data, split), Catch::Contains("with data iris-copy.csv, but the checkpoint was made with data iris"));
+  CHECK_THROWS_WITH(train(other_data, split),
+                    Catch::Contains("with data iris-copy.csv, but the checkpoint was made with data iris"));
   // Same names, other rows: the training set's checksum differs.
   data::Split other_split = data::train_test_split(data::load_sklearn("iris"), 0.2, 2);
   data::standardize(other_split);

@@ -1,12 +1,13 @@
 // Peer check: SGD (plain, weight decay, momentum, Nesterov), AdaGrad, RMSProp (plain, momentum,
-// centered), Adam and AdamW (plain, amsgrad), parameter groups and a head-only step: trajectories equal torch.optim's (PyTorch 1.13, float64) after 100 full-batch steps on the same
-// MLP, data and initial weights, to 1e-10 relative. tests/peer/torch_optim.py runs at test time.
+// centered), Adam and AdamW (plain, amsgrad), parameter groups and a head-only step: trajectories equal torch.optim's
+// (PyTorch 1.13, float64) after 100 full-batch steps on the same MLP, data and initial weights, to 1e-10 relative.
+// tests/peer/torch_optim.py runs at test time.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 
-#include "json_tensor.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "json_tensor.hpp"
 #include "support.hpp"
 
 using namespace dagrad;
@@ -50,9 +51,11 @@ TEST_CASE("optimizer trajectories match torch.optim for 100 steps", "[peer][torc
     if (name == "adamw") return std::make_unique<Adam>(Options{constant(0.01), 0.1}, 0.9, 0.999, 1e-8, true);
     if (name == "rmsprop_momentum") return std::make_unique<RMSProp>(Options{constant(0.01)}, 0.99, 1e-8, 0.9);
     if (name == "rmsprop_centered") return std::make_unique<RMSProp>(Options{constant(0.01)}, 0.99, 1e-8, 0, true);
-    if (name == "rmsprop_centered_momentum") return std::make_unique<RMSProp>(Options{constant(0.005), 0.01}, 0.99, 1e-8, 0.5, true);
+    if (name == "rmsprop_centered_momentum")
+      return std::make_unique<RMSProp>(Options{constant(0.005), 0.01}, 0.99, 1e-8, 0.5, true);
     if (name == "adam_amsgrad") return std::make_unique<Adam>(Options{constant(0.01)}, 0.9, 0.999, 1e-8, false, true);
-    if (name == "adamw_amsgrad") return std::make_unique<Adam>(Options{constant(0.01), 0.1}, 0.8, 0.99, 1e-8, true, true);
+    if (name == "adamw_amsgrad")
+      return std::make_unique<Adam>(Options{constant(0.01), 0.1}, 0.8, 0.99, 1e-8, true, true);
     throw Error("no optimizer for " + name);
   };
   REQUIRE(ref["final"].size() == 16);

@@ -106,7 +106,8 @@ TEST_CASE("Convention{0} reproduces PyTorch's derivatives at kinks on the same g
     std::vector<Tensor> point;
     for (const auto& p : c["point"]) {
       point.push_back(from_json(p));
-      args.push_back(g.input("a" + std::to_string(args.size()), Shape(point.back().shape().begin(), point.back().shape().end())));
+      args.push_back(
+          g.input("a" + std::to_string(args.size()), Shape(point.back().shape().begin(), point.back().shape().end())));
     }
     std::vector<Var> grads = grad(build(args), args, Subgradient::Convention{0});
     Program p(g, grads);
@@ -155,7 +156,8 @@ TEST_CASE("activations equal PyTorch's values and derivatives, tails included", 
     p.run();
     Tensor got = p.get(y), got_slope = p.get(dy);
     for (std::size_t i = 0; i < x.size(); ++i) {
-      INFO("x = " << x(i) << ": dagrad " << got(i) << " / " << got_slope(i) << ", torch " << value(i) << " / " << slope(i));
+      INFO("x = " << x(i) << ": dagrad " << got(i) << " / " << got_slope(i) << ", torch " << value(i) << " / "
+                  << slope(i));
       // torch's exact gelu is ½x(1 + erf(x/√2)), which cancels to 0 in the far left tail where
       // dagrad's erfc form keeps the value (−7.6e-23 at −10): an absolute 1e-15 covers that.
       CHECK(std::fabs(got(i) - value(i)) <= 1e-13 * std::fabs(value(i)) + 1e-15);

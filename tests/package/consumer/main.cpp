@@ -16,5 +16,6 @@ int main() {
   p.run();
   consumer::Dataset own;
   dagrad::data::Dataset theirs;
-  std::cout << "grad=" << std::round(p.scalar(dy)) << " own=" << own.examples << " theirs=" << theirs.classes << "\n";  // 3x² at √2
+  std::cout << "grad=" << std::round(p.scalar(dy)) << " own=" << own.examples << " theirs=" << theirs.classes
+            << "\n";  // 3x² at √2
 }
