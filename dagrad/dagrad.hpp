@@ -1,6 +1,7 @@
 #pragma once
 // Everything a user of the core needs: graphs, ops, autodiff, programs and parameters.
 #include "dagrad/autodiff/autodiff.hpp"
+#include "dagrad/autodiff/check_grads.hpp"
 #include "dagrad/graph/graph.hpp"
 #include "dagrad/graph/memory.hpp"
 #include "dagrad/graph/param_store.hpp"
