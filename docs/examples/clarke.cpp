@@ -12,7 +12,7 @@ int main() {
   Graph g;
   Var x = g.input("x", {2});
   Var f = sum(relu(x) - relu(-x));
-  Var clarke = grad(f, x);                                         // Subgradient::Clarke{} by default
+  Var clarke = grad(f, x);                                                         // Subgradient::Clarke{} by default
   Var convention = grad(f, x, Subgradient::Convention{/*relu_slope_at_zero=*/0});  // the PyTorch rule
   Program p(g, {clarke, convention});
   p.set(x, Tensor{0.0, 1.5});

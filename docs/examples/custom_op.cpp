@@ -37,8 +37,8 @@ Var my_erf(const Var& x) { return x.graph().apply(std::make_shared<Erf>(), {x});
 
 int main() {
   // jvp against differences, the transpose identity, forward = reverse, HVP against differences.
-  GradCheckReport report = check_grads([](const std::vector<Var>& x) { return my_erf(x[0]); },
-                                       {Tensor{-1.2, -0.3, 0.4, 1.5}});
+  GradCheckReport report =
+      check_grads([](const std::vector<Var>& x) { return my_erf(x[0]); }, {Tensor{-1.2, -0.3, 0.4, 1.5}});
   std::cout << "check_grads: jvp vs differences " << report.jvp_vs_differences << ", transpose gap "
             << report.transpose_gap << ", hvp vs differences " << report.hvp_vs_differences << "\n";
   return 0;  // check_grads throws GradCheckError, naming the failed checks, when a rule is wrong

@@ -26,7 +26,8 @@ int main() {
   }
   double late_angle = analysis::angle(Tensor(store.value(w)), svm.w);
   std::cout << "angle to the SVM direction: " << early_angle << " rad at step 100, " << late_angle
-            << " at step 20000; normalized margin " << analysis::normalized_margin(Tensor(store.value(w)), data.X, data.y)
-            << " of the SVM's " << analysis::normalized_margin(svm.w, data.X, data.y) << "\n";
+            << " at step 20000; normalized margin "
+            << analysis::normalized_margin(Tensor(store.value(w)), data.X, data.y) << " of the SVM's "
+            << analysis::normalized_margin(svm.w, data.X, data.y) << "\n";
   return late_angle < early_angle ? 0 : 1;
 }

@@ -25,6 +25,7 @@ int main() {
   bool ok = std::abs(p.get(df)(0) - 2 * t * s) < 1e-12 && std::abs(p.scalar(jv) - 2 * t * s) < 1e-12 &&
             std::abs(p.get(hv)(0) - (2 * s * s - 4 * t * t * s)) < 1e-12 && std::abs(p.get(J)(0, 0) - s) < 1e-12 &&
             p.get(J)(0, 1) == 0;
-  std::cout << "df/dx0 = " << p.get(df)(0) << ", (Hv)0 = " << p.get(hv)(0) << (ok ? ": as the closed forms\n" : ": WRONG\n");
+  std::cout << "df/dx0 = " << p.get(df)(0) << ", (Hv)0 = " << p.get(hv)(0)
+            << (ok ? ": as the closed forms\n" : ": WRONG\n");
   return ok ? 0 : 1;
 }

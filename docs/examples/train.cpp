@@ -22,7 +22,10 @@ int main() {
   ParamStore store(g, /*seed=*/0);
   model.initialize(store, 0);
 
-  optim::TrainSetup setup{x, y, model.output, model.params,
+  optim::TrainSetup setup{x,
+                          y,
+                          model.output,
+                          model.params,
                           [](const Var& logits, const Var& labels) { return cross_entropy(logits, labels); },
                           optim::Task::Classification};
   optim::Adam adam({optim::constant(0.02)});
