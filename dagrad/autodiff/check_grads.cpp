@@ -11,7 +11,7 @@
 namespace dagrad {
 namespace {
 
-double norm(const Tensor& t) {
+double euclidean_norm(const Tensor& t) {
   double s = 0;
   for (double x : t) s += x * x;
   return std::sqrt(s);
@@ -106,7 +106,8 @@ GradCheckReport check_grads(const GradCheckFunction& f, const std::vector<Tensor
     p.run();
     Tensor differences = (plus - p.get(y)) / (2 * options.step);
     report.jvp_vs_differences = max_gap(differences, jv_value);
-    failures.check("jvp vs central differences", report.jvp_vs_differences, options.jvp_tolerance, norm(jv_value));
+    failures.check("jvp vs central differences", report.jvp_vs_differences, options.jvp_tolerance,
+                   euclidean_norm(jv_value));
   }
   if (options.forward && options.reverse) {
     std::vector<Var> jacobians;
@@ -121,7 +122,7 @@ GradCheckReport check_grads(const GradCheckFunction& f, const std::vector<Tensor
     for (std::size_t i = 0; i < jacobians.size(); i += 2) {
       Tensor forward = pj.get(jacobians[i]);
       report.forward_vs_reverse = std::max(report.forward_vs_reverse, max_gap(forward, pj.get(jacobians[i + 1])));
-      scale = std::max(scale, norm(forward));
+      scale = std::max(scale, euclidean_norm(forward));
     }
     failures.check("forward- vs reverse-mode Jacobian", report.forward_vs_reverse, options.jacobian_tolerance, scale);
   }
@@ -150,7 +151,7 @@ GradCheckReport check_grads(const GradCheckFunction& f, const std::vector<Tensor
     for (std::size_t i = 0; i < gradient.size(); ++i) {
       Tensor differences = (plus[i] - ph.get(gradient[i])) / (2 * options.step2);
       report.hvp_vs_differences = std::max(report.hvp_vs_differences, max_gap(differences, hv_value[i]));
-      scale = std::max(scale, norm(hv_value[i]));
+      scale = std::max(scale, euclidean_norm(hv_value[i]));
     }
     failures.check("hvp vs central differences of the gradient", report.hvp_vs_differences, options.hvp_tolerance,
                    scale);
