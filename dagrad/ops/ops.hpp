@@ -1,6 +1,8 @@
 #pragma once
 // dagrad's primitives and composites. Every function adds a node (or a few) to the graph its
 // arguments live in; shapes are checked at once, with a ShapeError naming op, node and shapes.
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "dagrad/graph/graph.hpp"
@@ -44,6 +46,19 @@ Var hardswish(const Var& x);                    // x·hardsigmoid(x); kinks at �
 Var clamp(const Var& x, Scalar lo, Scalar hi);  // derivative 1 at the bounds, as PyTorch
 Var hardtanh(const Var& x, Scalar lo = -1, Scalar hi = 1);  // clamp with derivative 0 at the bounds, as PyTorch
 Var relu6(const Var& x);                                    // hardtanh(x, 0, 6)
+
+// The registry of the unary table: what tools and tests enumerate instead of a list of names.
+// `reference` is f in long double, rounded once; `build` applies the op with a parameter (ignored
+// by ops that take none). The op's domain is (lowest, ∞).
+struct UnaryOpInfo {
+  std::string name;
+  std::string parameter;  // empty: none
+  Scalar example_parameter;
+  Scalar lowest;
+  std::function<Scalar(Scalar x, Scalar param)> reference;
+  std::function<Var(const Var& x, Scalar param)> build;
+};
+const std::vector<UnaryOpInfo>& unary_ops();
 
 // Piece selectors used by the derivative rules of nonsmooth ops (zero derivative themselves).
 // step: per element, 1 if the first nonzero key is > 0, 0 if < 0, `tie` if every key is 0. `site`

@@ -1,22 +1,32 @@
 // Elementwise unary ops: one row each. A row gives f (into a preallocated output), f′ as a graph
-// expression (so vjp = g·f′ and jvp = t·f′ are differentiable again), and flops per element.
+// expression (so vjp = g·f′ and jvp = t·f′ are differentiable again), flops per element, and what
+// the registry (unary_ops()) shows: the parameter's name, the domain, and a reference f in long
+// double that the op table compares every forward with, as Stan compares with double.
 // Transcendental functions count as one flop, as arithmetic does.
 #include <cmath>
-#include <cstring>
+#include <limits>
 
+#include "dagrad/ops/ops.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
 namespace {
 
+constexpr Scalar kInf = std::numeric_limits<Scalar>::infinity();
 using Forward = void (*)(const View& x, View& y, Scalar param);
 using Derivative = Var (*)(const DiffContext& ctx, const Var& x, const Var& y, Scalar param);
+
+using LongReference = long double (*)(long double x, long double param);
 
 struct UnaryRow {
   const char* name;
   Forward f;
   Derivative df;
   double flops;
+  LongReference reference;
+  const char* parameter = nullptr;  // its name, for those that take one
+  Scalar example_parameter = 0;
+  Scalar lowest = -kInf;  // the domain is (lowest, ∞)
 };
 
 template <class F>
@@ -37,7 +47,8 @@ Scalar sigmoid_scalar(Scalar x) {
 
 constexpr Scalar kGeluScale = 0.7978845608028654;  // √(2/π)
 constexpr Scalar kGeluCubic = 0.044715;
-Scalar gelu_tanh_scalar(Scalar x) { return 0.5 * x * (1 + std::tanh(kGeluScale * (x + kGeluCubic * x * x * x))); }
+// ½(1 + tanh z) = sigmoid(2z): the same function without 1 + tanh z cancelling in the left tail.
+Scalar gelu_tanh_scalar(Scalar x) { return x * sigmoid_scalar(2 * kGeluScale * (x + kGeluCubic * x * x * x)); }
 Scalar hardsigmoid_scalar(Scalar x) { return std::min<Scalar>(1, std::max<Scalar>(0, x / 6 + 0.5)); }
 
 // Pieces of the hard functions, whose kinks are at x = −3 and x = 3: [x > −3] and [x > 3], each
@@ -51,65 +62,80 @@ std::pair<Var, Var> hard_pieces(const DiffContext& c, const Var& x, Scalar tie_l
 
 const UnaryRow kUnaryTable[] = {
     {"neg", [](const View& x, View& y, Scalar) { xt::noalias(y) = -x; },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return x.graph().scalar(-1); }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return x.graph().scalar(-1); }, 1,
+     [](long double x, long double) { return -x; }},
     {"square", [](const View& x, View& y, Scalar) { xt::noalias(y) = x * x; },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 2.0 * x; }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 2.0 * x; }, 1,
+     [](long double x, long double) { return x * x; }},
     {"sqrt", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::sqrt(x); },
-     [](const DiffContext&, const Var&, const Var& y, Scalar) { return 0.5 / y; }, 1},
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return 0.5 / y; }, 1,
+     [](long double x, long double) { return sqrtl(x); }, nullptr, 0, 0},
     {"exp", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::exp(x); },
-     [](const DiffContext&, const Var&, const Var& y, Scalar) { return y; }, 1},
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return y; }, 1,
+     [](long double x, long double) { return expl(x); }},
     {"log", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::log(x); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / x; }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / x; }, 1,
+     [](long double x, long double) { return logl(x); }, nullptr, 0, 0},
     {"sin", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::sin(x); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return cos(x); }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return cos(x); }, 1,
+     [](long double x, long double) { return sinl(x); }},
     {"cos", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::cos(x); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return neg(sin(x)); }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return neg(sin(x)); }, 1,
+     [](long double x, long double) { return cosl(x); }},
     {"tanh", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::tanh(x); },
-     [](const DiffContext&, const Var&, const Var& y, Scalar) { return 1.0 - square(y); }, 1},
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return 1.0 - square(y); }, 1,
+     [](long double x, long double) { return tanhl(x); }},
     {"sigmoid", [](const View& x, View& y, Scalar) { map(x, y, sigmoid_scalar); },
-     [](const DiffContext&, const Var&, const Var& y, Scalar) { return y * (1.0 - y); }, 4},
+     [](const DiffContext&, const Var&, const Var& y, Scalar) { return y * (1.0 - y); }, 4,
+     [](long double x, long double) { return 1 / (1 + expl(-x)); }},
     {"softplus", [](const View& x, View& y, Scalar) { map(x, y, softplus_scalar); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return sigmoid(x); }, 5},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return sigmoid(x); }, 5,
+     [](long double x, long double) { return x > 0 ? x + log1pl(expl(-x)) : log1pl(expl(x)); }},
     {"relu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v > 0 ? v : Scalar(0); }); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar) { return detail::piece(c, x, c.relu_slope_at_zero); },
-     1},
+     1, [](long double x, long double) { return x > 0 ? x : 0; }},
     {"leaky_relu",
      [](const View& x, View& y, Scalar slope) { map(x, y, [slope](Scalar v) { return v > 0 ? v : slope * v; }); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar slope) {
        return slope + (1 - slope) * detail::piece(c, x, c.relu_slope_at_zero);
      },
-     2},
+     2, [](long double x, long double slope) { return x > 0 ? x : slope * x; }, "slope", 0.01},
     // abs′ = 2·[x > 0] − 1, with the tie at ½ so that abs′(0) = 0 as in PyTorch and JAX.
     {"abs", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::abs(x); },
-     [](const DiffContext& c, const Var& x, const Var&, Scalar) { return 2.0 * detail::piece(c, x, 0.5) - 1.0; }, 1},
+     [](const DiffContext& c, const Var& x, const Var&, Scalar) { return 2.0 * detail::piece(c, x, 0.5) - 1.0; }, 1,
+     [](long double x, long double) { return fabsl(x); }},
     {"erf", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::erf(v); }); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return M_2_SQRTPI * exp(neg(square(x))); }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return M_2_SQRTPI * exp(neg(square(x))); }, 1,
+     [](long double x, long double) { return erfl(x); }},
     // x·Φ(x), with Φ(x) = ½erfc(−x/√2): no cancellation in the far left tail (gelu(−10) ≈ −7.6e-23).
     {"gelu",
      [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return 0.5 * v * std::erfc(-v * M_SQRT1_2); }); },
      [](const DiffContext&, const Var& x, const Var&, Scalar) {
        return 0.5 * (1.0 + erf(x * M_SQRT1_2)) + (0.5 * M_2_SQRTPI * M_SQRT1_2) * x * exp(-0.5 * square(x));
      },
-     4},
+     4, [](long double x, long double) { return x * erfcl(-x / sqrtl(2)) / 2; }},
     // PyTorch's gelu(approximate="tanh"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
     {"gelu_tanh", [](const View& x, View& y, Scalar) { map(x, y, gelu_tanh_scalar); },
      [](const DiffContext&, const Var& x, const Var&, Scalar) {
        Var t = tanh(kGeluScale * (x + kGeluCubic * x * square(x)));
        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - square(t)) * kGeluScale * (1.0 + 3 * kGeluCubic * square(x));
      },
-     8},
+     8, [](long double x, long double) { return x / (1 + expl(-2 * sqrtl(2 / M_PIl) * (x + 0.044715L * x * x * x))); }},
     {"silu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v * sigmoid_scalar(v); }); },
      [](const DiffContext&, const Var& x, const Var&, Scalar) {
        Var s = sigmoid(x);
        return s * (1.0 + x * (1.0 - s));
      },
-     5},
+     5, [](long double x, long double) { return x / (1 + expl(-x)); }},
     {"softsign", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v / (1 + std::fabs(v)); }); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / square(1.0 + abs(x)); }, 3},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / square(1.0 + abs(x)); }, 3,
+     [](long double x, long double) { return x / (1 + fabsl(x)); }},
     {"log1p", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::log1p(v); }); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / (1.0 + x); }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return 1.0 / (1.0 + x); }, 1,
+     [](long double x, long double) { return log1pl(x); }, nullptr, 0, -1},
     {"expm1", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::expm1(v); }); },
-     [](const DiffContext&, const Var& x, const Var&, Scalar) { return exp(x); }, 1},
+     [](const DiffContext&, const Var& x, const Var&, Scalar) { return exp(x); }, 1,
+     [](long double x, long double) { return expm1l(x); }},
     // x for x > 0, α(eˣ − 1) below; a kink at 0 unless α = 1. PyTorch takes the left piece there (α).
     {"elu",
      [](const View& x, View& y, Scalar alpha) {
@@ -119,32 +145,33 @@ const UnaryRow kUnaryTable[] = {
        Var right = detail::piece(c, x, 0);
        return right + (1.0 - right) * (alpha * exp(x));
      },
-     3},
+     3, [](long double x, long double alpha) { return x > 0 ? x : alpha * expm1l(x); }, "alpha", 1.3},
     // clamp(x/6 + ½, 0, 1); PyTorch's derivative is 0 at both bounds (x = ±3).
     {"hardsigmoid", [](const View& x, View& y, Scalar) { map(x, y, hardsigmoid_scalar); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar) {
        auto [above_lo, above_hi] = hard_pieces(c, x, 0, 1);
        return (1.0 / 6) * above_lo * (1.0 - above_hi);
      },
-     3},
+     3, [](long double x, long double) { return fminl(1, fmaxl(0, x / 6 + 0.5L)); }},
     // x·hardsigmoid(x); PyTorch takes the middle piece x/3 + ½ at both bounds.
     {"hardswish", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v * hardsigmoid_scalar(v); }); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar) {
        auto [above_lo, above_hi] = hard_pieces(c, x, 1, 0);
        return above_hi + above_lo * (1.0 - above_hi) * (x * (1.0 / 3) + 0.5);
      },
-     4},
+     4, [](long double x, long double) { return x * fminl(1, fmaxl(0, x / 6 + 0.5L)); }},
     {"pow", [](const View& x, View& y, Scalar p) { xt::noalias(y) = xt::pow(x, p); },
      [](const DiffContext&, const Var& x, const Var&, Scalar p) {
        return p == 0 ? x.graph().scalar(0) : p * pow(x, p - 1);
      },
-     2},
+     2, [](long double x, long double p) { return powl(x, p); }, "exponent", 2.5, 0},
 };
 
-const UnaryRow& row(const char* name) {
+// Looked up once per public function (its static), never per call.
+const UnaryRow& row(const std::string& name) {
   for (const UnaryRow& r : kUnaryTable)
-    if (std::strcmp(r.name, name) == 0) return r;
-  throw GraphError(std::string("no unary op named ") + name);
+    if (r.name == name) return r;
+  throw GraphError("no unary op named " + name);
 }
 
 struct Unary : detail::Elementwise {
@@ -153,10 +180,7 @@ struct Unary : detail::Elementwise {
   Unary(const UnaryRow* row_, Scalar p) : r(row_), param(p) {}
   std::string name() const override { return r->name; }
   std::string attributes() const override {
-    if (std::strcmp(r->name, "pow") == 0) return "exponent=" + std::to_string(param);
-    if (std::strcmp(r->name, "leaky_relu") == 0) return "slope=" + std::to_string(param);
-    if (std::strcmp(r->name, "elu") == 0) return "alpha=" + std::to_string(param);
-    return {};
+    return r->parameter ? std::string(r->parameter) + "=" + std::to_string(param) : std::string();
   }
   void forward(const std::vector<const View*>& in, View& out) const override { r->f(*in[0], out, param); }
   std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const Var& g) const override {
@@ -170,33 +194,119 @@ struct Unary : detail::Elementwise {
   }
 };
 
-Var unary(const char* name, const Var& x, Scalar param = 0) { return detail::make<Unary>({x}, &row(name), param); }
+Var unary(const UnaryRow& r, const Var& x, Scalar param = 0) { return detail::make<Unary>({x}, &r, param); }
 
 }  // namespace
 
-Var neg(const Var& x) { return unary("neg", x); }
-Var square(const Var& x) { return unary("square", x); }
-Var sqrt(const Var& x) { return unary("sqrt", x); }
-Var exp(const Var& x) { return unary("exp", x); }
-Var log(const Var& x) { return unary("log", x); }
-Var sin(const Var& x) { return unary("sin", x); }
-Var cos(const Var& x) { return unary("cos", x); }
-Var tanh(const Var& x) { return unary("tanh", x); }
-Var sigmoid(const Var& x) { return unary("sigmoid", x); }
-Var softplus(const Var& x) { return unary("softplus", x); }
-Var relu(const Var& x) { return unary("relu", x); }
-Var leaky_relu(const Var& x, Scalar slope) { return unary("leaky_relu", x, slope); }
-Var abs(const Var& x) { return unary("abs", x); }
-Var pow(const Var& x, Scalar exponent) { return unary("pow", x, exponent); }
-Var erf(const Var& x) { return unary("erf", x); }
-Var gelu(const Var& x) { return unary("gelu", x); }
-Var gelu_tanh(const Var& x) { return unary("gelu_tanh", x); }
-Var silu(const Var& x) { return unary("silu", x); }
-Var softsign(const Var& x) { return unary("softsign", x); }
-Var log1p(const Var& x) { return unary("log1p", x); }
-Var expm1(const Var& x) { return unary("expm1", x); }
-Var elu(const Var& x, Scalar alpha) { return unary("elu", x, alpha); }
-Var hardsigmoid(const Var& x) { return unary("hardsigmoid", x); }
-Var hardswish(const Var& x) { return unary("hardswish", x); }
+Var neg(const Var& x) {
+  static const UnaryRow& r = row("neg");
+  return unary(r, x);
+}
+Var square(const Var& x) {
+  static const UnaryRow& r = row("square");
+  return unary(r, x);
+}
+Var sqrt(const Var& x) {
+  static const UnaryRow& r = row("sqrt");
+  return unary(r, x);
+}
+Var exp(const Var& x) {
+  static const UnaryRow& r = row("exp");
+  return unary(r, x);
+}
+Var log(const Var& x) {
+  static const UnaryRow& r = row("log");
+  return unary(r, x);
+}
+Var sin(const Var& x) {
+  static const UnaryRow& r = row("sin");
+  return unary(r, x);
+}
+Var cos(const Var& x) {
+  static const UnaryRow& r = row("cos");
+  return unary(r, x);
+}
+Var tanh(const Var& x) {
+  static const UnaryRow& r = row("tanh");
+  return unary(r, x);
+}
+Var sigmoid(const Var& x) {
+  static const UnaryRow& r = row("sigmoid");
+  return unary(r, x);
+}
+Var softplus(const Var& x) {
+  static const UnaryRow& r = row("softplus");
+  return unary(r, x);
+}
+Var relu(const Var& x) {
+  static const UnaryRow& r = row("relu");
+  return unary(r, x);
+}
+Var leaky_relu(const Var& x, Scalar slope) {
+  static const UnaryRow& r = row("leaky_relu");
+  return unary(r, x, slope);
+}
+Var abs(const Var& x) {
+  static const UnaryRow& r = row("abs");
+  return unary(r, x);
+}
+Var pow(const Var& x, Scalar exponent) {
+  static const UnaryRow& r = row("pow");
+  return unary(r, x, exponent);
+}
+Var erf(const Var& x) {
+  static const UnaryRow& r = row("erf");
+  return unary(r, x);
+}
+Var gelu(const Var& x) {
+  static const UnaryRow& r = row("gelu");
+  return unary(r, x);
+}
+Var gelu_tanh(const Var& x) {
+  static const UnaryRow& r = row("gelu_tanh");
+  return unary(r, x);
+}
+Var silu(const Var& x) {
+  static const UnaryRow& r = row("silu");
+  return unary(r, x);
+}
+Var softsign(const Var& x) {
+  static const UnaryRow& r = row("softsign");
+  return unary(r, x);
+}
+Var log1p(const Var& x) {
+  static const UnaryRow& r = row("log1p");
+  return unary(r, x);
+}
+Var expm1(const Var& x) {
+  static const UnaryRow& r = row("expm1");
+  return unary(r, x);
+}
+Var elu(const Var& x, Scalar alpha) {
+  static const UnaryRow& r = row("elu");
+  return unary(r, x, alpha);
+}
+Var hardsigmoid(const Var& x) {
+  static const UnaryRow& r = row("hardsigmoid");
+  return unary(r, x);
+}
+Var hardswish(const Var& x) {
+  static const UnaryRow& r = row("hardswish");
+  return unary(r, x);
+}
+
+const std::vector<UnaryOpInfo>& unary_ops() {
+  static const std::vector<UnaryOpInfo> registry = [] {
+    std::vector<UnaryOpInfo> out;
+    for (const UnaryRow& r : kUnaryTable) {
+      const UnaryRow* row_ = &r;
+      out.push_back({r.name, r.parameter ? r.parameter : "", r.example_parameter, r.lowest,
+                     [row_](Scalar x, Scalar param) { return static_cast<Scalar>(row_->reference(x, param)); },
+                     [row_](const Var& x, Scalar param) { return unary(*row_, x, param); }});
+    }
+    return out;
+  }();
+  return registry;
+}
 
 }  // namespace dagrad
