@@ -4,7 +4,10 @@
 // double that the op table compares every forward with, as Stan compares with double.
 // Transcendental functions count as one flop, as arithmetic does.
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <stdexcept>
+#include <string_view>
 
 #include "dagrad/ops/ops.hpp"
 #include "dagrad/ops/support.hpp"
@@ -60,7 +63,7 @@ std::pair<Var, Var> hard_pieces(const DiffContext& c, const Var& x, Scalar tie_l
   return {detail::piece(lo, x + 3.0, tie_lo), detail::piece(hi, x - 3.0, tie_hi)};
 }
 
-const UnaryRow kUnaryTable[] = {
+constexpr UnaryRow kUnaryTable[] = {
     {"neg", [](const View& x, View& y, Scalar) { xt::noalias(y) = -x; },
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return x.graph().scalar(-1); }, 1,
      [](long double x, long double) { return -x; }},
@@ -167,11 +170,12 @@ const UnaryRow kUnaryTable[] = {
      2, [](long double x, long double p) { return powl(x, p); }, "exponent", 2.5, 0},
 };
 
-// Looked up once per public function (its static), never per call.
-const UnaryRow& row(const std::string& name) {
-  for (const UnaryRow& r : kUnaryTable)
-    if (r.name == name) return r;
-  throw GraphError("no unary op named " + name);
+// A row's index by name, found while compiling: a public function names its row, a misspelt name
+// does not compile, and no call searches the table.
+constexpr std::size_t row_index(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kUnaryTable); ++i)
+    if (name == kUnaryTable[i].name) return i;
+  throw std::logic_error("no unary row of that name");
 }
 
 struct Unary : detail::Elementwise {
@@ -195,105 +199,37 @@ struct Unary : detail::Elementwise {
 };
 
 Var unary(const UnaryRow& r, const Var& x, Scalar param = 0) { return detail::make<Unary>({x}, &r, param); }
+template <std::size_t Row>
+Var unary(const Var& x, Scalar param = 0) {
+  return unary(kUnaryTable[Row], x, param);
+}
 
 }  // namespace
 
-Var neg(const Var& x) {
-  static const UnaryRow& r = row("neg");
-  return unary(r, x);
-}
-Var square(const Var& x) {
-  static const UnaryRow& r = row("square");
-  return unary(r, x);
-}
-Var sqrt(const Var& x) {
-  static const UnaryRow& r = row("sqrt");
-  return unary(r, x);
-}
-Var exp(const Var& x) {
-  static const UnaryRow& r = row("exp");
-  return unary(r, x);
-}
-Var log(const Var& x) {
-  static const UnaryRow& r = row("log");
-  return unary(r, x);
-}
-Var sin(const Var& x) {
-  static const UnaryRow& r = row("sin");
-  return unary(r, x);
-}
-Var cos(const Var& x) {
-  static const UnaryRow& r = row("cos");
-  return unary(r, x);
-}
-Var tanh(const Var& x) {
-  static const UnaryRow& r = row("tanh");
-  return unary(r, x);
-}
-Var sigmoid(const Var& x) {
-  static const UnaryRow& r = row("sigmoid");
-  return unary(r, x);
-}
-Var softplus(const Var& x) {
-  static const UnaryRow& r = row("softplus");
-  return unary(r, x);
-}
-Var relu(const Var& x) {
-  static const UnaryRow& r = row("relu");
-  return unary(r, x);
-}
-Var leaky_relu(const Var& x, Scalar slope) {
-  static const UnaryRow& r = row("leaky_relu");
-  return unary(r, x, slope);
-}
-Var abs(const Var& x) {
-  static const UnaryRow& r = row("abs");
-  return unary(r, x);
-}
-Var pow(const Var& x, Scalar exponent) {
-  static const UnaryRow& r = row("pow");
-  return unary(r, x, exponent);
-}
-Var erf(const Var& x) {
-  static const UnaryRow& r = row("erf");
-  return unary(r, x);
-}
-Var gelu(const Var& x) {
-  static const UnaryRow& r = row("gelu");
-  return unary(r, x);
-}
-Var gelu_tanh(const Var& x) {
-  static const UnaryRow& r = row("gelu_tanh");
-  return unary(r, x);
-}
-Var silu(const Var& x) {
-  static const UnaryRow& r = row("silu");
-  return unary(r, x);
-}
-Var softsign(const Var& x) {
-  static const UnaryRow& r = row("softsign");
-  return unary(r, x);
-}
-Var log1p(const Var& x) {
-  static const UnaryRow& r = row("log1p");
-  return unary(r, x);
-}
-Var expm1(const Var& x) {
-  static const UnaryRow& r = row("expm1");
-  return unary(r, x);
-}
-Var elu(const Var& x, Scalar alpha) {
-  static const UnaryRow& r = row("elu");
-  return unary(r, x, alpha);
-}
-Var hardsigmoid(const Var& x) {
-  static const UnaryRow& r = row("hardsigmoid");
-  return unary(r, x);
-}
-Var hardswish(const Var& x) {
-  static const UnaryRow& r = row("hardswish");
-  return unary(r, x);
-}
+Var neg(const Var& x) { return unary<row_index("neg")>(x); }
+Var square(const Var& x) { return unary<row_index("square")>(x); }
+Var sqrt(const Var& x) { return unary<row_index("sqrt")>(x); }
+Var exp(const Var& x) { return unary<row_index("exp")>(x); }
+Var log(const Var& x) { return unary<row_index("log")>(x); }
+Var sin(const Var& x) { return unary<row_index("sin")>(x); }
+Var cos(const Var& x) { return unary<row_index("cos")>(x); }
+Var tanh(const Var& x) { return unary<row_index("tanh")>(x); }
+Var sigmoid(const Var& x) { return unary<row_index("sigmoid")>(x); }
+Var softplus(const Var& x) { return unary<row_index("softplus")>(x); }
+Var relu(const Var& x) { return unary<row_index("relu")>(x); }
+Var leaky_relu(const Var& x, Scalar slope) { return unary<row_index("leaky_relu")>(x, slope); }
+Var abs(const Var& x) { return unary<row_index("abs")>(x); }
+Var pow(const Var& x, Scalar exponent) { return unary<row_index("pow")>(x, exponent); }
+Var erf(const Var& x) { return unary<row_index("erf")>(x); }
+Var gelu(const Var& x) { return unary<row_index("gelu")>(x); }
+Var gelu_tanh(const Var& x) { return unary<row_index("gelu_tanh")>(x); }
+Var silu(const Var& x) { return unary<row_index("silu")>(x); }
+Var softsign(const Var& x) { return unary<row_index("softsign")>(x); }
+Var log1p(const Var& x) { return unary<row_index("log1p")>(x); }
+Var expm1(const Var& x) { return unary<row_index("expm1")>(x); }
+Var elu(const Var& x, Scalar alpha) { return unary<row_index("elu")>(x, alpha); }
+Var hardsigmoid(const Var& x) { return unary<row_index("hardsigmoid")>(x); }
+Var hardswish(const Var& x) { return unary<row_index("hardswish")>(x); }
 
 const std::vector<UnaryOpInfo>& unary_ops() {
   static const std::vector<UnaryOpInfo> registry = [] {
