@@ -115,7 +115,7 @@ void BM_MlpJvp(benchmark::State& state) {
   report(state, p);
 }
 
-// Compiling a Program for an n-op tanh chain with its gradient (issue 15, item 10: this was
+// Compiling a Program for an n-op tanh chain with its gradient (this was
 // quadratic in the buffers live at once, 66 s at 100k ops). Time per op should stay flat in n.
 void BM_CompileChainWithGradient(benchmark::State& state) {
   for (auto _ : state) {

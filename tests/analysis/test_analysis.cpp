@@ -27,7 +27,7 @@ TEST_CASE("hard-margin SVM: KKT conditions hold to 1e-9 and no separator has a l
   CHECK(angle(Tensor{1.0, 0.0}, Tensor{0.0, 2.0}) == Approx(M_PI / 2));
 }
 
-// Issue 15, item 8: on the library's own small-margin data the old coordinate ascent threw after
+// Regression: on the library's own small-margin data the old coordinate ascent threw after
 // 1e6 sweeps with "KKT residual 0.000000 (is the data separable…?)".
 TEST_CASE("hard-margin SVM solves n = 1000 small-margin data at the default tolerance", "[analysis][svm]") {
   for (auto [n, d, gamma] : {std::tuple<std::size_t, std::size_t, Scalar>{1000, 20, 1e-3}, {2000, 50, 1e-4}}) {

@@ -121,7 +121,7 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
                         {{"study", "mean-field", "--widths", "5,10000000000"}, "--widths 10000000000: its data"},
                         {{"study", "factorization", "--size", "10000000"}, "more than this machine's"},
                         {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"},
-                        // Issue 14: an empty path meant "none" (--resume "" trained from scratch and saved nothing).
+                        // Regression: an empty path meant "none" (--resume "" trained from scratch and saved nothing).
                         {{"train", "--out", ""}, "--out: the path is empty"},
                         {{"train", "--checkpoint", ""}, "--checkpoint: the path is empty"},
                         {{"train", "--resume", ""}, "--resume: the path is empty"},

@@ -1,6 +1,6 @@
 // The command line as a new user meets it, in real processes (the built dagrad, spawned without a
 // shell): hostile but ordinary paths, a full disk, a checkpoint directory that holds other things,
-// two runs on one checkpoint, reruns and resumes under other options (issue 14). Each case asserts
+// two runs on one checkpoint, reruns and resumes under other options. Each case asserts
 // the exact exit status and what is on disk afterwards.
 #include <catch2/catch.hpp>
 

@@ -161,7 +161,7 @@ TEST_CASE("Convention policy reproduces PyTorch's fixed kink derivatives", "[aut
   CHECK(same_tensor(gm[0], Tensor{0.0, 0.5, 0.5}));
 }
 
-// Issue 15, item 5: grad() inside a training loop (the PyTorch habit) grew the graph by 12 nodes a
+// Regression: grad() inside a training loop (the PyTorch habit) grew the graph by 12 nodes a
 // step. The same transform call returns the nodes it built the first time.
 TEST_CASE("transforms are memoized: the same call returns the same nodes and adds none", "[autodiff][memo]") {
   Graph g;

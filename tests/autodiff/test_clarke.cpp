@@ -53,7 +53,7 @@ TEST_CASE("relu(x) - relu(-x) is the identity: Clarke {1}, the convention says 0
 
 TEST_CASE("directions are independent per leaf whatever the names: relu(x - y) - relu(y - x) at (0, 0) is (1, -1)",
           "[clarke][seed]") {
-  // Issue 15: directions were seeded by the leaf's name; two inputs both named "z" (or both unnamed,
+  // Regression: directions were seeded by the leaf's name; two inputs both named "z" (or both unnamed,
   // or an input and a parameter sharing a name) got one direction, and the gradient came out (0, 0).
   for (const auto& [first, second] :
        std::vector<std::pair<std::string, std::string>>{{"x", "y"}, {"z", "z"}, {"", ""}}) {
@@ -287,7 +287,7 @@ TEST_CASE("randomized: the Clarke gradient along d is the plain gradient at x + 
   CHECK(trials_with_kinks > trials / 2);  // the points really sit at kinks
 }
 
-// Issue 15, item 2: directional_pass_ran was false for clamp(x, 0, 1) − relu(x) at 0 though the
+// Regression: directional_pass_ran was false for clamp(x, 0, 1) − relu(x) at 0 though the
 // directions decided both kinks, and a Convention gradient beside a Clarke one made Clarke's
 // resolved ties read as unresolved, with nothing saying which policy a count belonged to.
 TEST_CASE("kink report: per policy and per node, directions decided, ties, unqualified", "[clarke][report]") {

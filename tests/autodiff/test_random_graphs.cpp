@@ -1,4 +1,4 @@
-// Random DAGs of ops with random shapes (issue 7's graph fuzzer): every attempted op either builds or
+// Random DAGs of ops with random shapes (a graph fuzzer): every attempted op either builds or
 // throws a dagrad::Error (never another exception, never a crash — the sanitizer build runs this too),
 // and every graph that builds has derivatives that agree: ⟨u, J v⟩ = ⟨Jᵀu, v⟩ to rounding, and the
 // gradient of a scalar reduction against central differences.

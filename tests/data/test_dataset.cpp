@@ -53,7 +53,7 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
        std::vector<Bad>{{"ragged.csv", "1,2,0\n1,0\n", "ragged.csv:2: 2 fields, but the first row has 3"},
                         {"word.csv", "1,2,0\n1,abc,1\n", "word.csv:2, field 2: 'abc' is not a number"},
                         {"nan.csv", "1,nan,0\n", "'nan' is not finite (inf or nan)"},
-                        // Issue 14: every message names what is really wrong.
+                        // Every message names what is really wrong.
                         {"overflow.csv", "1,1e999,0\n", "'1e999' is outside the float64 range"},
                         // An invisible byte-order mark inside the data is shown.
                         {"bom_inside.csv",
@@ -107,7 +107,7 @@ TEST_CASE("malformed files raise DataError naming file, line and the problem", "
 TEST_CASE(
     "what spreadsheets and numerics produce loads: a byte-order mark, subnormal numbers, sparse labels on request",
     "[data][csv]") {
-  // Issue 14: a UTF-8 BOM made the first field "not a finite number"; 1e-320 (subnormal) was called
+  // Regression: a UTF-8 BOM made the first field "not a finite number"; 1e-320 (subnormal) was called
   // not finite. pandas' read_csv reads both.
   Dataset bom = load_csv(write_temp("bom.csv",
                                     "\xef\xbb\xbf"

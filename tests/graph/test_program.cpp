@@ -197,7 +197,7 @@ TEST_CASE("parameters and outputs outside the arena: read and written in place, 
 }
 
 TEST_CASE("running after the bound ParamStore was destroyed is a BindError, not freed memory", "[program][errors]") {
-  // Issue 15: this returned wrong sums in Release and was a heap-use-after-free under ASan.
+  // Regression: this returned wrong sums in Release and was a heap-use-after-free under ASan.
   Graph g;
   Var w = g.parameter("w", {3});
   Var total = sum(w);

@@ -106,7 +106,7 @@ TEST_CASE("deep linear nets: the end-to-end product, orthogonal, identity and ba
 
 TEST_CASE("a balanced deep linear net is balanced in every store made on its graph, without initialize()",
           "[models][deep-linear]") {
-  // Issue 15: without model.initialize(store, seed) the net silently got unbalanced Gaussian factors.
+  // Regression: without model.initialize(store, seed) the net silently got unbalanced Gaussian factors.
   Graph g;
   Var x = g.input("x", {6, 4});
   Model m = deep_linear(x, {4, 5, 5, 3}, LinearInit::Balanced, 0.7);

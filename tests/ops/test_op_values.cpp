@@ -86,7 +86,7 @@ TEST_CASE("softmax, log_softmax and logsumexp are shift invariant and finite at 
 
 TEST_CASE("normalisations and losses at extreme arguments: exact where float64 can be, never NaN",
           "[ops][losses][stability]") {
-  // Issue 15: log_softmax([1e17, 1e17]) was [0, 0] (x − logsumexp(x) cancels); cross_entropy at
+  // Regression: log_softmax([1e17, 1e17]) was [0, 0] (x − logsumexp(x) cancels); cross_entropy at
   // margin 40 was −0 (log of 1 + 4.2e-18); at logits ±1e308 it was NaN (0 · −inf).
   Graph g;
   Var x = g.input("x", {1, 2}), label = g.input("label", {1});
@@ -144,7 +144,7 @@ TEST_CASE("normalisations and losses at extreme arguments: exact where float64 c
 }
 
 TEST_CASE("margin losses refuse labels other than -1 and +1, naming the loss", "[ops][losses][errors]") {
-  // Issue 15: logistic_loss took labels {0, 1}, and the 0-labelled examples got zero gradient.
+  // Regression: logistic_loss took labels {0, 1}, and the 0-labelled examples got zero gradient.
   Graph g;
   Var s = g.input("s", {4}), y = g.input("y", {4});
   for (auto [name, loss] : std::vector<std::pair<std::string, Var>>{{"logistic_loss", logistic_loss(s, y)},

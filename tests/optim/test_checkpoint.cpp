@@ -357,7 +357,7 @@ TEST_CASE("exact resume of SAG, SAGA and SVRG: tables, snapshots and samplers ar
   fs::remove_all(dir);
 }
 
-// Issue 14: a checkpoint directory is the user's directory too; a save touches only what its own
+// A checkpoint directory is the user's directory too; a save touches only what its own
 // manifest names, and nothing that was there before it.
 namespace {
 

@@ -257,7 +257,7 @@ TEST_CASE("normalized GD keeps stepping when the gradient's square underflows", 
   CHECK(optim::norm2({3e-200, 4e-200}) == Approx(5e-200).epsilon(1e-14));
 }
 
-// Issue 15, item 3: training the head only used to apply the body's stale gradients again, and
+// Regression: training the head only used to apply the body's stale gradients again, and
 // Adam's weight decay moved a "frozen" layer by 0.39 in one epoch.
 TEST_CASE("an optimizer changes only what it owns and what was differentiated this step", "[optim][groups]") {
   Graph g;

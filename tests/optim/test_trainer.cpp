@@ -79,7 +79,7 @@ TEST_CASE("trainer rejects a model input that does not fit the data", "[optim][t
 
 TEST_CASE("a training step's memory: forward activations + parameters + gradients + one layer's workspace",
           "[optim][memory]") {
-  // The bound of the speed issue; the ParamStore's values and gradients count, the Clarke pass's own
+  // The bound set for a training step; the ParamStore's values and gradients count, the Clarke pass's own
   // arena (held only after a step meets a kink) does not.
   auto check = [](Graph& g, const Var& x, const Var& y, const Var& loss) {
     ParamStore store(g, 3);
@@ -139,7 +139,7 @@ TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more
   optim::Adam adam2({optim::constant(0.05)});
   auto history = optim::train(second.g, second.setup, *second.store, adam2, split, options);
   CHECK(second.store->values() == direct.store->values());
-  // The history is whole: the checkpoint carries the first run's metrics (issue 14: --resume lost them).
+  // The history is whole: the checkpoint carries the first run's metrics (--resume lost them).
   REQUIRE(history.size() == direct_history.size());
   for (std::size_t k = 0; k < history.size(); ++k) {
     CHECK(history[k].epoch == direct_history[k].epoch);
@@ -162,7 +162,7 @@ TEST_CASE("train resumes from its checkpoint bit for bit: 4 epochs, stop, 6 more
 
 TEST_CASE("a checkpoint is not silently replaced, and resumes only the run that made it",
           "[optim][trainer][checkpoint]") {
-  // Issue 14: rerunning a --checkpoint command restarted from epoch 0 over an epoch-10 checkpoint;
+  // Regression: rerunning a --checkpoint command restarted from epoch 0 over an epoch-10 checkpoint;
   // a resume with another seed trained on test rows; another data set of the same shape was taken.
   data::Split split = data::train_test_split(data::load_sklearn("iris"), 0.2, 1);
   data::standardize(split);

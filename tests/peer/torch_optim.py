@@ -23,7 +23,7 @@ configs = {
     "rmsprop": (torch.optim.RMSprop, dict(lr=0.01)),
     "adam": (torch.optim.Adam, dict(lr=0.01)),
     "adamw": (torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
-    # Issue 15: options a PyTorch recipe uses that dagrad lacked.
+    # Options a PyTorch recipe uses.
     "rmsprop_momentum": (torch.optim.RMSprop, dict(lr=0.01, momentum=0.9)),
     "rmsprop_centered": (torch.optim.RMSprop, dict(lr=0.01, centered=True)),
     # alpha stays 0.99: with 0.9 the centered variance cancels so far that a 1e-16 change of one
@@ -32,7 +32,7 @@ configs = {
     "adam_amsgrad": (torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
     "adamw_amsgrad": (torch.optim.AdamW, dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=True)),
 }
-# Issue 15, item 3: parameter groups with their own lr and weight decay, and a step where only the
+# Parameter groups with their own lr and weight decay, and a step where only the
 # head's gradient was computed (the others' .grad stay None, so torch leaves them alone, decay included).
 groups = {
     "adamw_groups": [{"params": ["W1", "b1"], "lr": 0.02, "weight_decay": 0.0}, {"params": ["W2"]}],
