@@ -85,17 +85,22 @@ struct ProgramPlan {
 
 namespace {
 
-std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<NodeId>& outputs,
-                                             const ProgramOptions& options) {
-  auto plan = std::make_shared<ProgramPlan>();
-  ProgramPlan& P = *plan;
-  P.outputs = outputs;
+// Which nodes form the Clarke directional pass, and which read it.
+struct PassMembership {
+  std::vector<char> in_pass, after_pass;  // by node id
+};
+
+// The schedule: late as possible, then partitioned around the directional pass.
+void order_steps(Graph& graph, const std::vector<NodeId>& outputs, ProgramPlan& P, PassMembership& passes) {
   std::vector<NodeId>& order = P.order;
   order = late_as_possible(graph, graph.schedule(outputs));
   // Phases: A (what the directional pass and the gate selectors' value keys need), G (the pass), B
   // (everything else). A's value keys are ready before G, so the run can decide whether G is needed
   // at all; the rest waits in B, so a weight gradient's side branches stay next to their consumers.
-  std::vector<char> in_pass(graph.size(), 0), after_pass(graph.size(), 0), before_pass(graph.size(), 0);
+  std::vector<char>&in_pass = passes.in_pass, &after_pass = passes.after_pass;
+  in_pass.assign(graph.size(), 0);
+  after_pass.assign(graph.size(), 0);
+  std::vector<char> before_pass(graph.size(), 0);
   for (NodeId id : order) {
     const Node& n = graph.node(id);
     in_pass[id] = n.role == Role::Op && n.directional;
@@ -120,7 +125,14 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
   for (NodeId o : outputs) P.directional_skippable = P.directional_skippable && !in_pass[o];
   P.slot_of_node.assign(graph.size(), kNoNode);
   for (std::size_t i = 0; i < order.size(); ++i) P.slot_of_node[order[i]] = i;
+}
 
+// Where each buffer lives: leaves first (they hold their values for the whole run), then each op's
+// output, freed after its last reader; the directional pass's buffers get an arena of their own.
+void plan_memory(Graph& graph, const std::vector<NodeId>& outputs, const ProgramOptions& options,
+                 const PassMembership& passes, ProgramPlan& P) {
+  const std::vector<NodeId>& order = P.order;
+  const std::vector<char>& in_pass = passes.in_pass;
   std::vector<std::size_t> last_use(order.size(), 0);
   for (std::size_t i = 0; i < order.size(); ++i)
     for (NodeId in : graph.node(order[i]).inputs) last_use[P.slot_of_node[in]] = i;
@@ -174,7 +186,14 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
   P.stats.directional_bytes = pass_planner.end() * sizeof(Scalar);
   P.stats.arena_bytes = planner.end() * sizeof(Scalar);
   P.stats.peak_live_bytes = planner.peak() * sizeof(Scalar);
+}
 
+// One step per op, with its input slots, cost and role around the directional pass.
+void plan_steps(Graph& graph, const std::vector<NodeId>& outputs, const PassMembership& passes, ProgramPlan& P) {
+  const std::vector<NodeId>& order = P.order;
+  const std::vector<char>&in_pass = passes.in_pass, &after_pass = passes.after_pass;
+  std::vector<bool> pinned(order.size(), false);
+  for (NodeId o : outputs) pinned[P.slot_of_node[o]] = true;
   P.readable.assign(order.size(), false);
   for (std::size_t i = 0; i < order.size(); ++i) {
     const Node& n = graph.node(order[i]);
@@ -212,6 +231,16 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
     P.steps.push_back(std::move(s));
   }
   P.stats.ops = P.steps.size();
+}
+
+std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<NodeId>& outputs,
+                                             const ProgramOptions& options) {
+  auto plan = std::make_shared<ProgramPlan>();
+  plan->outputs = outputs;
+  PassMembership passes;
+  order_steps(graph, outputs, *plan, passes);
+  plan_memory(graph, outputs, options, passes, *plan);
+  plan_steps(graph, outputs, passes, *plan);
   return plan;
 }
 
