@@ -138,6 +138,8 @@ void plan_memory(Graph& graph, const std::vector<NodeId>& outputs, const Program
     for (NodeId in : graph.node(order[i]).inputs) last_use[P.slot_of_node[in]] = i;
   std::vector<bool> pinned(order.size(), false);
   for (NodeId o : outputs) pinned[P.slot_of_node[o]] = true;
+  P.readable.assign(order.size(), false);  // outputs and leaves keep their buffers to the end
+  for (std::size_t i = 0; i < order.size(); ++i) P.readable[i] = pinned[i] || graph.node(order[i]).role != Role::Op;
 
   P.outside_output.assign(order.size(), false);
   for (const auto& [v, memory] : options.outputs_outside) {
@@ -189,15 +191,11 @@ void plan_memory(Graph& graph, const std::vector<NodeId>& outputs, const Program
 }
 
 // One step per op, with its input slots, cost and role around the directional pass.
-void plan_steps(Graph& graph, const std::vector<NodeId>& outputs, const PassMembership& passes, ProgramPlan& P) {
+void plan_steps(Graph& graph, const PassMembership& passes, ProgramPlan& P) {
   const std::vector<NodeId>& order = P.order;
   const std::vector<char>&in_pass = passes.in_pass, &after_pass = passes.after_pass;
-  std::vector<bool> pinned(order.size(), false);
-  for (NodeId o : outputs) pinned[P.slot_of_node[o]] = true;
-  P.readable.assign(order.size(), false);
   for (std::size_t i = 0; i < order.size(); ++i) {
     const Node& n = graph.node(order[i]);
-    P.readable[i] = pinned[i] || n.role != Role::Op;
     if (n.role != Role::Op) {
       P.leaf_slots.push_back(i);
       continue;
@@ -240,7 +238,7 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
   PassMembership passes;
   order_steps(graph, outputs, *plan, passes);
   plan_memory(graph, outputs, options, passes, *plan);
-  plan_steps(graph, outputs, passes, *plan);
+  plan_steps(graph, passes, *plan);
   return plan;
 }
 
@@ -274,7 +272,7 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   kinks_.has_directional_pass = P.has_directional_pass || P.uses_directions;
   if (std::optional<Buffers> spare = P.take_spare()) {
     buffers_ = std::move(*spare);
-    reset_leaf_views(outside);
+    reset_views(outside);
     stats_.reused_buffers = true;
   } else {
     lay_out_buffers(outside);
@@ -295,42 +293,42 @@ Program::~Program() {
   }
 }
 
+// Where slot i's view points before anything is bound: its outside memory, or its arena slice.
+// Outside parameters and the directional pass point nowhere until bound or allocated; run()
+// refuses unbound leaves, and only selectors at kinks read the pass.
+Scalar* Program::home_of(std::size_t i, const std::vector<Scalar*>& outside) {
+  const ProgramPlan& P = *plan_;
+  if (outside[i]) return outside[i];
+  return P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr : buffers_.arena.data() + P.offset[i];
+}
+
 void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
   const ProgramPlan& P = *plan_;
   require_memory(static_cast<double>(P.arena_size + P.pass_arena_size) * sizeof(Scalar),
                  "Program of " + std::to_string(P.order.size()) + " nodes: its buffers");
   buffers_.arena.assign(std::max<std::size_t>(P.arena_size, 1), 0);
-  buffers_.views.resize(P.order.size());
+  buffers_.views.reserve(P.order.size());
   for (std::size_t i = 0; i < P.order.size(); ++i) {
     const Node& n = graph_->node(P.order[i]);
-    // Outside parameters and the directional pass point nowhere until bound or allocated; run()
-    // refuses unbound leaves, and only selectors at kinks read the pass.
-    Scalar* data = outside[i]                                    ? outside[i]
-                   : P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr
-                                                                 : buffers_.arena.data() + P.offset[i];
-    buffers_.views[i].emplace(make_view(data, n.shape));
+    buffers_.views.push_back(make_view(home_of(i, outside), n.shape));
     if (n.role == Role::Constant && !P.in_pass_slot[i])  // else when the pass arena is made
-      std::copy(n.value.begin(), n.value.end(), buffers_.views[i]->begin());
+      std::copy(n.value.begin(), n.value.end(), buffers_.views[i].begin());
   }
   buffers_.steps.reserve(P.steps.size());
   for (const ProgramPlan::StepPlan& sp : P.steps) {
     Step s{sp.node, sp.op, {}, sp.slot, sp.selector};
-    for (std::size_t in : sp.input_slots) s.inputs.push_back(&*buffers_.views[in]);
+    for (std::size_t in : sp.input_slots) s.inputs.push_back(&buffers_.views[in]);
     buffers_.steps.push_back(std::move(s));
   }
 }
 
 // Buffers from a Program that died: constants and op buffers are as laid out (no op writes a
 // leaf), but that Program may have pointed its parameters at a store or at buffers of its own,
-// and this one's outside outputs may be elsewhere.
-void Program::reset_leaf_views(const std::vector<Scalar*>& outside) {
-  const ProgramPlan& P = *plan_;
-  for (std::size_t i = 0; i < P.order.size(); ++i) {
-    bool leaf = graph_->node(P.order[i]).role != Role::Op;
-    if (!outside[i] && !(leaf && !P.in_pass_slot[i])) continue;
-    Scalar* data = outside[i] ? outside[i] : P.offset[i] == kNoNode ? nullptr : buffers_.arena.data() + P.offset[i];
-    repoint(*buffers_.views[i], data);
-  }
+// and this one's outside outputs may be elsewhere. Re-pointing sets a pointer, so every slot
+// outside the directional pass is simply sent home.
+void Program::reset_views(const std::vector<Scalar*>& outside) {
+  for (std::size_t i = 0; i < plan_->order.size(); ++i)
+    if (!plan_->in_pass_slot[i]) repoint(buffers_.views[i], home_of(i, outside));
 }
 
 void Program::allocate_pass_arena() {
@@ -339,8 +337,8 @@ void Program::allocate_pass_arena() {
   for (std::size_t i = 0; i < P.order.size(); ++i) {
     if (!P.in_pass_slot[i]) continue;
     const Node& n = graph_->node(P.order[i]);
-    buffers_.views[i].emplace(make_view(buffers_.pass_arena.data() + P.offset[i], n.shape));
-    if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), buffers_.views[i]->begin());
+    repoint(buffers_.views[i], buffers_.pass_arena.data() + P.offset[i]);
+    if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), buffers_.views[i].begin());
   }
 }
 
@@ -368,9 +366,9 @@ void Program::set(const Var& leaf, const Tensor& value) {
   if (plan_->offset[slot] == kNoNode && own_.size() <= slot) own_.resize(plan_->offset.size());
   if (plan_->offset[slot] == kNoNode && own_[slot].empty()) own_[slot].resize(size_of(n.shape));
   Scalar* own = plan_->offset[slot] == kNoNode ? own_[slot].data() : buffers_.arena.data() + plan_->offset[slot];
-  repoint(*buffers_.views[slot], own);  // stop following a ParamStore
+  repoint(buffers_.views[slot], own);  // stop following a ParamStore
   store_of_[slot].reset();
-  View& target = *buffers_.views[slot];
+  View& target = buffers_.views[slot];
   std::copy(value.begin(), value.end(), target.begin());
   bound_[slot] = true;
 }
@@ -383,14 +381,14 @@ void Program::bind(ParamStore& store) {
     Var p(graph_, id);
     if (!store.contains(p)) continue;
     View& v = store.value(p);
-    repoint(*buffers_.views[slot], v.data());
+    repoint(buffers_.views[slot], v.data());
     bound_[slot] = true;
     store_of_[slot] = store.liveness();
   }
 }
 
 void Program::check_leaf_finite(std::size_t slot) const {
-  const View& v = *buffers_.views[slot];
+  const View& v = buffers_.views[slot];
   for (std::size_t k = 0; k < v.size(); ++k)
     if (!std::isfinite(v.data()[k]))
       throw NumericError("non-finite value " + std::to_string(v.data()[k]) + " at flat index " + std::to_string(k) +
@@ -498,7 +496,7 @@ void Program::run_steps(std::size_t begin, std::size_t end) {
   using Clock = std::chrono::steady_clock;
   for (std::size_t k = begin; k < end; ++k) {
     Step& s = buffers_.steps[k];
-    View& out = *buffers_.views[s.slot];
+    View& out = buffers_.views[s.slot];
     Clock::time_point start;
     if (options_.time_nodes) start = Clock::now();
     try {
@@ -535,7 +533,7 @@ const View& Program::view(const Var& v) const {
                     " is an intermediate whose buffer is reused; compile it as an output to read it");
   if (graph_->node(v.id()).role != Role::Op && !bound_[slot])
     throw BindError("Program::get: " + graph_->describe(v.id()) + " is unbound; bind or set() it before reading it");
-  return *buffers_.views[slot];
+  return buffers_.views[slot];
 }
 
 Tensor Program::get(const Var& v) const {

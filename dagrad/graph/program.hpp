@@ -106,7 +106,8 @@ class Program {
   void run_steps(std::size_t begin, std::size_t end);
   void allocate_pass_arena();
   void lay_out_buffers(const std::vector<Scalar*>& outside);
-  void reset_leaf_views(const std::vector<Scalar*>& outside);
+  void reset_views(const std::vector<Scalar*>& outside);
+  Scalar* home_of(std::size_t slot, const std::vector<Scalar*>& outside);
   void count_kinks(std::size_t step);
 
   Graph* graph_;
@@ -119,8 +120,8 @@ class Program {
   // keep their addresses when the vectors move.
   struct Buffers {
     std::vector<Scalar> arena;
-    std::vector<Scalar> pass_arena;          // the directional pass's buffers (empty until needed)
-    std::vector<std::optional<View>> views;  // one per scheduled node
+    std::vector<Scalar> pass_arena;  // the directional pass's buffers (empty until needed)
+    std::vector<View> views;         // one per scheduled node
     std::vector<Step> steps;
   };
   friend struct ProgramPlan;
