@@ -70,11 +70,17 @@ void time_side_by_side(benchmark::State& state, Habit habit, BuiltOnce built_onc
     step();
     return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
   };
-  bool habit_first = true;
+  bool habit_first = true;  // alternates: neither side always runs with the other's data in cache
   for (auto _ : state) {
-    double a = habit_first ? time(habit) : 0, b = time(built_once);
-    if (!habit_first) a = time(habit);
-    habit_first = !habit_first;  // neither side always runs with the other's data in cache
+    double a = 0, b = 0;
+    if (habit_first) {
+      a = time(habit);
+      b = time(built_once);
+    } else {
+      b = time(built_once);
+      a = time(habit);
+    }
+    habit_first = !habit_first;
     habit_us.push_back(a);
     built_once_us.push_back(b);
     ratios.push_back(a / b);
