@@ -52,6 +52,18 @@ CLI::Validator finite_number(Bound bound) {
                                      : "");
 }
 
+// The registry's studies for `dagrad study --help`: name, source, claim and the overrides each takes.
+std::string study_list() {
+  std::string text = "Studies:\n";
+  for (const studies::StudyEntry& study : studies::registry()) {
+    std::string options;
+    for (const std::string& option : study.options) options += " " + option;
+    text += "  " + study.name + (study.in_report ? " (in the report)" : "") + ": " + study.source + ".\n    " +
+            study.claim + ".\n    options:" + options + "\n";
+  }
+  return text;
+}
+
 void add_demo_options(CLI::App* cmd, DemoOptions& demo) {
   cmd->add_option("--inputs", demo.inputs, "input dimension")->check(whole_number(1));
   cmd->add_option("--width", demo.width, "hidden width")->check(whole_number(1));
@@ -108,10 +120,11 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
                       "accept CSV labels that leave most classes 0..max label without examples");
 
   CLI::App* study_cmd = app.add_subcommand("study", "run one implicit-bias study: CSV, PNG plot and a report section");
-  study_cmd->add_option("name", inv.study_name, study_name_list())->required();
+  study_cmd->add_option("name", inv.study_name, "one of: " + studies::study_name_list())->required();
+  study_cmd->footer(study_list());
   study_cmd->add_flag("--quick", inv.study_quick, "the short edition used by tests and the report");
   study_cmd->add_option("--out", inv.study_out, "output directory");
-  StudyOverrides& overrides = inv.study_overrides;
+  studies::StudyOverrides& overrides = inv.study_overrides;
   study_cmd->add_option("--seed", overrides.seed, "seed for data and initial weights")->check(whole_number(0));
   study_cmd->add_option("--steps", overrides.steps, "training steps")->check(whole_number(1));
   study_cmd->add_option("--n", overrides.n, "training examples")->check(whole_number(1));

@@ -21,7 +21,7 @@ struct Invocation {
   CostCommand cost;
   std::string study_name, study_out = "out/studies";
   bool study_quick = false;
-  StudyOverrides study_overrides;
+  studies::StudyOverrides study_overrides;
   std::string report_out = "out";
   int blas_threads = 1;
   // Set when parsing already decided the outcome: --help (kSuccess, the help on `out`) or a

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <functional>
 #include <sstream>
-#include <type_traits>
 
 #include <unistd.h>
 
@@ -15,7 +14,6 @@
 #include "cost.hpp"
 #include "dagrad/analysis/progress.hpp"
 #include "dagrad/data/files.hpp"
-#include "dagrad/graph/memory.hpp"
 #include "demo.hpp"
 #include "plot.hpp"
 
@@ -55,153 +53,16 @@ class ProgressPrinter {
   analysis::ProgressHook previous_;
 };
 
-// Member accessor usable in `if constexpr (std::is_invocable_v<...>)`: options structs differ in
-// which sizes they have, and an override of a missing one must be reported, not ignored.
-#define DAGRAD_OPTION(member) [](auto& options) -> decltype((options.member)) { return options.member; }
-
-template <class Options, class Member, class Value>
-void override_option(Options& o, const std::string& study, const char* option, const Value& value, Member member) {
-  if constexpr (std::is_invocable_v<Member, Options&>) {
-    using Target = std::decay_t<std::invoke_result_t<Member, Options&>>;
-    if constexpr (std::is_assignable_v<Target&, const Value&>)
-      member(o) = value;
-    else
-      throw Error("study '" + study + "': option " + option + " has another type here");
-  } else {
-    throw Error("study '" + study + "' has no option " + option);
-  }
-}
-
-// The size option `member` of `o`, as a double so products cannot overflow; 0 where the study has none.
-template <class Options, class Member>
-double size_of(const Options& o, Member member) {
-  if constexpr (std::is_invocable_v<Member, const Options&>) {
-    const auto& value = member(o);
-    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>)
-      return static_cast<double>(value);
-    else
-      return value.empty() ? 0.0 : static_cast<double>(*std::max_element(value.begin(), value.end()));
-  } else {
-    return 0.0;
-  }
-}
-
-// A lower bound on what the study holds at once, from its sizes: the data (n × d), a layer's
-// activations (n × width), the weights (depth layers of width × max(d, width)), the factorized matrix
-// (size² per factor) and a few graph nodes per layer. Oversized overrides are refused here by name,
-// before any work, instead of an anonymous bad_alloc (or the OOM killer) minutes later.
-template <class Options>
-void require_study_memory(const Options& o, const std::string& study) {
-  std::pair<const char*, double> sizes[] = {
-      {"--n", size_of(o, DAGRAD_OPTION(n))},         {"--d", size_of(o, DAGRAD_OPTION(d))},
-      {"--width", size_of(o, DAGRAD_OPTION(width))}, {"--widths", size_of(o, DAGRAD_OPTION(widths))},
-      {"--depth", size_of(o, DAGRAD_OPTION(depth))}, {"--depths", size_of(o, DAGRAD_OPTION(depths))},
-      {"--size", size_of(o, DAGRAD_OPTION(size))}};
-  double n = sizes[0].second, d = sizes[1].second, width = std::max(sizes[2].second, sizes[3].second);
-  double depth = std::max({1.0, sizes[4].second, sizes[5].second}), size = sizes[6].second;
-  constexpr double kGraphNodeDoubles = 64;  // a layer's graph nodes: 1.3 KiB measured for a parameter and a matmul
-  double doubles = n * d + n * width + depth * (width * std::max(d, width) + size * size + kGraphNodeDoubles);
-  std::string named;
-  for (const auto& [option, value] : sizes)
-    if (value > 0) named += fmt::format(" {} {:.0f}", option, value);  // the largest of a list option
-  require_memory(sizeof(Scalar) * doubles,
-                 fmt::format("study '{}' at{}: its data, activations and weights (a lower bound)", study, named));
-}
-
-template <class Options>
-Options with_overrides(Options o, const std::string& study, const StudyOverrides& v) {
-  auto one = [&](const char* option, const auto& value, auto member) {
-    if (value) override_option(o, study, option, *value, member);
-  };
-  auto many = [&](const char* option, const auto& values, auto member) {
-    if (!values.empty()) override_option(o, study, option, values, member);
-  };
-  one("--seed", v.seed, DAGRAD_OPTION(seed));
-  one("--steps", v.steps, DAGRAD_OPTION(steps));
-  one("--n", v.n, DAGRAD_OPTION(n));
-  one("--d", v.d, DAGRAD_OPTION(d));
-  one("--width", v.width, DAGRAD_OPTION(width));
-  one("--depth", v.depth, DAGRAD_OPTION(depth));
-  one("--size", v.size, DAGRAD_OPTION(size));
-  one("--rank", v.rank, DAGRAD_OPTION(rank));
-  one("--lr", v.lr, DAGRAD_OPTION(lr));
-  many("--depths", v.depths, DAGRAD_OPTION(depths));
-  many("--observed", v.observed, DAGRAD_OPTION(observed));
-  many("--widths", v.widths, DAGRAD_OPTION(widths));
-  many("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
-  require_study_memory(o, study);
-  return o;
-}
-#undef DAGRAD_OPTION
-
 // The named study with its options resolved (quick edition, then overrides), not yet run: an unknown
 // name or an option the study does not have is refused here, before any work.
-std::function<analysis::StudyResult()> resolve_study(const std::string& name, bool quick, const StudyOverrides& v) {
-  using namespace analysis;
-  if (name == "max-margin") {
-    MaxMarginOptions o;
-    if (quick) o.steps = 30000;
-    return [o = with_overrides(o, name, v)] { return max_margin(o); };
-  }
-  if (name == "max-margin-digits") {
-    if (v.n || v.d)
-      throw Error("study 'max-margin-digits' has no option " + std::string(v.n ? "--n" : "--d") +
-                  " (its data are the digits 0 and 1)");
-    MaxMarginOptions o;
-    o.digits = true;
-    o.steps = quick ? 3000 : 1000000;
-    return [o = with_overrides(o, name, v)] { return max_margin(o); };
-  }
-  if (name == "deep-linear") {
-    DeepLinearOptions o;
-    if (quick) o.steps = 10000;
-    return [o = with_overrides(o, name, v)] { return deep_linear(o); };
-  }
-  if (name == "balancedness")
-    return [o = with_overrides(BalancednessOptions{}, name, v)] { return balancedness_study(o); };
-  if (name == "balancedness-linear") {
-    BalancednessOptions o;
-    o.activation = "linear";
-    return [o = with_overrides(o, name, v)] { return balancedness_study(o); };
-  }
-  if (name == "kinks") return [o = with_overrides(KinkOptions{}, name, v)] { return kinks_study(o); };
-  if (name == "landscape") {
-    LandscapeOptions o;
-    if (quick) o.widths = {8, 32};
-    return [o = with_overrides(o, name, v)] { return landscape_study(o); };
-  }
-  if (name == "lazy-vs-active") return [o = with_overrides(LazyOptions{}, name, v)] { return lazy_vs_active(o); };
-  if (name == "linear-conv") return [o = with_overrides(LinearConvOptions{}, name, v)] { return linear_conv_study(o); };
-  if (name == "mean-field") {
-    MeanFieldOptions o;
-    if (quick) o.widths = {5, 50, 500}, o.seeds = 2, o.steps = 1500;
-    return [o = with_overrides(o, name, v)] { return mean_field(o); };
-  }
-  if (name == "factorization") {
-    FactorizationOptions o;
-    if (quick)
-      o.size = 30, o.rank = 2, o.observed = {250}, o.depths = {1, 2, 3}, o.init_scales = {1e-3}, o.steps = 20000;
-    return [o = with_overrides(o, name, v)] { return factorization_study(o); };
-  }
-  throw Error("unknown study '" + name + "' (" + study_name_list() + ")");
-}
-
-analysis::StudyResult run_named(const std::string& name, bool quick, const StudyOverrides& v = {}) {
-  return resolve_study(name, quick, v)();
+std::function<studies::StudyResult()> resolve_study(const std::string& name, bool quick,
+                                                    const studies::StudyOverrides& v) {
+  return studies::find_study(name).prepare(quick, v);
 }
 
 }  // namespace
 
-const std::vector<std::string>& study_names() {
-  static const std::vector<std::string> names{
-      "max-margin", "max-margin-digits", "deep-linear",   "balancedness", "balancedness-linear", "kinks",
-      "landscape",  "lazy-vs-active",    "factorization", "linear-conv",  "mean-field"};
-  return names;
-}
-
-std::string study_name_list() { return fmt::format("{}", fmt::join(study_names(), ", ")); }
-
-std::string write_study(const analysis::StudyResult& r, const std::string& dir, const std::string& slug) {
+std::string write_study(const studies::StudyResult& r, const std::string& dir, const std::string& slug) {
   data::require_writable_directory("the study's output directory", dir);
   std::string csv = dir + "/" + slug + ".csv", png = dir + "/" + slug + ".png";
   std::string particles_csv = dir + "/" + slug + "_particles.csv", particles_png = dir + "/" + slug + "_particles.png";
@@ -258,18 +119,19 @@ std::string write_study(const analysis::StudyResult& r, const std::string& dir, 
   return md.str();
 }
 
-void check_study(const std::string& name, bool quick, const StudyOverrides& overrides) {
+void check_study(const std::string& name, bool quick, const studies::StudyOverrides& overrides) {
   resolve_study(name, quick, overrides);
 }
 
-int run_study(const std::string& name, bool quick, const std::string& out_dir, const StudyOverrides& overrides) {
+int run_study(const std::string& name, bool quick, const std::string& out_dir,
+              const studies::StudyOverrides& overrides) {
   check_study(name, quick, overrides);
   data::require_writable_directory("--out", out_dir);
   auto start = std::chrono::steady_clock::now();
   fmt::print("dagrad study {}{} ...\n", name, quick ? " (quick)" : "");
   std::fflush(stdout);
   ProgressPrinter printer;
-  analysis::StudyResult r = run_named(name, quick, overrides);
+  studies::StudyResult r = resolve_study(name, quick, overrides)();
   std::string section = write_study(r, out_dir, name);
   data::write_file(out_dir + "/" + name + ".md", section);
   bool plotted = section.find(".png)") != std::string::npos;
@@ -296,10 +158,12 @@ int run_report(const std::string& out_dir, const DemoOptions& demo_options) {
   cost.markdown = &md;
   status = std::max(status, run_cost(cost));
   bool all_hold = status == 0;
-  for (const char* name : {"kinks", "max-margin", "deep-linear", "balancedness"}) {
+  for (const studies::StudyEntry& study : studies::registry()) {
+    if (!study.in_report) continue;
+    const std::string& name = study.name;
     fmt::print("\nstudy {} ...\n", name);
     std::fflush(stdout);
-    analysis::StudyResult r = run_named(name, true);
+    studies::StudyResult r = study.prepare(true, {})();
     fmt::print("  {}: {}\n", r.holds ? "holds" : "DOES NOT HOLD", r.measured);
     md << write_study(r, out_dir, name);
     all_hold = all_hold && r.holds;

@@ -71,7 +71,15 @@ class HessianOperator {
 Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store,
                                 const std::vector<std::pair<Var, Tensor>>& data);
 
+// min ‖X‖_* subject to X = M on the mask (soft-impute: X ← SVT_λ(P_Ω(M) + P_Ω⊥(X)) with λ → 0): the
+// convex reference that deep factorizations are compared with.
+Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar tolerance = 1e-9);
+// |DFT(β)|_k for k = 0..d−1: the Fourier spectrum that linear convolutional nets sparsify.
+Tensor dft_magnitudes(const Tensor& beta);
+
 // ---- trajectories and landscapes -----------------------------------------------------------------
+// Least-squares slope of y against x (rates read off log-log series).
+Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y);
 Scalar distance(const std::vector<Scalar>& a, const std::vector<Scalar>& b);  // ‖a − b‖
 // f(w + s·d1 + t·d2) on a grid (rows: s in s_values, columns: t in t_values); one direction: t = {0}.
 Tensor landscape(const std::function<Scalar()>& loss, std::vector<Scalar>& w, const std::vector<Scalar>& d1,

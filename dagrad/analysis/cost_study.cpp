@@ -3,8 +3,8 @@
 #include <cmath>
 #include <random>
 
+#include "dagrad/analysis/analysis.hpp"
 #include "dagrad/analysis/cost.hpp"
-#include "dagrad/analysis/studies.hpp"
 #include "dagrad/models/models.hpp"
 
 namespace dagrad::analysis {

@@ -1,11 +1,13 @@
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <numeric>
 #include <random>
 
 #include <xtensor-blas/xlinalg.hpp>
 
 #include "dagrad/analysis/analysis.hpp"
+#include "dagrad/analysis/progress.hpp"
 
 namespace dagrad::analysis {
 
@@ -46,6 +48,47 @@ Scalar effective_rank(const Tensor& W) {
 }
 
 Scalar nuclear_norm(const Tensor& W) { return xt::sum(spectrum(W).singular_values)(); }
+
+Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar tolerance) {
+  Tensor observed = M * mask, X = xt::zeros_like(M);
+  Scalar lambda = spectrum(observed).singular_values(0);
+  // Continuation: each λ is solved to a small change, then shrunk, down to a negligible λ.
+  std::size_t levels = static_cast<std::size_t>(std::ceil(std::log2(std::max<Scalar>(lambda / tolerance, 1)))),
+              level = 0;
+  Progress progress("min-nuclear-norm reference", levels);
+  for (; lambda > tolerance; lambda *= 0.5) {
+    progress.tick(level++);
+    for (int k = 0; k < 500; ++k) {
+      Tensor Z = observed + (1.0 - mask) * X;
+      auto [U, S, Vt] = xt::linalg::svd(Z, false);
+      Tensor shrunk = xt::maximum(S - lambda, 0.0);
+      Tensor next = xt::linalg::dot(U * shrunk, Vt);
+      Scalar change = xt::linalg::norm(Tensor(next - X)) / std::max<Scalar>(1e-300, xt::linalg::norm(next));
+      X = next;
+      if (change < tolerance) break;
+    }
+  }
+  return X;
+}
+
+Tensor dft_magnitudes(const Tensor& beta) {
+  std::size_t d = beta.size();
+  Tensor out = Tensor::from_shape({d});
+  for (std::size_t k = 0; k < d; ++k) {
+    std::complex<Scalar> s = 0;
+    for (std::size_t j = 0; j < d; ++j)
+      s += beta(j) * std::polar(1.0, -2 * M_PI * static_cast<Scalar>(j * k) / static_cast<Scalar>(d));
+    out(k) = std::abs(s);
+  }
+  return out;
+}
+
+Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y) {
+  Scalar n = static_cast<Scalar>(x.size()), mx = 0, my = 0, sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) mx += x[i] / n, my += y[i] / n;
+  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
+  return sxy / sxx;
+}
 
 Scalar distance(const std::vector<Scalar>& a, const std::vector<Scalar>& b) {
   if (a.size() != b.size())

@@ -11,11 +11,14 @@ namespace dagrad {
 
 namespace {
 
-Var accumulate(const Var& a, const Var& b) {
-  if (!a.valid()) return b;
-  if (!b.valid()) return a;
-  return add(a, b);
+Tangent accumulate(const Tangent& a, const Tangent& b) {
+  if (a.is_zero()) return b;
+  if (b.is_zero()) return a;
+  return add(a.var(), b.var());
 }
+
+// A transform's result for a node that no path reached: zeros of its shape (as JAX does).
+Var or_zeros(Graph& g, const Tangent& t, const Shape& shape) { return t.is_zero() ? zeros(g, shape) : t.var(); }
 
 Graph& common_graph(const char* where, std::initializer_list<const std::vector<Var>*> lists) {
   Graph* g = nullptr;
@@ -45,33 +48,41 @@ void check_seed(const char* where, const char* what, const Var& seed, const Var&
 }
 
 // A derivative rule that returns the wrong shape is a bug in the op; say which op.
-void check_rule(const char* rule, const Graph& g, NodeId node, const Var& result, const Shape& expected) {
-  if (result.valid() && result.shape() != expected)
+void check_rule(const char* rule, const Graph& g, NodeId node, const Tangent& result, const Shape& expected) {
+  if (!result.is_zero() && result.var().shape() != expected)
     throw AutodiffError(std::string(rule) + " rule of " + g.describe(node) + " returned shape " +
-                        to_string(result.shape()) + ", expected " + to_string(expected));
+                        to_string(result.var().shape()) + ", expected " + to_string(expected));
 }
 
 // Tangents of nodes along one direction, computed on demand (memoised) by the ops' jvp rules with
 // the same direction deciding their own kinks: the exact one-sided directional derivative.
 class TangentCache {
  public:
-  TangentCache(Graph& g, std::unordered_map<NodeId, Var> seeds) : g_(g), seeds_(std::move(seeds)) {
-    ctx_.directional_tangents = [this](const Var& v) { return std::vector<Var>{or_zeros(get(v), v)}; };
+  TangentCache(Graph& g, std::unordered_map<NodeId, Tangent> seeds) : g_(g), seeds_(std::move(seeds)) {
+    ctx_.directional_tangents = [this](const Var& v) { return std::vector<Var>{key(v)}; };
   }
-  Var get(const Var& v) {
+  // A selector's directional key: v's tangent, a node even where the tangent is zero.
+  Var key(const Var& v) {
+    Tangent t = get(v);
+    if (!t.is_zero()) return t.var();
+    Graph::DirectionalScope directional(g_);
+    return zeros(g_, v.shape());
+  }
+  Tangent get(const Var& v) {
     auto hit = memo_.find(v.id());
     if (hit != memo_.end()) return hit->second;
     Graph::DerivativeScope derivative(g_);
     Graph::DirectionalScope directional(g_);
     const Node node = g_.node(v.id());
-    Var t;
+    Tangent t;
     if (node.role == Role::Op && !node.op->piecewise_constant()) {
-      std::vector<Var> inputs, tangents;
+      std::vector<Var> inputs;
+      std::vector<Tangent> tangents;
       bool any = false;
       for (std::size_t i = 0; i < node.inputs.size(); ++i) {
         inputs.emplace_back(&g_, node.inputs[i]);
-        tangents.push_back(node.op->differentiable(i) ? get(inputs.back()) : Var());
-        any = any || tangents.back().valid();
+        tangents.push_back(node.op->differentiable(i) ? get(inputs.back()) : Tangent::zero());
+        any = any || !tangents.back().is_zero();
       }
       if (any) {
         ctx_.site = node.name;
@@ -83,16 +94,11 @@ class TangentCache {
     memo_[v.id()] = t;
     return t;
   }
-  Var or_zeros(const Var& t, const Var& like) {
-    if (t.valid()) return t;
-    Graph::DirectionalScope directional(g_);
-    return zeros(g_, like.shape());
-  }
 
  private:
   Graph& g_;
-  std::unordered_map<NodeId, Var> seeds_;
-  std::unordered_map<NodeId, Var> memo_;
+  std::unordered_map<NodeId, Tangent> seeds_;
+  std::unordered_map<NodeId, Tangent> memo_;
   DiffContext ctx_;
 };
 
@@ -129,7 +135,7 @@ std::unique_ptr<PolicyState> prepare(const SubgradientPolicy& policy, Graph& g, 
     throw AutodiffError("Subgradient::Clarke: " + std::to_string(directions.size()) + " directions do not split over " +
                         std::to_string(wrt.size()) + " variables");
   for (std::size_t k = 0; k < directions.size() / wrt.size(); ++k) {
-    std::unordered_map<NodeId, Var> seeds;
+    std::unordered_map<NodeId, Tangent> seeds;
     for (std::size_t i = 0; i < wrt.size(); ++i) {
       const Var& d = directions[k * wrt.size() + i];
       g.check_owns(d, "Subgradient::Clarke");
@@ -141,7 +147,7 @@ std::unique_ptr<PolicyState> prepare(const SubgradientPolicy& policy, Graph& g, 
   PolicyState* raw = state.get();
   state->ctx.directional_tangents = [raw](const Var& v) {
     std::vector<Var> keys;
-    for (auto& cache : raw->caches) keys.push_back(cache->or_zeros(cache->get(v), v));
+    for (auto& cache : raw->caches) keys.push_back(cache->key(v));
     return keys;
   };
   return state;
@@ -180,27 +186,27 @@ std::vector<Var> vjp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
   auto state = prepare(policy, g, wrt);
   DiffContext& ctx = state->ctx;
   Graph::DerivativeScope scope(g);
-  std::vector<Var> ct(g.size());
+  std::vector<Tangent> ct(g.size());
   for (std::size_t i = 0; i < ys.size(); ++i)
     if (depends_on_wrt[ys[i].id()]) ct[ys[i].id()] = accumulate(ct[ys[i].id()], cotangents[i]);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     NodeId id = *it;
-    if (!ct[id].valid()) continue;
+    if (ct[id].is_zero()) continue;
     const Node node = g.node(id);  // a copy: rules add vertices, which moves stored nodes
     if (node.role != Role::Op || node.op->piecewise_constant()) continue;
     std::vector<Var> inputs;
     for (NodeId in : node.inputs) inputs.emplace_back(&g, in);
     ctx.site = node.name;
-    std::vector<Var> grads = node.op->vjp(ctx, inputs, Var(&g, id), ct[id]);
+    std::vector<Tangent> grads = node.op->vjp(ctx, inputs, Var(&g, id), ct[id].var());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       NodeId in = node.inputs[i];
-      if (!depends_on_wrt[in] || !node.op->differentiable(i) || !grads[i].valid()) continue;
+      if (!depends_on_wrt[in] || !node.op->differentiable(i) || grads[i].is_zero()) continue;
       check_rule("vjp", g, id, grads[i], g.node(in).shape);
       ct[in] = accumulate(ct[in], grads[i]);
     }
   }
   std::vector<Var> out;
-  for (const Var& w : wrt) out.push_back(ct[w.id()].valid() ? ct[w.id()] : zeros(g, w.shape()));
+  for (const Var& w : wrt) out.push_back(or_zeros(g, ct[w.id()], w.shape()));
   return out;
 }
 }  // namespace
@@ -242,18 +248,19 @@ std::vector<Var> jvp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
   auto state = prepare(policy, g, wrt);
   DiffContext& ctx = state->ctx;
   Graph::DerivativeScope scope(g);
-  std::vector<Var> seed(g.size()), tan(g.size());
+  std::vector<Tangent> seed(g.size()), tan(g.size());
   for (std::size_t i = 0; i < wrt.size(); ++i) seed[wrt[i].id()] = accumulate(seed[wrt[i].id()], tangents[i]);
   for (NodeId id : order) {
     if (!depends_on_wrt[id]) continue;
     const Node node = g.node(id);
     if (node.role == Role::Op && !node.op->piecewise_constant()) {
-      std::vector<Var> inputs, in_tangents;
+      std::vector<Var> inputs;
+      std::vector<Tangent> in_tangents;
       bool any = false;
       for (std::size_t i = 0; i < node.inputs.size(); ++i) {
         inputs.emplace_back(&g, node.inputs[i]);
-        Var t = node.op->differentiable(i) ? tan[node.inputs[i]] : Var();
-        any = any || t.valid();
+        Tangent t = node.op->differentiable(i) ? tan[node.inputs[i]] : Tangent::zero();
+        any = any || !t.is_zero();
         in_tangents.push_back(t);
       }
       if (any) {
@@ -265,7 +272,7 @@ std::vector<Var> jvp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
     tan[id] = accumulate(tan[id], seed[id]);
   }
   std::vector<Var> out;
-  for (const Var& y : ys) out.push_back(tan[y.id()].valid() ? tan[y.id()] : zeros(g, y.shape()));
+  for (const Var& y : ys) out.push_back(or_zeros(g, tan[y.id()], y.shape()));
   return out;
 }
 }  // namespace

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "dagrad/graph/error.hpp"
 #include "dagrad/graph/tensor.hpp"
 #include "dagrad/graph/var.hpp"
 
@@ -42,8 +43,30 @@ struct DiffContext {
   }
 };
 
+// A tangent or cotangent as a derivative rule takes and returns it: a node, or the symbolic zero
+// (JAX's ad.Zero), which builds nothing and costs nothing. Zero is its own state, never an empty Var:
+// a rule that hands back an empty Var gets an error naming it, so a forgotten result is not read as 0.
+class Tangent {
+ public:
+  Tangent() = default;                      // zero
+  Tangent(const Var& node) : node_(node) {  // implicit: rules return their ops' results as they are
+    if (!node.valid()) throw AutodiffError("a derivative rule gave an empty Var; Tangent::zero() says zero");
+  }
+  static Tangent zero() { return {}; }
+  bool is_zero() const { return !node_.valid(); }
+  // The node; reading the zero is an error (test is_zero() first).
+  const Var& var() const {
+    if (is_zero()) throw AutodiffError("the zero tangent has no node");
+    return node_;
+  }
+
+ private:
+  Var node_;
+};
+
 // One primitive. Derivative rules build graph nodes with dagrad's own ops, so derivatives of
-// derivatives come for free. An invalid Var stands for an all-zero tangent or cotangent.
+// derivatives come for free. ops/support.hpp derives both rules for linear ops (from their adjoint)
+// and bilinear ops (from their two adjoints).
 class Op {
  public:
   virtual ~Op() = default;
@@ -53,12 +76,13 @@ class Op {
   virtual Shape infer_shape(const std::vector<Shape>& inputs) const = 0;  // throws ShapeMismatch
   // Writes into a preallocated output of the inferred shape.
   virtual void forward(const std::vector<const View*>& inputs, View& out) const = 0;
-  // Cotangent of every input (invalid for none) given the output's cotangent.
-  virtual std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
-                               const Var& cotangent) const = 0;
-  // Tangent of the output given input tangents (invalid = zero); invalid when it is zero.
-  virtual Var jvp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
-                  const std::vector<Var>& tangents) const = 0;
+  // Cotangent of every input (zero for none) given the output's cotangent (never zero: a node
+  // without one is skipped).
+  virtual std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
+                                   const Var& cotangent) const = 0;
+  // Tangent of the output given input tangents (at least one is not zero).
+  virtual Tangent jvp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
+                      const std::vector<Tangent>& tangents) const = 0;
   virtual Cost cost(const std::vector<Shape>& inputs, const Shape& out) const = 0;
   // Integer-valued inputs (labels) and selectors (conditions) carry no derivative.
   virtual bool differentiable(std::size_t /*input*/) const { return true; }
@@ -85,6 +109,13 @@ class PieceSelector : public Op {
   // Whether it reads Clarke directional keys (Convention's selectors read the value key only).
   virtual bool uses_directions(std::size_t inputs) const { return inputs > 1; }
   bool piecewise_constant() const override { return true; }
+  // Piecewise constant: zero derivative wherever it is defined.
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& inputs, const Var&, const Var&) const override {
+    return std::vector<Tangent>(inputs.size());
+  }
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Tangent>&) const override {
+    return Tangent::zero();
+  }
 };
 
 }  // namespace dagrad

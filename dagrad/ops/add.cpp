@@ -9,11 +9,11 @@ struct Add : detail::Elementwise {
     if (!detail::fast_binary(*in[0], *in[1], out, [](Scalar a, Scalar b) { return a + b; }))
       xt::noalias(out) = *in[0] + *in[1];
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::unbroadcast(g, x[0].shape()), detail::unbroadcast(g, x[1].shape())};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Var>& t) const override {
-    return detail::widen(detail::sum_or_invalid(t[0], t[1]), y.shape());
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Tangent>& t) const override {
+    return detail::widen(detail::add_tangents(t[0], t[1]), y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 1);

@@ -4,8 +4,8 @@ namespace dagrad {
 namespace {
 
 // Mean over each window of the trailing axes; linear, its transpose is avgpool_adjoint.
-struct AvgPool : detail::Pooling {
-  using Pooling::Pooling;
+struct AvgPool : detail::Linear<detail::Pooling> {
+  using Linear::Linear;
   std::string name() const override { return "avgpool"; }
   void forward(const std::vector<const View*>& in, View& out) const override {
     detail::PoolWindows w(Shape(in[0]->shape().begin(), in[0]->shape().end()), geometry);
@@ -15,11 +15,8 @@ struct AvgPool : detail::Pooling {
       out.data()[k] = total / static_cast<Scalar>(w.members);
     }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {avgpool_adjoint(g, geometry, x[0].shape())};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return detail::make<AvgPool>({t[0]}, geometry);
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
+    return avgpool_adjoint(g, geometry, x[0].shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};

@@ -4,7 +4,7 @@ namespace dagrad {
 namespace {
 
 // Spreads each pooled value equally over its window (overlaps add): the transpose of avgpool.
-struct AvgPoolAdjoint : Op {
+struct AvgPoolAdjoint : detail::Linear<Op> {
   PoolGeometry geometry;
   Shape input;
   AvgPoolAdjoint(PoolGeometry g, Shape s) : geometry(std::move(g)), input(std::move(s)) {}
@@ -27,12 +27,7 @@ struct AvgPoolAdjoint : Op {
       for (std::size_t j = 0; j < w.members; ++j) out.data()[w.offset(k, j)] += share;
     }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var& g) const override {
-    return {detail::avgpool(g, geometry)};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return avgpool_adjoint(t[0], geometry, input);
-  }
+  Var adjoint(const Var& g, const std::vector<Var>&, const Var&) const override { return detail::avgpool(g, geometry); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(out)), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};
   }

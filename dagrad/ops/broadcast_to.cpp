@@ -5,7 +5,7 @@
 namespace dagrad {
 namespace {
 
-struct BroadcastTo : Op {
+struct BroadcastTo : detail::Linear<Op> {
   Shape shape;
   explicit BroadcastTo(Shape s) : shape(std::move(s)) {}
   std::string name() const override { return "broadcast_to"; }
@@ -19,12 +19,7 @@ struct BroadcastTo : Op {
   void forward(const std::vector<const View*>& in, View& out) const override {
     xt::noalias(out) = xt::broadcast(*in[0], shape);
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {sum_to(g, x[0].shape())};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return broadcast_to(t[0], shape);
-  }
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override { return sum_to(g, x[0].shape()); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 0);
   }

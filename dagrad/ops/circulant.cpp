@@ -4,7 +4,7 @@ namespace dagrad {
 namespace {
 
 // C[i][j] = w[(j − i) mod d]: x·C convolves x circularly with w. Linear; transpose: circulant_adjoint.
-struct Circulant : Op {
+struct Circulant : detail::Linear<Op> {
   std::string name() const override { return "circulant"; }
   Shape infer_shape(const std::vector<Shape>& in) const override {
     detail::expect_inputs(in, 1);
@@ -16,12 +16,7 @@ struct Circulant : Op {
     for (std::size_t i = 0; i < d; ++i)
       for (std::size_t j = 0; j < d; ++j) out.data()[i * d + j] = in[0]->data()[(j + d - i) % d];
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var& g) const override {
-    return {circulant_adjoint(g)};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return circulant(t[0]);
-  }
+  Var adjoint(const Var& g, const std::vector<Var>&, const Var&) const override { return circulant_adjoint(g); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 0);
   }

@@ -4,7 +4,7 @@ namespace dagrad {
 namespace {
 
 // a[k] = Σ_i G[i][(i + k) mod d]: sums along the wrapped diagonals; the transpose of circulant.
-struct CirculantAdjoint : Op {
+struct CirculantAdjoint : detail::Linear<Op> {
   std::string name() const override { return "circulant_adjoint"; }
   Shape infer_shape(const std::vector<Shape>& in) const override {
     detail::expect_inputs(in, 1);
@@ -17,12 +17,7 @@ struct CirculantAdjoint : Op {
     for (std::size_t i = 0; i < d; ++i)
       for (std::size_t k = 0; k < d; ++k) out.data()[k] += in[0]->data()[i * d + (i + k) % d];
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var& g) const override {
-    return {circulant(g)};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return circulant_adjoint(t[0]);
-  }
+  Var adjoint(const Var& g, const std::vector<Var>&, const Var&) const override { return circulant(g); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};
   }

@@ -23,11 +23,12 @@ struct Clamp : detail::Elementwise {
     at_hi.site += "/hi";
     return detail::piece(at_lo, x - lo, tie) * detail::piece(at_hi, hi - x, tie);
   }
-  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {g * derivative(ctx, x[0])};
   }
-  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return t[0] * derivative(ctx, x[0]);
+  Tangent jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&,
+              const std::vector<Tangent>& t) const override {
+    return t[0].var() * derivative(ctx, x[0]);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 2);

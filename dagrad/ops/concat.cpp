@@ -35,8 +35,8 @@ struct Concat : Op {
       at += n;
     }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    std::vector<Var> out;
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+    std::vector<Tangent> out;
     std::size_t at = 0;
     std::size_t ax = detail::normalize_axis(axis, g.shape().size(), "concat");
     for (const Var& xi : x) {
@@ -45,9 +45,10 @@ struct Concat : Op {
     }
     return out;
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
+  Tangent jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Tangent>& t) const override {
     std::vector<Var> parts;
-    for (std::size_t i = 0; i < x.size(); ++i) parts.push_back(t[i].valid() ? t[i] : zeros(x[i].graph(), x[i].shape()));
+    for (std::size_t i = 0; i < x.size(); ++i)
+      parts.push_back(t[i].is_zero() ? zeros(x[i].graph(), x[i].shape()) : t[i].var());
     return concat(parts, axis);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {

@@ -11,7 +11,7 @@ namespace {
 //   dx = conv2d(g, flip(wᵀ over channels), kh − 1 − p)          (a full correlation)
 //   dw = conv2d_weight_grad(x, g, p)                             (its own op: one gemm per image,
 //        no transposed copies of x and g; as PyTorch's convolution_backward)
-struct Conv2d : Op {
+struct Conv2d : detail::Bilinear<> {
   std::size_t ph, pw;  // zero padding of the height and width axes
   Conv2d(std::size_t h, std::size_t w) : ph(h), pw(w) {}
   std::string name() const override { return "conv2d"; }
@@ -38,20 +38,14 @@ struct Conv2d : Op {
       xt::blas::gemm(w_mat, col_view, out_n, false, false);
     }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    Shape ws = x[1].shape();
+  Var adjoint_a(const Var& g, const Var&, const Var& w) const override {
+    Shape ws = w.shape();
     if (ph + 1 > ws[2] || pw + 1 > ws[3])
       throw AutodiffError("conv2d: the input gradient needs padding <= kernel - 1 on each axis");
-    Var w_adjoint = flip(transpose(x[1], {1, 0, 2, 3}), {2, 3});
-    Var dx = detail::make<Conv2d>({g, w_adjoint}, ws[2] - 1 - ph, ws[3] - 1 - pw);
-    Var dw = conv2d_weight_grad(x[0], g, ph, pw);
-    return {dx, dw};
+    Var w_adjoint = flip(transpose(w, {1, 0, 2, 3}), {2, 3});
+    return detail::make<Conv2d>({g, w_adjoint}, ws[2] - 1 - ph, ws[3] - 1 - pw);
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    Var a = t[0].valid() ? detail::make<Conv2d>({t[0], x[1]}, ph, pw) : Var();
-    Var b = t[1].valid() ? detail::make<Conv2d>({x[0], t[1]}, ph, pw) : Var();
-    return detail::sum_or_invalid(a, b);
-  }
+  Var adjoint_b(const Var& g, const Var& x, const Var&) const override { return conv2d_weight_grad(x, g, ph, pw); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     double macs = static_cast<double>(size_of(out)) * static_cast<double>(in[1][1] * in[1][2] * in[1][3]);
     return {2 * macs, sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(in[1]) + size_of(out))};

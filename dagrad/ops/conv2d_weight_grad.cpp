@@ -8,7 +8,7 @@ namespace {
 // dW = Σ_n g_n · im2col(x_n)ᵀ, one gemm per image accumulating into dW. It is bilinear in (x, g)
 // with ⟨G, dW(x, g)⟩ = ⟨g, conv2d(x, G)⟩, so its derivatives are convolutions again:
 //   ∂/∂g = conv2d(x, G, p),   ∂/∂x = conv2d's input gradient with weights G and cotangent g.
-struct Conv2dWeightGrad : Op {
+struct Conv2dWeightGrad : detail::Bilinear<> {
   std::size_t ph, pw;
   Conv2dWeightGrad(std::size_t h, std::size_t w) : ph(h), pw(w) {}
   std::string name() const override { return "conv2d_weight_grad"; }
@@ -38,18 +38,13 @@ struct Conv2dWeightGrad : Op {
     }
     if (N == 0) std::fill(out.begin(), out.end(), Scalar(0));
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& G) const override {
+  Var adjoint_a(const Var& G, const Var&, const Var& g) const override {
     Shape ws = G.shape();
     if (ph + 1 > ws[2] || pw + 1 > ws[3])
       throw AutodiffError("conv2d_weight_grad: the input gradient needs padding <= kernel - 1 on each axis");
-    Var dx = conv2d(x[1], flip(transpose(G, {1, 0, 2, 3}), {2, 3}), ws[2] - 1 - ph, ws[3] - 1 - pw);
-    return {dx, conv2d(x[0], G, ph, pw)};
+    return conv2d(g, flip(transpose(G, {1, 0, 2, 3}), {2, 3}), ws[2] - 1 - ph, ws[3] - 1 - pw);
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    Var a = t[0].valid() ? detail::make<Conv2dWeightGrad>({t[0], x[1]}, ph, pw) : Var();
-    Var b = t[1].valid() ? detail::make<Conv2dWeightGrad>({x[0], t[1]}, ph, pw) : Var();
-    return detail::sum_or_invalid(a, b);
-  }
+  Var adjoint_b(const Var& G, const Var& x, const Var&) const override { return conv2d(x, G, ph, pw); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     double macs = static_cast<double>(size_of(out)) * static_cast<double>(in[1][0] * in[1][2] * in[1][3]);
     return {2 * macs, sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(in[1]) + size_of(out))};

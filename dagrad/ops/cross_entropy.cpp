@@ -32,11 +32,11 @@ struct CrossEntropy : Op {
   }
   bool differentiable(std::size_t i) const override { return i == 0; }
   // ∂/∂logits = (softmax(logits) − one_hot(labels)) / batch (residual); labels carry no derivative.
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {residual(x) * g, Var()};
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+    return {residual(x) * g, Tangent::zero()};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return t[0].valid() ? sum(residual(x) * t[0]) : Var();
+  Tangent jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Tangent>& t) const override {
+    return t[0].is_zero() ? Tangent::zero() : Tangent(sum(residual(x) * t[0].var()));
   }
   Cost cost(const std::vector<Shape>& in, const Shape&) const override {
     return detail::elementwise_cost(in, in[0], 4);

@@ -7,12 +7,13 @@ namespace {
 struct Div : detail::Elementwise {
   std::string name() const override { return "div"; }
   void forward(const std::vector<const View*>& in, View& out) const override { xt::noalias(out) = *in[0] / *in[1]; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var& y, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var& y, const Var& g) const override {
     Var ga = g / x[1];
     return {detail::unbroadcast(ga, x[0].shape()), detail::unbroadcast(neg(ga * y), x[1].shape())};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
-    Var num = t[1].valid() ? (t[0].valid() ? t[0] - t[1] * y : neg(t[1] * y)) : t[0];
+  Tangent jvp(const DiffContext&, const std::vector<Var>& x, const Var& y,
+              const std::vector<Tangent>& t) const override {
+    Var num = t[1].is_zero() ? t[0].var() : t[0].is_zero() ? neg(t[1].var() * y) : t[0].var() - t[1].var() * y;
     return detail::widen(num / x[1], y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {

@@ -5,7 +5,7 @@
 namespace dagrad {
 namespace {
 
-struct Flip : Op {
+struct Flip : detail::Linear<Op> {
   std::vector<int> axes;
   explicit Flip(std::vector<int> a) : axes(std::move(a)) {}
   std::string name() const override { return "flip"; }
@@ -26,12 +26,7 @@ struct Flip : Op {
                            out.data() + (o * s.n + s.n - 1 - i) * s.inner);
     }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var& g) const override {
-    return {flip(g, axes)};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return flip(t[0], axes);
-  }
+  Var adjoint(const Var& g, const std::vector<Var>&, const Var&) const override { return flip(g, axes); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 0);
   }

@@ -5,7 +5,7 @@ namespace {
 
 // out[i] = t.flat[index[i]]; linear in t, its transpose is scatter_add. The index carries no
 // derivative (it is a piece choice).
-struct GatherFlat : Op {
+struct GatherFlat : detail::Linear<Op> {
   std::string name() const override { return "gather_flat"; }
   Shape infer_shape(const std::vector<Shape>& in) const override {
     detail::expect_inputs(in, 2);
@@ -22,12 +22,8 @@ struct GatherFlat : Op {
       out.data()[i] = t[k];
     }
   }
-  bool differentiable(std::size_t i) const override { return i == 0; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {scatter_add(g, x[1], x[0].shape()), Var()};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return t[0].valid() ? gather_flat(t[0], x[1]) : Var();
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
+    return scatter_add(g, x[1], x[0].shape());
   }
   Cost cost(const std::vector<Shape>&, const Shape& out) const override {
     return {0, 3.0 * sizeof(Scalar) * static_cast<double>(size_of(out))};

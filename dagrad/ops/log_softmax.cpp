@@ -29,11 +29,11 @@ struct LogSoftmax : Op {
           out.data()[base + i * s.inner] = (x[i * s.inner] - lse.max) - lse.log_rest;
       }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {g - softmax(x[0], axis) * sum(g, {axis}, true)};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return t[0] - sum(softmax(x[0], axis) * t[0], {axis}, true);
+  Tangent jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Tangent>& t) const override {
+    return t[0].var() - sum(softmax(x[0], axis) * t[0].var(), {axis}, true);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 5);

@@ -29,12 +29,12 @@ struct LogSumExp : Op {
         out.data()[o * s.inner + k] = std::isinf(lse.max) ? lse.max : lse.max + lse.log_rest;
       }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     std::size_t ax = detail::normalize_axis(axis, x[0].shape().size(), "logsumexp");
     return {detail::spread(g, x[0].shape(), {ax}, keepdims) * softmax(x[0], axis)};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return sum(softmax(x[0], axis) * t[0], {axis}, keepdims);
+  Tangent jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Tangent>& t) const override {
+    return sum(softmax(x[0], axis) * t[0].var(), {axis}, keepdims);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 4);

@@ -11,7 +11,7 @@ Var outer(const Var& u, const Var& v) { return matmul(reshape(u, {u.size(), 1}),
 
 // op(A)·op(B) for 1-D or 2-D operands; op transposes a 2-D operand inside BLAS. Derivative rules
 // flip the flags rather than insert transpose nodes, so no transposed copy is ever made.
-struct Matmul : Op {
+struct Matmul : detail::Bilinear<> {
   bool ta, tb;
   Matmul(bool a, bool b) : ta(a), tb(b) {}
   std::string name() const override { return "matmul"; }
@@ -60,22 +60,19 @@ struct Matmul : Op {
     else
       out.data()[0] = std::inner_product(a.begin(), a.end(), b.begin(), Scalar(0));
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    const Var &a = x[0], &b = x[1];
+  Var adjoint_a(const Var& g, const Var& a, const Var& b) const override {
     std::size_t ra = a.shape().size(), rb = b.shape().size();
-    if (ra == 2 && rb == 2)
-      return {ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb),
-              tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)};
-    if (ra == 2)  // y = op(A) v
-      return {ta ? outer(b, g) : outer(g, b), matmul(a, g, !ta)};
-    if (rb == 2)  // y = v op(B)
-      return {matmul(b, g, tb), tb ? outer(g, a) : outer(a, g)};
-    return {g * b, g * a};  // dot product: g is a scalar
+    if (ra == 2 && rb == 2) return ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb);
+    if (ra == 2) return ta ? outer(b, g) : outer(g, b);  // y = op(A) v
+    if (rb == 2) return matmul(b, g, tb);                // y = v op(B)
+    return g * b;                                        // dot product: g is a scalar
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    Var da = t[0].valid() ? matmul(t[0], x[1], ta, tb) : Var();
-    Var db = t[1].valid() ? matmul(x[0], t[1], ta, tb) : Var();
-    return detail::sum_or_invalid(da, db);
+  Var adjoint_b(const Var& g, const Var& a, const Var& b) const override {
+    std::size_t ra = a.shape().size(), rb = b.shape().size();
+    if (ra == 2 && rb == 2) return tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false);
+    if (ra == 2) return matmul(a, g, !ta);
+    if (rb == 2) return tb ? outer(g, a) : outer(a, g);
+    return g * a;
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     std::size_t k = in[0].size() == 1 ? in[0][0] : dims(in[0], ta).second;

@@ -22,11 +22,12 @@ struct Max : detail::Reduction {
       xt::noalias(out) = xt::amax(x, ax);
   }
   Var mask(const DiffContext& ctx, const Var& x) const { return max_mask(ctx.kink_keys(x), axes_, ctx.site); }
-  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::spread(g, x[0].shape(), resolved(x[0].shape().size()), keepdims_) * mask(ctx, x[0])};
   }
-  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return sum(mask(ctx, x[0]) * t[0], axes_, keepdims_);
+  Tangent jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&,
+              const std::vector<Tangent>& t) const override {
+    return sum(mask(ctx, x[0]) * t[0].var(), axes_, keepdims_);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};

@@ -10,10 +10,11 @@ struct Maximum : detail::Elementwise {
   void forward(const std::vector<const View*>& in, View& out) const override {
     xt::noalias(out) = xt::maximum(*in[0], *in[1]);
   }
-  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return detail::blend_vjp(g, detail::piece(ctx, x[0] - x[1], 0.5), x[0], x[1]);
   }
-  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
+  Tangent jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y,
+              const std::vector<Tangent>& t) const override {
     return detail::blend_jvp(t[0], t[1], detail::piece(ctx, x[0] - x[1], 0.5), y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {

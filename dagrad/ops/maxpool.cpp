@@ -18,11 +18,12 @@ struct MaxPool : detail::Pooling {
     }
   }
   Var winners(const DiffContext& ctx, const Var& x) const { return pool_argmax(ctx.kink_keys(x), geometry, ctx.site); }
-  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {scatter_add(g, winners(ctx, x[0]), x[0].shape())};
   }
-  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return gather_flat(t[0], winners(ctx, x[0]));
+  Tangent jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var&,
+              const std::vector<Tangent>& t) const override {
+    return gather_flat(t[0].var(), winners(ctx, x[0]));
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     double members = 1;

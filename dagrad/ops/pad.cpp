@@ -6,7 +6,7 @@ namespace dagrad {
 namespace {
 
 // Zeros before and after along one axis; the transpose of slice.
-struct Pad : Op {
+struct Pad : detail::Linear<Op> {
   int axis;
   std::size_t before, after;
   Pad(int a, std::size_t b, std::size_t e) : axis(a), before(b), after(e) {}
@@ -31,12 +31,9 @@ struct Pad : Op {
       std::memcpy(out.data() + (i * s.n + before) * s.inner, in[0]->data() + i * n * s.inner,
                   n * s.inner * sizeof(Scalar));
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
     std::size_t ax = detail::normalize_axis(axis, x[0].shape().size(), "pad");
-    return {slice(g, axis, before, before + x[0].shape()[ax])};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return pad(t[0], axis, before, after);
+    return slice(g, axis, before, before + x[0].shape()[ax]);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 0);

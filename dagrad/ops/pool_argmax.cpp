@@ -47,12 +47,6 @@ struct PoolArgmax : PieceSelector {
     return c;
   }
   bool differentiable(std::size_t) const override { return false; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
-    return std::vector<Var>(x.size());
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override {
-    return {};
-  }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost({in[0]}, out, 1);
   }

@@ -3,7 +3,7 @@
 namespace dagrad {
 namespace {
 
-struct Reshape : Op {
+struct Reshape : detail::Linear<Op> {
   Shape shape;
   explicit Reshape(Shape s) : shape(std::move(s)) {}
   std::string name() const override { return "reshape"; }
@@ -32,12 +32,7 @@ struct Reshape : Op {
   void forward(const std::vector<const View*>& in, View& out) const override {
     std::copy(in[0]->data(), in[0]->data() + out.size(), out.data());
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {reshape(g, x[0].shape())};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Var>& t) const override {
-    return reshape(t[0], y.shape());
-  }
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override { return reshape(g, x[0].shape()); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 0);
   }

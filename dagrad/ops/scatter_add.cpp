@@ -4,7 +4,7 @@ namespace dagrad {
 namespace {
 
 // zeros(shape) with out.flat[index[i]] += g[i]; the transpose of gather_flat.
-struct ScatterAdd : Op {
+struct ScatterAdd : detail::Linear<Op> {
   Shape shape;
   explicit ScatterAdd(Shape s) : shape(std::move(s)) {}
   std::string name() const override { return "scatter_add"; }
@@ -24,13 +24,7 @@ struct ScatterAdd : Op {
       out.data()[k] += in[0]->data()[i];
     }
   }
-  bool differentiable(std::size_t i) const override { return i == 0; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {gather_flat(g, x[1]), Var()};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>& x, const Var&, const std::vector<Var>& t) const override {
-    return t[0].valid() ? scatter_add(t[0], x[1], shape) : Var();
-  }
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override { return gather_flat(g, x[1]); }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(in[0])),
             sizeof(Scalar) * static_cast<double>(2 * size_of(in[0]) + size_of(out))};

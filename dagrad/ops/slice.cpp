@@ -6,7 +6,7 @@ namespace dagrad {
 namespace {
 
 // x[..., begin:end, ...] along one axis; its transpose is pad.
-struct Slice : Op {
+struct Slice : detail::Linear<Op> {
   int axis;
   std::size_t begin, end;
   Slice(int a, std::size_t b, std::size_t e) : axis(a), begin(b), end(e) {}
@@ -32,12 +32,9 @@ struct Slice : Op {
       std::memcpy(out.data() + i * n * s.inner, in[0]->data() + (i * s.n + begin) * s.inner,
                   n * s.inner * sizeof(Scalar));
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
     std::size_t ax = detail::normalize_axis(axis, x[0].shape().size(), "slice");
-    return {pad(g, axis, begin, x[0].shape()[ax] - end)};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return slice(t[0], axis, begin, end);
+    return pad(g, axis, begin, x[0].shape()[ax] - end);
   }
   Cost cost(const std::vector<Shape>&, const Shape& out) const override {
     return {0, 2.0 * sizeof(Scalar) * static_cast<double>(size_of(out))};

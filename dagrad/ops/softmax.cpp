@@ -30,11 +30,11 @@ struct Softmax : Op {
         for (std::size_t i = 0; i < s.n; ++i) y[base + i * s.inner] /= total;
       }
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var& y, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>&, const Var& y, const Var& g) const override {
     return {y * (g - sum(g * y, {axis}, true))};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Var>& t) const override {
-    return y * (t[0] - sum(y * t[0], {axis}, true));
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Tangent>& t) const override {
+    return y * (t[0].var() - sum(y * t[0].var(), {axis}, true));
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 5);

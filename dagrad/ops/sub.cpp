@@ -9,12 +9,12 @@ struct Sub : detail::Elementwise {
     if (!detail::fast_binary(*in[0], *in[1], out, [](Scalar a, Scalar b) { return a - b; }))
       xt::noalias(out) = *in[0] - *in[1];
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
     return {detail::unbroadcast(g, x[0].shape()), detail::unbroadcast(neg(g), x[1].shape())};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Var>& t) const override {
-    if (!t[1].valid()) return detail::widen(t[0], y.shape());
-    return detail::widen(t[0].valid() ? sub(t[0], t[1]) : neg(t[1]), y.shape());
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Tangent>& t) const override {
+    if (t[1].is_zero()) return detail::widen(t[0], y.shape());
+    return detail::widen(t[0].is_zero() ? neg(t[1].var()) : sub(t[0].var(), t[1].var()), y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 1);

@@ -5,8 +5,8 @@
 namespace dagrad {
 namespace {
 
-struct Sum : detail::Reduction {
-  using Reduction::Reduction;
+struct Sum : detail::Linear<detail::Reduction> {
+  using Linear::Linear;
   std::string name() const override { return "sum"; }
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View& x = *in[0];
@@ -18,11 +18,8 @@ struct Sum : detail::Reduction {
     else
       xt::noalias(out) = xt::sum(x, ax);
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {detail::spread(g, x[0].shape(), resolved(x[0].shape().size()), keepdims_)};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return sum(t[0], axes_, keepdims_);
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
+    return detail::spread(g, x[0].shape(), resolved(x[0].shape().size()), keepdims_);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};

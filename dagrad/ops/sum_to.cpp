@@ -6,7 +6,7 @@ namespace dagrad {
 namespace {
 
 // The transpose of broadcast_to: sums the leading axes and the axes where the target has size 1.
-struct SumTo : Op {
+struct SumTo : detail::Linear<Op> {
   Shape shape;
   explicit SumTo(Shape s) : shape(std::move(s)) {}
   std::string name() const override { return "sum_to"; }
@@ -40,11 +40,8 @@ struct SumTo : Op {
     View o = make_view(out.data(), kept);
     xt::noalias(o) = xt::sum(x, axes, xt::keep_dims);
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
-    return {broadcast_to(g, x[0].shape())};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return sum_to(t[0], shape);
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
+    return broadcast_to(g, x[0].shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return {static_cast<double>(size_of(in[0])), sizeof(Scalar) * static_cast<double>(size_of(in[0]) + size_of(out))};

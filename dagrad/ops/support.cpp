@@ -30,10 +30,15 @@ Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap) {
   return step(ctx.kink_keys(v), tie, ctx.site, gaps);
 }
 
-Var sum_or_invalid(const Var& a, const Var& b) {
-  if (!a.valid()) return b;
-  if (!b.valid()) return a;
-  return add(a, b);
+Tangent add_tangents(const Tangent& a, const Tangent& b) {
+  if (a.is_zero()) return b;
+  if (b.is_zero()) return a;
+  return add(a.var(), b.var());
+}
+
+Var reapply(const Var& output, const std::vector<Var>& inputs) {
+  Graph& g = output.graph();
+  return g.apply(g.node(output.id()).op, inputs);
 }
 
 std::size_t normalize_axis(int axis, std::size_t rank, const char* op) {
@@ -102,14 +107,14 @@ std::string int_axes_string(const std::vector<int>& axes) {
   return s + "]";
 }
 
-std::vector<Var> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b) {
+std::vector<Tangent> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b) {
   return {unbroadcast(g * m, a.shape()), unbroadcast(g * (1.0 - m), b.shape())};
 }
 
-Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out) {
-  Var da = ta.valid() ? ta * m : Var();
-  Var db = tb.valid() ? tb * (1.0 - m) : Var();
-  return widen(sum_or_invalid(da, db), out);
+Tangent blend_jvp(const Tangent& ta, const Tangent& tb, const Var& m, const Shape& out) {
+  Tangent da = ta.is_zero() ? Tangent::zero() : Tangent(ta.var() * m);
+  Tangent db = tb.is_zero() ? Tangent::zero() : Tangent(tb.var() * (1.0 - m));
+  return widen(add_tangents(da, db), out);
 }
 
 PoolWindows::PoolWindows(const Shape& input, const PoolGeometry& g) : in(input), kernel(g.kernel), stride(g.stride) {

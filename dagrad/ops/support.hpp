@@ -19,7 +19,51 @@ Var bounded(const Var& x, Scalar lo, Scalar hi, Scalar tie, const std::string& n
 // Selects a piece at a kink: step over the context's keys for v, reported under ctx.site. `gap`
 // (piece a − piece b), when the pieces are not decided by v alone, lets unqualified ties be named.
 Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap = Var());
-Var sum_or_invalid(const Var& a, const Var& b);  // a + b where an invalid Var is zero
+Tangent add_tangents(const Tangent& a, const Tangent& b);  // builds nothing when one is zero
+// The op of `output` applied again, to other inputs: how derived rules apply a linear op to a tangent.
+Var reapply(const Var& output, const std::vector<Var>& inputs);
+
+// An op linear in its input 0, the only differentiable one (the others, such as indices, are held
+// fixed): the jvp is the op itself applied to the tangent, and the vjp is the adjoint, the one rule
+// the op writes (JAX's deflinear). Base is the op's other base (Op, Reduction, Pooling).
+template <class Base = Op>
+class Linear : public Base {
+ public:
+  using Base::Base;
+  // Lᵀ applied to the cotangent g of the output, for input 0.
+  virtual Var adjoint(const Var& g, const std::vector<Var>& inputs, const Var& output) const = 0;
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var& y, const Var& g) const final {
+    std::vector<Tangent> cotangents(x.size());
+    cotangents[0] = adjoint(g, x, y);
+    return cotangents;
+  }
+  Tangent jvp(const DiffContext&, const std::vector<Var>& x, const Var& y, const std::vector<Tangent>& t) const final {
+    std::vector<Var> inputs = x;
+    inputs[0] = t[0].var();  // the only differentiable input, so not zero
+    return reapply(y, inputs);
+  }
+  bool differentiable(std::size_t input) const override { return input == 0; }
+};
+
+// An op bilinear in its two inputs, y = B(a, b): the jvp is B(ta, b) + B(a, tb), the op itself
+// applied twice with a zero tangent's term left out, and the vjp is the two adjoints, the rules the
+// op writes (JAX's defbilinear). Base is the op's other base (Op, Elementwise).
+template <class Base = Op>
+class Bilinear : public Base {
+ public:
+  using Base::Base;
+  // The adjoints of a ↦ B(a, b) and of b ↦ B(a, b), applied to the cotangent g of the output.
+  virtual Var adjoint_a(const Var& g, const Var& a, const Var& b) const = 0;
+  virtual Var adjoint_b(const Var& g, const Var& a, const Var& b) const = 0;
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const final {
+    return {adjoint_a(g, x[0], x[1]), adjoint_b(g, x[0], x[1])};
+  }
+  Tangent jvp(const DiffContext&, const std::vector<Var>& x, const Var& y, const std::vector<Tangent>& t) const final {
+    Tangent along_a = t[0].is_zero() ? Tangent::zero() : Tangent(reapply(y, {t[0].var(), x[1]}));
+    Tangent along_b = t[1].is_zero() ? Tangent::zero() : Tangent(reapply(y, {x[0], t[1].var()}));
+    return add_tangents(along_a, along_b);
+  }
+};
 
 std::size_t normalize_axis(int axis, std::size_t rank, const char* op);  // throws ShapeMismatch
 std::vector<std::size_t> normalize_axes(const std::vector<int>& axes, std::size_t rank, const char* op);
@@ -46,11 +90,11 @@ ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t s
 struct LabelOp : Op {
   bool differentiable(std::size_t) const override { return false; }
   bool piecewise_constant() const override { return true; }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override {
-    return {Var()};
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
+    return std::vector<Tangent>(x.size());
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override {
-    return {};
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Tangent>&) const override {
+    return Tangent::zero();
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return elementwise_cost(in, out, 0); }
 };
@@ -112,10 +156,12 @@ bool fast_binary(const View& a, const View& b, View& out, F f) {
   return true;
 }
 
+// A value of one input, widened to the output's broadcast shape.
+inline Var widen(const Var& v, const Shape& out) { return v.shape() == out ? v : broadcast_to(v, out); }
 // A tangent of one input, widened to the output's broadcast shape.
-inline Var widen(const Var& t, const Shape& out) {
-  if (!t.valid() || t.shape() == out) return t;
-  return broadcast_to(t, out);
+inline Tangent widen(const Tangent& t, const Shape& out) {
+  if (t.is_zero() || t.var().shape() == out) return t;
+  return broadcast_to(t.var(), out);
 }
 }  // namespace dagrad::detail
 
@@ -163,8 +209,8 @@ class Reduction : public Op {
 
 // Ops that pass each element from one of two pieces a, b with weight m for a and 1 − m for b
 // (maximum, minimum, where): the cotangents and tangent given the recorded piece m.
-std::vector<Var> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b);
-Var blend_jvp(const Var& ta, const Var& tb, const Var& m, const Shape& out);
+std::vector<Tangent> blend_vjp(const Var& g, const Var& m, const Var& a, const Var& b);
+Tangent blend_jvp(const Tangent& ta, const Tangent& tb, const Var& m, const Shape& out);
 
 }  // namespace dagrad::detail
 

@@ -7,7 +7,7 @@
 namespace dagrad {
 namespace {
 
-struct Transpose : Op {
+struct Transpose : detail::Linear<Op> {
   std::vector<std::size_t> perm;  // empty: reverse the axes
   explicit Transpose(std::vector<std::size_t> p) : perm(std::move(p)) {}
   std::vector<std::size_t> resolved(std::size_t rank) const {
@@ -36,14 +36,11 @@ struct Transpose : Op {
   void forward(const std::vector<const View*>& in, View& out) const override {
     xt::noalias(out) = xt::transpose(*in[0], resolved(in[0]->dimension()));
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+  Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
     auto p = resolved(x[0].shape().size());
     std::vector<std::size_t> inverse(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) inverse[p[i]] = i;
-    return {transpose(g, inverse)};
-  }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>& t) const override {
-    return transpose(t[0], perm);
+    return transpose(g, inverse);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 0);

@@ -187,11 +187,13 @@ struct Unary : detail::Elementwise {
     return r->parameter ? std::string(r->parameter) + "=" + std::to_string(param) : std::string();
   }
   void forward(const std::vector<const View*>& in, View& out) const override { r->f(*in[0], out, param); }
-  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const Var& g) const override {
+  std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y,
+                           const Var& g) const override {
     return {g * r->df(ctx, x[0], y, param)};
   }
-  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
-    return t[0] * r->df(ctx, x[0], y, param);
+  Tangent jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y,
+              const std::vector<Tangent>& t) const override {
+    return t[0].var() * r->df(ctx, x[0], y, param);
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, r->flops);

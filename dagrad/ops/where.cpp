@@ -16,12 +16,14 @@ struct Where : detail::Elementwise {
     Var gap = ctx.directional() ? detail::widen(x[1] - x[2], out) : Var();
     return detail::piece(ctx, detail::widen(x[0], out), 0, gap);
   }
-  std::vector<Var> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const Var& g) const override {
-    std::vector<Var> ab = detail::blend_vjp(g, selected(ctx, x, y.shape()), x[1], x[2]);
-    return {Var(), ab[0], ab[1]};
+  std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y,
+                           const Var& g) const override {
+    std::vector<Tangent> ab = detail::blend_vjp(g, selected(ctx, x, y.shape()), x[1], x[2]);
+    return {Tangent::zero(), ab[0], ab[1]};
   }
-  Var jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y, const std::vector<Var>& t) const override {
-    if (!t[1].valid() && !t[2].valid()) return Var();
+  Tangent jvp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y,
+              const std::vector<Tangent>& t) const override {
+    if (t[1].is_zero() && t[2].is_zero()) return Tangent::zero();
     return detail::blend_jvp(t[1], t[2], selected(ctx, x, y.shape()), y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {

@@ -16,13 +16,14 @@ class Erf : public Op {
     for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = std::erf(inputs[0]->data()[i]);
   }
   // erf′(x) = 2/√π e^{−x²}
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& inputs, const Var&,
-                       const Var& cotangent) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& inputs, const Var&,
+                           const Var& cotangent) const override {
     return {cotangent * slope(inputs[0])};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& inputs, const Var&,
-          const std::vector<Var>& tangents) const override {
-    return tangents[0].valid() ? tangents[0] * slope(inputs[0]) : Var();  // an invalid Var is a zero tangent
+  // Called when some input tangent is not zero: with one input, tangents[0] is a node.
+  Tangent jvp(const DiffContext&, const std::vector<Var>& inputs, const Var&,
+              const std::vector<Tangent>& tangents) const override {
+    return tangents[0].var() * slope(inputs[0]);
   }
   Cost cost(const std::vector<Shape>& inputs, const Shape&) const override {
     double n = static_cast<double>(size_of(inputs[0]));

@@ -81,15 +81,37 @@ TEST_CASE("parsing: subcommands, options after them, help and malformed values",
   }
 }
 
+TEST_CASE("the study registry is what help, the unknown-name error and the option checks read", "[apps][cli]") {
+  Parsed help = parse({"study", "--help"});
+  CHECK(help.invocation.exit_status == 0);
+  std::string unknown = check_message({"study", "transformers"});
+  for (const studies::StudyEntry& study : studies::registry()) {
+    INFO(study.name);
+    CHECK_THAT(help.out, Catch::Contains("  " + study.name + (study.in_report ? " (in the report)" : "") + ": " +
+                                         study.source + ".\n    " + study.claim));
+    CHECK_THAT(unknown, Catch::Contains(study.name));
+    // Every override the registry lists is accepted; --rank is factorization's alone.
+    for (const std::string& option : study.options) {
+      std::string value = option == "--lr" || option == "--init-scales" ? "0.5" : "3";
+      CHECK(check_message({"study", study.name, "--quick", option, value}).empty());
+    }
+    bool has_rank = std::find(study.options.begin(), study.options.end(), "--rank") != study.options.end();
+    CHECK(has_rank == (study.name == "factorization"));
+    if (!has_rank)
+      CHECK_THAT(check_message({"study", study.name, "--rank", "3"}),
+                 Catch::Contains("study '" + study.name + "' has no option --rank"));
+  }
+}
+
 TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps][cli]") {
   std::string file = (std::filesystem::temp_directory_path() / "dagrad_test_cli_file").string();
   std::ofstream(file) << "not a directory";
   CHECK(check_message({"train", "--data", "iris", "--model", "linear", "--epochs", "1"}).empty());
   CHECK(check_message({"study", "factorization", "--quick", "--size", "20"}).empty());
   CHECK(check_message({"demo", "--width", "8"}).empty());
-  for (const std::string& study : study_names()) {
-    INFO(study);
-    CHECK(check_message({"study", study}).empty());  // the full editions fit
+  for (const studies::StudyEntry& study : studies::registry()) {
+    INFO(study.name);
+    CHECK(check_message({"study", study.name}).empty());  // the full editions fit
   }
   for (const Bad& b :
        std::vector<Bad>{{{"train", "--model", "transformer"}, "unknown model 'transformer'"},

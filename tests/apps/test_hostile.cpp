@@ -370,7 +370,7 @@ TEST_CASE("a study's plot survives a loss that underflows to a subnormal or 0 on
   // max-margin's normalized-GD loss reaches 9.9e-324; gnuplot refused the log range and the report
   // lost the whole figure.
   fs::path dir = fresh("underflow");
-  dagrad::analysis::StudyResult r;
+  dagrad::studies::StudyResult r;
   r.name = "underflow's study";
   r.claim = r.measured = "-";
   for (int step = 1; step <= 50; ++step) {

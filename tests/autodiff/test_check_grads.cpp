@@ -20,11 +20,11 @@ class FlatErfSlope : public Op {
     for (std::size_t i = 0; i < out.size(); ++i)
       out.data()[i] = 2 / std::sqrt(M_PI) * std::exp(-in[0]->data()[i] * in[0]->data()[i]);
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override {
-    return {Var()};
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>&, const Var&, const Var&) const override {
+    return {Tangent::zero()};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Var>&) const override {
-    return Var();
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Tangent>&) const override {
+    return Tangent::zero();
   }
   Cost cost(const std::vector<Shape>& in, const Shape&) const override {
     return {static_cast<double>(size_of(in[0])), 0};
@@ -40,12 +40,12 @@ class UserErf : public Op {
   void forward(const std::vector<const View*>& in, View& out) const override {
     for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = std::erf(in[0]->data()[i]);
   }
-  std::vector<Var> vjp(const DiffContext&, const std::vector<Var>& in, const Var&, const Var& ct) const override {
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& in, const Var&, const Var& ct) const override {
     return {(bug_ == Bug::VjpSigned ? -1.0 : 1.0) * ct * slope(in[0])};
   }
-  Var jvp(const DiffContext&, const std::vector<Var>& in, const Var&, const std::vector<Var>& t) const override {
-    if (!t[0].valid()) return Var();
-    return (bug_ == Bug::JvpScaled ? 1.01 : 1.0) * t[0] * slope(in[0]);
+  Tangent jvp(const DiffContext&, const std::vector<Var>& in, const Var&,
+              const std::vector<Tangent>& t) const override {
+    return (bug_ == Bug::JvpScaled ? 1.01 : 1.0) * t[0].var() * slope(in[0]);
   }
   Cost cost(const std::vector<Shape>& in, const Shape&) const override {
     return {20.0 * static_cast<double>(size_of(in[0])), 0};

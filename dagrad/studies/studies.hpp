@@ -1,14 +1,16 @@
 #pragma once
-// Implicit-bias studies: each runs its experiment and returns the measured series, the figure the
-// paper's claim is judged by, and whether it holds. The command line writes CSV, plots and the report.
+// Studies: each reproduces a paper's experiment with dagrad and returns the measured series, the
+// figure the paper's claim is judged by, and whether it holds. One study is one file in studies/;
+// registry.hpp lists them for the command line, the report and the tests. The command line writes
+// CSV, plots and the report.
 #include <array>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "dagrad/analysis/analysis.hpp"
+#include "dagrad/graph/tensor.hpp"
 
-namespace dagrad::analysis {
+namespace dagrad::studies {
 
 // A named table of numeric columns (one row per recorded step) plus the verdict.
 struct StudyResult {
@@ -20,9 +22,6 @@ struct StudyResult {
   std::vector<std::array<Scalar, 3>> particles;
   void add(const std::string& column, Scalar value);
 };
-
-// Least-squares slope of y against x.
-Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y);
 
 // Soudry et al. (2018): GD on the logistic loss over separable data. Loss ~ 1/t (log-log slope
 // −1 ± 0.1 over the last decade), ‖w_t‖ ~ log t, angle to the SVM direction → 0; normalized GD
@@ -54,15 +53,15 @@ struct BalancednessOptions {
   std::string activation = "relu";  // relu, leaky_relu, linear
   std::uint64_t seed = 0;
 };
-StudyResult balancedness_study(const BalancednessOptions& options);
+StudyResult balancedness(const BalancednessOptions& options);
 
 // Kinks in practice: how many exact kink elements a float64 ReLU net meets while training, and
 // the constructions where Clarke and the PyTorch convention must differ.
-struct KinkOptions {
+struct KinksOptions {
   std::size_t n = 64, d = 8, width = 32, steps = 300;
   std::uint64_t seed = 0;
 };
-StudyResult kinks_study(const KinkOptions& options);
+StudyResult kinks(const KinksOptions& options);
 
 // Landscape: perturbed GD escapes the strict saddle of f(x) = −‖x‖² + ‖x‖⁴ at 0 where GD stays
 // (Jin et al. 2017); extreme Hessian eigenvalues (Lanczos on HVPs) along training of a small ReLU
@@ -72,18 +71,18 @@ struct LandscapeOptions {
   std::vector<std::size_t> widths{8, 32, 128};
   std::uint64_t seed = 0;
 };
-StudyResult landscape_study(const LandscapeOptions& options);
+StudyResult landscape(const LandscapeOptions& options);
 
 // Lazy vs active training (Chizat, Oyallon & Bach 2019): a two-layer ReLU student f = α(h(w) −
 // h(w0)) (zero output at initialisation) fits a teacher by GD with step η/α². The relative
 // displacement ‖w − w0‖/‖w0‖ falls like 1/α and the trained model approaches its linearisation.
-struct LazyOptions {
+struct LazyVsActiveOptions {
   std::size_t n = 20, d = 4, width = 50, steps = 3000;
   std::vector<Scalar> alphas{4, 16, 64, 256, 1024};
   Scalar lr = 0.25;
   std::uint64_t seed = 0;
 };
-StudyResult lazy_vs_active(const LazyOptions& options);
+StudyResult lazy_vs_active(const LazyVsActiveOptions& options);
 
 // Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
 // Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,
@@ -99,7 +98,7 @@ struct FactorizationOptions {
   Scalar lr = 2;  // capped per run by the initial curvature; depth 1 uses 1 (unit curvature on the mask)
   std::uint64_t seed = 0;
 };
-StudyResult factorization_study(const FactorizationOptions& options);
+StudyResult factorization(const FactorizationOptions& options);
 
 // Gunasekar, Lee, Soudry & Srebro (2018): GD on full-width circular linear convolutional nets of
 // depth L over separable data converges towards predictors sparse in the Fourier domain (a
@@ -110,9 +109,7 @@ struct LinearConvOptions {
   Scalar lr = 0.05;
   std::uint64_t seed = 0;
 };
-StudyResult linear_conv_study(const LinearConvOptions& options);
-// |DFT(β)|_k for k = 0..d−1.
-Tensor dft_magnitudes(const Tensor& beta);
+StudyResult linear_conv(const LinearConvOptions& options);
 
 // Mean-field two-layer nets (Chizat & Bach 2018): a teacher with 5 ReLU neurons in d = 2 and
 // students of m neurons under the 1/m scaling, trained by GD (step ∝ m). The final loss over
@@ -125,7 +122,4 @@ struct MeanFieldOptions {
 };
 StudyResult mean_field(const MeanFieldOptions& options);
 
-// min ‖X‖_* subject to X = M on the mask (soft-impute: X ← SVT_λ(P_Ω(M) + P_Ω⊥(X)) with λ → 0).
-Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar tolerance = 1e-9);
-
-}  // namespace dagrad::analysis
+}  // namespace dagrad::studies

@@ -1,12 +1,23 @@
 #include <cmath>
 #include <sstream>
 
-#include "dagrad/analysis/studies.hpp"
 #include "dagrad/models/models.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/studies/entry.hpp"
+#include "dagrad/studies/studies.hpp"
+#include "dagrad/studies/support.hpp"
 
-namespace dagrad::analysis {
+namespace dagrad::studies {
+
+namespace {
+// The claim this study checks, and where it comes from (the registry shows both).
+constexpr char kLandscapeSource[] = "Jin et al. 2017";
+constexpr char kLandscapeClaim[] =
+    "perturbed GD escapes the strict saddle of f(x) = -|x|^2 + |x|^4 at 0 where GD stays; Hessian extreme eigenvalues "
+    "along training of a small ReLU net; sigma_min of the Jacobian at initialisation grows with width (PL)";
+
+}  // namespace
 
 namespace {
 std::string short_number(Scalar v) {
@@ -17,14 +28,10 @@ std::string short_number(Scalar v) {
 }
 }  // namespace
 
-StudyResult landscape_study(const LandscapeOptions& o) {
+StudyResult landscape(const LandscapeOptions& o) {
   StudyResult r;
   r.name = "landscape";
-  r.claim =
-      "Jin et al. 2017: perturbed GD escapes the strict saddle of f(x) = -|x|^2 + |x|^4 at 0 where GD stays; Hessian "
-      "extreme "
-      "eigenvalues along training of a small ReLU net; sigma_min of the Jacobian at initialisation grows with width "
-      "(PL)";
+  r.claim = std::string(kLandscapeSource) + ": " + kLandscapeClaim;
   // 1. The saddle: both methods start exactly at 0, where the gradient vanishes.
   auto descend = [&](optim::Optimizer& opt, std::vector<Scalar>& trace) {
     Graph g;
@@ -100,4 +107,13 @@ StudyResult landscape_study(const LandscapeOptions& o) {
   return r;
 }
 
-}  // namespace dagrad::analysis
+std::vector<StudyEntry> landscape_entries() {
+  return {detail::make_entry<LandscapeOptions>(
+      "landscape", kLandscapeSource, kLandscapeClaim, false,
+      [](LandscapeOptions& o, bool quick) {
+        if (quick) o.widths = {8, 32};
+      },
+      landscape)};
+}
+
+}  // namespace dagrad::studies

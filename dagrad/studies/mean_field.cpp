@@ -5,12 +5,23 @@
 #include <xtensor-blas/xlinalg.hpp>
 
 #include "dagrad/analysis/progress.hpp"
-#include "dagrad/analysis/studies.hpp"
 #include "dagrad/models/models.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/studies/entry.hpp"
+#include "dagrad/studies/studies.hpp"
+#include "dagrad/studies/support.hpp"
 
-namespace dagrad::analysis {
+namespace dagrad::studies {
+
+namespace {
+// The claim this study checks, and where it comes from (the registry shows both).
+constexpr char kMeanFieldSource[] = "Chizat & Bach 2018";
+constexpr char kMeanFieldClaim[] =
+    "two-layer ReLU students under mean-field scaling fit a 5-neuron teacher in d = 2 better as the width m grows; "
+    "wide students reach near-zero loss on every seed";
+
+}  // namespace
 
 StudyResult mean_field(const MeanFieldOptions& o) {
   std::mt19937_64 rng(o.seed);
@@ -27,10 +38,7 @@ StudyResult mean_field(const MeanFieldOptions& o) {
 
   StudyResult r;
   r.name = "mean-field";
-  r.claim =
-      "Chizat & Bach 2018: two-layer ReLU students under mean-field scaling fit a 5-neuron teacher in d = 2 better as "
-      "the "
-      "width m grows; wide students reach near-zero loss on every seed";
+  r.claim = std::string(kMeanFieldSource) + ": " + kMeanFieldClaim;
   std::ostringstream m;
   m.precision(3);
   std::vector<Scalar> mean_loss, worst_loss;
@@ -77,4 +85,13 @@ StudyResult mean_field(const MeanFieldOptions& o) {
   return r;
 }
 
-}  // namespace dagrad::analysis
+std::vector<StudyEntry> mean_field_entries() {
+  return {detail::make_entry<MeanFieldOptions>(
+      "mean-field", kMeanFieldSource, kMeanFieldClaim, false,
+      [](MeanFieldOptions& o, bool quick) {
+        if (quick) o.widths = {5, 50, 500}, o.seeds = 2, o.steps = 1500;
+      },
+      mean_field)};
+}
+
+}  // namespace dagrad::studies

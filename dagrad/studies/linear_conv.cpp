@@ -5,31 +5,30 @@
 #include <xtensor-blas/xlinalg.hpp>
 
 #include "dagrad/analysis/progress.hpp"
-#include "dagrad/analysis/studies.hpp"
 #include "dagrad/models/models.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/studies/entry.hpp"
+#include "dagrad/studies/studies.hpp"
+#include "dagrad/studies/support.hpp"
 
-namespace dagrad::analysis {
+namespace dagrad::studies {
 
-Tensor dft_magnitudes(const Tensor& beta) {
-  std::size_t d = beta.size();
-  Tensor out = Tensor::from_shape({d});
-  for (std::size_t k = 0; k < d; ++k) {
-    std::complex<Scalar> s = 0;
-    for (std::size_t j = 0; j < d; ++j)
-      s += beta(j) * std::polar(1.0, -2 * M_PI * static_cast<Scalar>(j * k) / static_cast<Scalar>(d));
-    out(k) = std::abs(s);
-  }
-  return out;
-}
+namespace {
+// The claim this study checks, and where it comes from (the registry shows both).
+constexpr char kLinearConvSource[] = "Gunasekar, Lee, Soudry & Srebro 2018";
+constexpr char kLinearConvClaim[] =
+    "circular linear conv nets converge towards predictors sparse in the Fourier domain; fully connected linear nets "
+    "converge to the l2 max-margin direction";
+
+}  // namespace
 
 namespace {
 // ‖v‖₁ / ‖v‖₂, between 1 (one nonzero) and √d (flat): small means concentrated.
 Scalar spread(const Tensor& v) { return xt::sum(xt::abs(v))() / xt::linalg::norm(v); }
 }  // namespace
 
-StudyResult linear_conv_study(const LinearConvOptions& o) {
+StudyResult linear_conv(const LinearConvOptions& o) {
   Classification data = separable_data(o.n, o.d, 0.1, o.seed);
   SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
   // The end-to-end linear predictor β of a linear model is its output on the identity (rows e_j).
@@ -68,10 +67,7 @@ StudyResult linear_conv_study(const LinearConvOptions& o) {
   Tensor beta_conv = train(true, conv_losses), beta_fc = train(false, fc_losses);
   StudyResult r;
   r.name = "linear-conv (depth " + std::to_string(o.depth) + ")";
-  r.claim =
-      "Gunasekar, Lee, Soudry & Srebro 2018: circular linear conv nets converge towards predictors sparse in the "
-      "Fourier "
-      "domain; fully connected linear nets converge to the l2 max-margin direction";
+  r.claim = std::string(kLinearConvSource) + ": " + kLinearConvClaim;
   Tensor f_conv = dft_magnitudes(beta_conv), f_fc = dft_magnitudes(beta_fc), f_svm = dft_magnitudes(svm.w);
   for (std::size_t k = 0; k < o.d; ++k) {
     r.add("frequency", static_cast<Scalar>(k));
@@ -92,4 +88,9 @@ StudyResult linear_conv_study(const LinearConvOptions& o) {
   return r;
 }
 
-}  // namespace dagrad::analysis
+std::vector<StudyEntry> linear_conv_entries() {
+  return {detail::make_entry<LinearConvOptions>(
+      "linear-conv", kLinearConvSource, kLinearConvClaim, false, +[](LinearConvOptions&, bool) {}, linear_conv)};
+}
+
+}  // namespace dagrad::studies

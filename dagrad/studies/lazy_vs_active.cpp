@@ -5,14 +5,25 @@
 #include <xtensor-blas/xlinalg.hpp>
 
 #include "dagrad/analysis/progress.hpp"
-#include "dagrad/analysis/studies.hpp"
 #include "dagrad/models/models.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/studies/entry.hpp"
+#include "dagrad/studies/studies.hpp"
+#include "dagrad/studies/support.hpp"
 
-namespace dagrad::analysis {
+namespace dagrad::studies {
 
-StudyResult lazy_vs_active(const LazyOptions& o) {
+namespace {
+// The claim this study checks, and where it comes from (the registry shows both).
+constexpr char kLazyVsActiveSource[] = "Chizat, Oyallon & Bach 2019";
+constexpr char kLazyVsActiveClaim[] =
+    "with f = alpha (h(w) - h(w0)) and step eta/alpha^2, the relative parameter displacement falls like 1/alpha "
+    "(log-log slope -1 +- 0.15) and the trained model approaches its linearisation";
+
+}  // namespace
+
+StudyResult lazy_vs_active(const LazyVsActiveOptions& o) {
   std::mt19937_64 rng(o.seed);
   std::normal_distribution<Scalar> normal(0, 1);
   auto gaussian = [&](const Shape& s) {
@@ -28,10 +39,7 @@ StudyResult lazy_vs_active(const LazyOptions& o) {
 
   StudyResult r;
   r.name = "lazy-vs-active";
-  r.claim =
-      "Chizat, Oyallon & Bach 2019: with f = alpha (h(w) - h(w0)) and step eta/alpha^2, the relative parameter "
-      "displacement "
-      "falls like 1/alpha (log-log slope -1 +- 0.15) and the trained model approaches its linearisation";
+  r.claim = std::string(kLazyVsActiveSource) + ": " + kLazyVsActiveClaim;
   // Trains either the model or its linearisation at w0, from the same initial weights.
   auto fit = [&](Scalar alpha, bool linear, Tensor& test_out) {
     Graph g;
@@ -91,4 +99,10 @@ StudyResult lazy_vs_active(const LazyOptions& o) {
   return r;
 }
 
-}  // namespace dagrad::analysis
+std::vector<StudyEntry> lazy_vs_active_entries() {
+  return {detail::make_entry<LazyVsActiveOptions>(
+      "lazy-vs-active", kLazyVsActiveSource, kLazyVsActiveClaim, false, +[](LazyVsActiveOptions&, bool) {},
+      lazy_vs_active)};
+}
+
+}  // namespace dagrad::studies

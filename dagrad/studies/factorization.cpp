@@ -8,38 +8,28 @@
 #include <xtensor-blas/xlinalg.hpp>
 
 #include "dagrad/analysis/progress.hpp"
-#include "dagrad/analysis/studies.hpp"
 #include "dagrad/models/models.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/studies/entry.hpp"
+#include "dagrad/studies/studies.hpp"
+#include "dagrad/studies/support.hpp"
 
-namespace dagrad::analysis {
+namespace dagrad::studies {
+
+namespace {
+// The claim this study checks, and where it comes from (the registry shows both).
+constexpr char kFactorizationSource[] = "Gunasekar et al. 2017; Arora et al. 2019";
+constexpr char kFactorizationClaim[] =
+    "matrix completion by depth-N factorizations from small initialisation: depth >= 3 recovers unobserved entries far "
+    "better than depth 2, which beats depth 1; deeper has lower effective rank; with few observations depth >= 3 also "
+    "beats the minimum nuclear-norm completion";
+
+}  // namespace
 
 namespace {
 constexpr Scalar kNaN = std::numeric_limits<Scalar>::quiet_NaN();
 }  // namespace
-
-Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar tolerance) {
-  Tensor observed = M * mask, X = xt::zeros_like(M);
-  Scalar lambda = spectrum(observed).singular_values(0);
-  // Continuation: each λ is solved to a small change, then shrunk, down to a negligible λ.
-  std::size_t levels = static_cast<std::size_t>(std::ceil(std::log2(std::max<Scalar>(lambda / tolerance, 1)))),
-              level = 0;
-  Progress progress("min-nuclear-norm reference", levels);
-  for (; lambda > tolerance; lambda *= 0.5) {
-    progress.tick(level++);
-    for (int k = 0; k < 500; ++k) {
-      Tensor Z = observed + (1.0 - mask) * X;
-      auto [U, S, Vt] = xt::linalg::svd(Z, false);
-      Tensor shrunk = xt::maximum(S - lambda, 0.0);
-      Tensor next = xt::linalg::dot(U * shrunk, Vt);
-      Scalar change = xt::linalg::norm(Tensor(next - X)) / std::max<Scalar>(1e-300, xt::linalg::norm(next));
-      X = next;
-      if (change < tolerance) break;
-    }
-  }
-  return X;
-}
 
 namespace {
 
@@ -99,17 +89,12 @@ FactorizationRun train_factorization(const Completion& c, std::size_t depth, Sca
 
 }  // namespace
 
-StudyResult factorization_study(const FactorizationOptions& o) {
+StudyResult factorization(const FactorizationOptions& o) {
   if (o.init_scales.empty() || o.depths.empty() || o.observed.empty())
     throw Error("factorization_study: empty depths, init scales or observed counts");
   StudyResult r;
   r.name = "factorization";
-  r.claim =
-      "Gunasekar et al. 2017; Arora et al. 2019: matrix completion by depth-N factorizations from small "
-      "initialisation: "
-      "depth >= 3 recovers unobserved entries far better than depth 2, which beats depth 1; deeper has lower effective "
-      "rank; "
-      "with few observations depth >= 3 also beats the minimum nuclear-norm completion";
+  r.claim = std::string(kFactorizationSource) + ": " + kFactorizationClaim;
   auto add_row = [&](std::size_t depth, std::size_t observed, Scalar init, const FactorizationRun& run) {
     r.add("depth", static_cast<Scalar>(depth));
     r.add("observed", static_cast<Scalar>(observed));
@@ -187,4 +172,14 @@ StudyResult factorization_study(const FactorizationOptions& o) {
   return r;
 }
 
-}  // namespace dagrad::analysis
+std::vector<StudyEntry> factorization_entries() {
+  return {detail::make_entry<FactorizationOptions>(
+      "factorization", kFactorizationSource, kFactorizationClaim, false,
+      [](FactorizationOptions& o, bool quick) {
+        if (quick)
+          o.size = 30, o.rank = 2, o.observed = {250}, o.depths = {1, 2, 3}, o.init_scales = {1e-3}, o.steps = 20000;
+      },
+      factorization)};
+}
+
+}  // namespace dagrad::studies

@@ -1,12 +1,15 @@
 // Fast editions of the studies, each asserting the paper's claim as the study states it.
 #include <catch2/catch.hpp>
 
-#include "dagrad/analysis/studies.hpp"
+#include "dagrad/analysis/analysis.hpp"
 #include "dagrad/models/models.hpp"
+#include "dagrad/studies/registry.hpp"
+#include "dagrad/studies/studies.hpp"
 #include "support.hpp"
 
 using namespace dagrad;
 using namespace dagrad::analysis;
+using namespace dagrad::studies;
 
 TEST_CASE("max-margin (Soudry et al. 2018; Nacson et al. 2019), synthetic separable data", "[studies][max-margin]") {
   MaxMarginOptions o;
@@ -42,7 +45,7 @@ TEST_CASE("balancedness (Du, Hu & Lee 2018) for ReLU, leaky ReLU and linear nets
   for (const char* activation : {"relu", "leaky_relu", "linear"}) {
     BalancednessOptions o;
     o.activation = activation;
-    StudyResult r = balancedness_study(o);
+    StudyResult r = balancedness(o);
     INFO(activation << ": " << r.measured);
     CHECK(r.holds);
   }
@@ -75,7 +78,7 @@ TEST_CASE("Euler's identity per hidden neuron inside a residual block, at random
 }
 
 TEST_CASE("kinks: float64 training and the constructions where Clarke and convention differ", "[studies][kinks]") {
-  StudyResult r = kinks_study({});
+  StudyResult r = kinks({});
   INFO(r.measured);
   CHECK(r.holds);
 }
@@ -84,7 +87,7 @@ TEST_CASE("landscape: saddle escape, Hessian spectrum by Lanczos, sigma_min of t
           "[studies][landscape]") {
   LandscapeOptions o;
   o.widths = {8, 32, 128};
-  StudyResult r = landscape_study(o);
+  StudyResult r = studies::landscape(o);
   INFO(r.measured);
   CHECK(r.holds);
   CHECK(r.series["gd_f"].back() == 0);                                  // GD never leaves the saddle
@@ -116,7 +119,7 @@ TEST_CASE("factorization (Arora et al. 2019), scaled down: deeper recovers bette
   // Seeds held out from tuning (the defaults were chosen on seed 0) must show the same ordering.
   for (std::uint64_t seed : {0, 11, 12}) {
     o.seed = seed;
-    StudyResult r = factorization_study(o);
+    StudyResult r = factorization(o);
     INFO("seed " << seed << ": " << r.measured);
     CHECK(r.holds);
     // Rows: the convex reference, then depths 1, 2, 3.
@@ -142,7 +145,7 @@ TEST_CASE("factorization: a large initialisation caps the step instead of diverg
   o.depths = {2, 3};
   o.init_scales = {0.3};  // factors with ‖W‖₂ ≈ 2.7: lr 2 would diverge at once
   o.steps = 3000;
-  StudyResult r = factorization_study(o);
+  StudyResult r = factorization(o);
   INFO(r.measured);
   for (std::size_t i = 1; i < r.series["step_size"].size(); ++i) {
     CHECK(r.series["step_size"][i] < 0.2);
@@ -163,7 +166,7 @@ TEST_CASE("matrix_completion: every row and column gets at least rank observatio
 
 TEST_CASE("linear-conv (Gunasekar, Lee, Soudry & Srebro 2018): Fourier-concentrated vs l2 max margin",
           "[studies][linear-conv]") {
-  StudyResult r = linear_conv_study({});  // depth 3
+  StudyResult r = linear_conv({});  // depth 3
   INFO(r.measured);
   CHECK(r.holds);
   // |F β|₁/|F β|₂ of the unit-normalised spectra: the convolutional predictor is clearly more concentrated.

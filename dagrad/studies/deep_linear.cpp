@@ -1,0 +1,82 @@
+#include <cmath>
+#include <sstream>
+
+#include <xtensor-blas/xlinalg.hpp>
+
+#include "dagrad/analysis/progress.hpp"
+#include "dagrad/models/models.hpp"
+#include "dagrad/optim/gradient_program.hpp"
+#include "dagrad/optim/optimizer.hpp"
+#include "dagrad/studies/entry.hpp"
+#include "dagrad/studies/studies.hpp"
+#include "dagrad/studies/support.hpp"
+
+namespace dagrad::studies {
+
+namespace {
+// The claim this study checks, and where it comes from (the registry shows both).
+constexpr char kDeepLinearSource[] = "Ji & Telgarsky 2019";
+constexpr char kDeepLinearClaim[] =
+    "GD on deep linear nets with logistic loss: layers align (|v_{k+1}^T u_k| > 0.99), each layer tends to rank one "
+    "(s1/|W|_F > 0.99), the end-to-end direction approaches the SVM direction";
+
+}  // namespace
+
+StudyResult deep_linear(const DeepLinearOptions& o) {
+  Classification data = separable_data(o.n, o.d, 0.1, o.seed);
+  SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
+  Graph g;
+  Var x = g.constant(data.X, "X");
+  std::vector<std::size_t> dims{o.d};
+  for (std::size_t k = 1; k < o.depth; ++k) dims.push_back(o.width);
+  dims.push_back(1);
+  models::Model m = models::deep_linear(x, dims, models::LinearInit::Gaussian, o.init_scale);
+  Var loss = logistic_loss(reshape(m.output, {o.n}), g.constant(data.y, "y"));
+  ParamStore store(g, o.seed);
+  optim::GradientProgram objective(g, loss, store);
+  optim::GradientDescent gd({optim::constant(o.lr)});
+  StudyResult r;
+  r.name = "deep-linear (depth " + std::to_string(o.depth) + ")";
+  r.claim = std::string(kDeepLinearSource) + ": " + kDeepLinearClaim;
+  std::vector<std::size_t> record = log_steps(o.steps, 40);
+  std::size_t next = 0;
+  Progress progress(r.name, o.steps);
+  for (std::size_t t = 1; t <= o.steps; ++t) {
+    progress.tick(t);
+    Scalar l = objective.run();
+    gd.step(store);
+    if (next < record.size() && t == record[next]) {
+      ++next;
+      std::vector<Tensor> layers;
+      for (const Var& p : m.params) layers.push_back(Tensor(store.value(p)));
+      Tensor end_to_end = layers[0];
+      for (std::size_t k = 1; k < layers.size(); ++k) end_to_end = xt::linalg::dot(layers[k], end_to_end);
+      Scalar rank_one = 1;
+      for (const Tensor& W : layers)
+        rank_one = std::min(rank_one, spectrum(W).singular_values(0) / xt::linalg::norm(W));
+      auto align = layer_alignment(layers);
+      r.add("step", static_cast<Scalar>(t));
+      r.add("loss", l);
+      r.add("min_alignment", *std::min_element(align.begin(), align.end()));
+      r.add("min_rank_one_ratio", rank_one);
+      r.add("angle_to_svm", angle(Tensor(xt::flatten(end_to_end)), svm.w));
+    }
+  }
+  Scalar align = r.series["min_alignment"].back(), ratio = r.series["min_rank_one_ratio"].back();
+  Scalar ang = r.series["angle_to_svm"].back(), ang_mid = r.series["angle_to_svm"][r.series["angle_to_svm"].size() / 2];
+  r.measured = "after " + std::to_string(o.steps) + " steps: min alignment " + fmt(align, 6) + ", min s1/|W|_F " +
+               fmt(ratio, 6) + ", angle to SVM " + fmt(ang) + " rad (" + fmt(ang_mid) + " at mid-run)";
+  r.holds = align > 0.99 && ratio > 0.99 && ang < ang_mid;
+  return r;
+}
+
+std::vector<StudyEntry> deep_linear_entries() {
+  return {detail::make_entry<DeepLinearOptions>(
+      "deep-linear", kDeepLinearSource, kDeepLinearClaim, true,
+      [](DeepLinearOptions& o, bool quick) {
+        if (quick) o.steps = 10000;
+      },
+      deep_linear)};
+}
+
+}  // namespace dagrad::studies

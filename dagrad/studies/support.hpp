@@ -1,0 +1,33 @@
+#pragma once
+// Helpers the study files share (not installed for users: studies.hpp is the interface).
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "dagrad/analysis/analysis.hpp"
+#include "dagrad/graph/tensor.hpp"
+
+namespace dagrad::studies {
+
+// The studies are written in the diagnostics' vocabulary (margins, spectra, data generators).
+using namespace dagrad::analysis;
+
+// A number for a verdict line, to `digits` significant digits.
+std::string fmt(Scalar v, int digits = 4);
+
+// Steps at which to record: about `count` log-spaced points in [1, steps].
+std::vector<std::size_t> log_steps(std::size_t steps, std::size_t count);
+
+struct StudyEntry;
+// Each study file's registry entries (registry.cpp lists them in order).
+std::vector<StudyEntry> max_margin_entries();
+std::vector<StudyEntry> deep_linear_entries();
+std::vector<StudyEntry> balancedness_entries();
+std::vector<StudyEntry> kinks_entries();
+std::vector<StudyEntry> landscape_entries();
+std::vector<StudyEntry> lazy_vs_active_entries();
+std::vector<StudyEntry> factorization_entries();
+std::vector<StudyEntry> linear_conv_entries();
+std::vector<StudyEntry> mean_field_entries();
+
+}  // namespace dagrad::studies
