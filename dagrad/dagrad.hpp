@@ -5,6 +5,6 @@
 #include "dagrad/graph/graph.hpp"
 #include "dagrad/graph/memory.hpp"
 #include "dagrad/graph/param_store.hpp"
-#include "dagrad/graph/program.hpp"
 #include "dagrad/graph/threads.hpp"
 #include "dagrad/ops/ops.hpp"
+#include "dagrad/program/program.hpp"

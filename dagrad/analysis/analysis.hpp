@@ -6,7 +6,7 @@
 
 #include "dagrad/autodiff/autodiff.hpp"
 #include "dagrad/graph/param_store.hpp"
-#include "dagrad/graph/program.hpp"
+#include "dagrad/program/program.hpp"
 
 namespace dagrad::analysis {
 

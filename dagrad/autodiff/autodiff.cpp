@@ -5,6 +5,7 @@
 
 #include "dagrad/autodiff/memo.hpp"
 #include "dagrad/graph/param_store.hpp"
+#include "dagrad/ops/op.hpp"
 #include "dagrad/ops/ops.hpp"
 
 namespace dagrad {
@@ -65,28 +66,29 @@ class TangentCache {
   Var key(const Var& v) {
     Tangent t = get(v);
     if (!t.is_zero()) return t.var();
-    Graph::DirectionalScope directional(g_);
+    Graph::ConditionalScope directional(g_);
     return zeros(g_, v.shape());
   }
   Tangent get(const Var& v) {
     auto hit = memo_.find(v.id());
     if (hit != memo_.end()) return hit->second;
     Graph::DerivativeScope derivative(g_);
-    Graph::DirectionalScope directional(g_);
+    Graph::ConditionalScope directional(g_);
     const Node node = g_.node(v.id());
     Tangent t;
-    if (node.role == Role::Op && !node.op->piecewise_constant()) {
+    const Op* op = node.role == Role::Op ? &rules_of(g_, v.id()) : nullptr;
+    if (op && !op->piecewise_constant()) {
       std::vector<Var> inputs;
       std::vector<Tangent> tangents;
       bool any = false;
       for (std::size_t i = 0; i < node.inputs.size(); ++i) {
         inputs.emplace_back(&g_, node.inputs[i]);
-        tangents.push_back(node.op->differentiable(i) ? get(inputs.back()) : Tangent::zero());
+        tangents.push_back(op->differentiable(i) ? get(inputs.back()) : Tangent::zero());
         any = any || !tangents.back().is_zero();
       }
       if (any) {
         ctx_.site = node.name;
-        t = node.op->jvp(ctx_, inputs, v, tangents);
+        t = op->jvp(ctx_, inputs, v, tangents);
       }
     }
     auto seed = seeds_.find(v.id());
@@ -193,14 +195,16 @@ std::vector<Var> vjp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
     NodeId id = *it;
     if (ct[id].is_zero()) continue;
     const Node node = g.node(id);  // a copy: rules add vertices, which moves stored nodes
-    if (node.role != Role::Op || node.op->piecewise_constant()) continue;
+    if (node.role != Role::Op) continue;
+    const Op& op = rules_of(g, id);
+    if (op.piecewise_constant()) continue;
     std::vector<Var> inputs;
     for (NodeId in : node.inputs) inputs.emplace_back(&g, in);
     ctx.site = node.name;
-    std::vector<Tangent> grads = node.op->vjp(ctx, inputs, Var(&g, id), ct[id].var());
+    std::vector<Tangent> grads = op.vjp(ctx, inputs, Var(&g, id), ct[id].var());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       NodeId in = node.inputs[i];
-      if (!depends_on_wrt[in] || !node.op->differentiable(i) || grads[i].is_zero()) continue;
+      if (!depends_on_wrt[in] || !op.differentiable(i) || grads[i].is_zero()) continue;
       check_rule("vjp", g, id, grads[i], g.node(in).shape);
       ct[in] = accumulate(ct[in], grads[i]);
     }
@@ -253,19 +257,20 @@ std::vector<Var> jvp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
   for (NodeId id : order) {
     if (!depends_on_wrt[id]) continue;
     const Node node = g.node(id);
-    if (node.role == Role::Op && !node.op->piecewise_constant()) {
+    const Op* op = node.role == Role::Op ? &rules_of(g, id) : nullptr;
+    if (op && !op->piecewise_constant()) {
       std::vector<Var> inputs;
       std::vector<Tangent> in_tangents;
       bool any = false;
       for (std::size_t i = 0; i < node.inputs.size(); ++i) {
         inputs.emplace_back(&g, node.inputs[i]);
-        Tangent t = node.op->differentiable(i) ? tan[node.inputs[i]] : Tangent::zero();
+        Tangent t = op->differentiable(i) ? tan[node.inputs[i]] : Tangent::zero();
         any = any || !t.is_zero();
         in_tangents.push_back(t);
       }
       if (any) {
         ctx.site = node.name;
-        tan[id] = node.op->jvp(ctx, inputs, Var(&g, id), in_tangents);
+        tan[id] = op->jvp(ctx, inputs, Var(&g, id), in_tangents);
         check_rule("jvp", g, id, tan[id], node.shape);
       }
     }

@@ -5,8 +5,8 @@
 #include <random>
 #include <sstream>
 
-#include "dagrad/graph/program.hpp"
 #include "dagrad/ops/ops.hpp"
+#include "dagrad/program/program.hpp"
 
 namespace dagrad {
 namespace {

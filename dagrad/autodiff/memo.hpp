@@ -18,7 +18,7 @@ inline Graph::MemoKey transform_key(std::string_view transform, const Graph& g,
   std::uint64_t name_hash = 1469598103934665603ULL;  // FNV-1a
   for (char c : transform) name_hash = (name_hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
   Graph::BuildFlags flags = g.build_flags();
-  Graph::MemoKey key{name_hash, std::uint64_t{flags.derivative} | std::uint64_t{flags.directional} << 1};
+  Graph::MemoKey key{name_hash, std::uint64_t{flags.derivative} | std::uint64_t{flags.conditional} << 1};
   for (const auto* list : lists) {
     key.push_back(list->size());
     for (const Var& v : *list) key.push_back(v.id());

@@ -50,7 +50,7 @@ void write_text(std::ostream& os, const Graph& g, const std::vector<NodeId>& out
       }
     }
     os << " : " << to_string(n.shape) << " \"" << n.name << "\"" << (n.derivative ? " d" : "")
-       << (n.directional ? " dir" : "") << "\n";
+       << (n.conditional ? " cond" : "") << "\n";
   }
   if (!outputs.empty()) {
     os << "return";

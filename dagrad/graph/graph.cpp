@@ -153,7 +153,7 @@ Var Graph::add_node_locked(Node n) {
   if (!within_max_elements(n.shape)) checked_size(n.shape, "node %" + std::to_string(id) + " '" + n.name + "'");
   BuildFlags flags = build_flags();
   n.derivative = flags.derivative;
-  n.directional = flags.directional;
+  n.conditional = flags.conditional;
   std::size_t chunk = 0;
   for (std::size_t block = id / kFirstChunk + 1; block > 1; block >>= 1) ++chunk;
   if (chunk >= kChunks) throw MemoryError("Graph: more nodes than " + std::to_string(id));
@@ -225,7 +225,7 @@ Var Graph::scalar(Scalar value) {
   return v;
 }
 
-Var Graph::apply(std::shared_ptr<const Op> op, const std::vector<Var>& inputs) {
+Var Graph::apply(std::shared_ptr<const Kernel> op, const std::vector<Var>& inputs) {
   std::vector<Shape> shapes;
   shapes.reserve(inputs.size());
   for (const Var& v : inputs) {

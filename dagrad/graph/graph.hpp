@@ -12,7 +12,7 @@
 #include <boost/graph/adjacency_list.hpp>
 
 #include "dagrad/graph/error.hpp"
-#include "dagrad/graph/op.hpp"
+#include "dagrad/graph/kernel.hpp"
 #include "dagrad/graph/tensor.hpp"
 #include "dagrad/graph/var.hpp"
 
@@ -54,14 +54,14 @@ struct Init {
 
 struct Node {
   Role role = Role::Op;
-  std::shared_ptr<const Op> op;  // Role::Op only
-  std::vector<NodeId> inputs;    // ordered; may repeat (x * x)
+  std::shared_ptr<const Kernel> op;  // Role::Op only
+  std::vector<NodeId> inputs;        // ordered; may repeat (x * x)
   Shape shape;
   std::string name;
   Tensor value;              // Role::Constant only
   Init init;                 // Role::Parameter only
   bool derivative = false;   // created by an autodiff transform
-  bool directional = false;  // part of a Clarke directional pass (skippable without kinks)
+  bool conditional = false;  // runs only when a gate asks for it (a Clarke directional pass)
 };
 
 // Append-only DAG of tensor operations. Nodes are never removed, so ids and Vars stay valid;
@@ -89,7 +89,7 @@ class Graph {
   Var constant(const Tensor& value, const std::string& name = "");
   // Scalar constants are shared per value: derivative rules create many ones and zeros.
   Var scalar(Scalar value);
-  Var apply(std::shared_ptr<const Op> op, const std::vector<Var>& inputs);
+  Var apply(std::shared_ptr<const Kernel> op, const std::vector<Var>& inputs);
 
   std::size_t size() const { return size_.load(std::memory_order_acquire); }
   const Node& node(NodeId id) const;
@@ -129,13 +129,13 @@ class Graph {
   std::size_t program_plans() const;
 
   // While a scope lives, nodes this thread creates in this graph get its flag or name prefix:
-  // DerivativeScope marks derivative nodes (DOT colours them); DirectionalScope marks a Clarke
-  // directional pass, which only piece selectors read, so a Program may skip it when no selector
-  // sits at a kink; NameScope puts "prefix/" before names. Scopes are per thread: another thread
+  // DerivativeScope marks derivative nodes (DOT colours them); ConditionalScope marks nodes that only
+  // gates read (the Clarke directional pass, read by piece selectors), so a Program may skip them
+  // when no gate asks for them; NameScope puts "prefix/" before names. Scopes are per thread: another thread
   // building in the same graph meanwhile is not affected.
   struct BuildFlags {
     bool derivative = false;
-    bool directional = false;
+    bool conditional = false;
     std::string prefix;
   };
   class BuildScope {
@@ -148,8 +148,8 @@ class Graph {
   struct DerivativeScope : BuildScope {
     explicit DerivativeScope(const Graph& g) : BuildScope(g, [](BuildFlags& f) { f.derivative = true; }) {}
   };
-  struct DirectionalScope : BuildScope {
-    explicit DirectionalScope(const Graph& g) : BuildScope(g, [](BuildFlags& f) { f.directional = true; }) {}
+  struct ConditionalScope : BuildScope {
+    explicit ConditionalScope(const Graph& g) : BuildScope(g, [](BuildFlags& f) { f.conditional = true; }) {}
   };
   struct NameScope : BuildScope {
     NameScope(const Graph& g, const std::string& prefix)

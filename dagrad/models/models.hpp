@@ -8,8 +8,8 @@
 
 #include "dagrad/autodiff/autodiff.hpp"
 #include "dagrad/graph/param_store.hpp"
-#include "dagrad/graph/program.hpp"
 #include "dagrad/ops/ops.hpp"
+#include "dagrad/program/program.hpp"
 
 namespace dagrad::models {
 

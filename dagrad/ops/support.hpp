@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dagrad/graph/op.hpp"
+#include "dagrad/ops/op.hpp"
 #include "dagrad/ops/ops.hpp"
 
 namespace dagrad::detail {

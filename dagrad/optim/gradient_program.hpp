@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "dagrad/autodiff/autodiff.hpp"
-#include "dagrad/graph/program.hpp"
+#include "dagrad/program/program.hpp"
 
 namespace dagrad::optim {
 

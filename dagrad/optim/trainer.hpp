@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "dagrad/data/dataset.hpp"
-#include "dagrad/graph/program.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/program/program.hpp"
 
 namespace dagrad::optim {
 

@@ -196,7 +196,7 @@ TEST_CASE("transforms are memoized: the same call returns the same nodes and add
   CHECK(grad(y, {x, w}, Subgradient::Convention{}) != grad(y, {x, w}, Subgradient::Convention{0.5}));
   CHECK(grad(y, {x, w}, Subgradient::Convention{0.5}) == grad(y, {x, w}, Subgradient::Convention{0.5}));
   {
-    Graph::DirectionalScope directional(g);  // nodes stamped directional must not be handed out elsewhere
+    Graph::ConditionalScope directional(g);  // nodes stamped directional must not be handed out elsewhere
     CHECK(grad(y, {x, w}) != first);
   }
 }

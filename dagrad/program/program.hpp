@@ -6,6 +6,7 @@
 
 #include "dagrad/graph/graph.hpp"
 #include "dagrad/graph/param_store.hpp"
+#include "dagrad/ops/op.hpp"
 
 namespace dagrad {
 
@@ -96,7 +97,7 @@ class Program {
  private:
   struct Step {
     NodeId node;
-    const Op* op;
+    const Kernel* op;
     std::vector<const View*> inputs;
     std::size_t slot;
     bool selector = false;  // a piece selector outside the directional pass: counted for the report

@@ -1,4 +1,4 @@
-#include "dagrad/graph/arena_planner.hpp"
+#include "dagrad/program/arena_planner.hpp"
 
 #include <algorithm>
 #include <iterator>

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "dagrad/graph/arena_planner.hpp"
+#include "dagrad/program/arena_planner.hpp"
 
 using namespace dagrad;
 

@@ -1,28 +1,16 @@
 #pragma once
+// The derivative-rule interface every op implements (Op), the zero-aware tangent it passes (Tangent),
+// and how nonsmooth ops choose a piece at a kink (DiffContext, PieceSelector). Subgradient policies
+// (autodiff/) fill the context; the ops only read it.
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "dagrad/graph/error.hpp"
-#include "dagrad/graph/tensor.hpp"
-#include "dagrad/graph/var.hpp"
+#include "dagrad/graph/graph.hpp"
+#include "dagrad/graph/kernel.hpp"
 
 namespace dagrad {
-
-struct Cost {
-  double flops = 0;
-  double bytes = 0;  // bytes read plus bytes written
-  Cost& operator+=(const Cost& o) {
-    flops += o.flops;
-    bytes += o.bytes;
-    return *this;
-  }
-};
-
-// Raised by Op::infer_shape with the reason only; Graph adds op, node and input shapes.
-struct ShapeMismatch {
-  std::string reason;
-};
 
 // What a derivative rule needs to know beyond its inputs: how to choose a piece at a kink.
 // Nonsmooth ops select pieces with the `step` op over kink_keys(v): under a fixed convention the
@@ -64,18 +52,11 @@ class Tangent {
   Var node_;
 };
 
-// One primitive. Derivative rules build graph nodes with dagrad's own ops, so derivatives of
-// derivatives come for free. ops/support.hpp derives both rules for linear ops (from their adjoint)
-// and bilinear ops (from their two adjoints).
-class Op {
+// One primitive: a kernel with its derivative rules. The rules build graph nodes with dagrad's own
+// ops, so derivatives of derivatives come for free. ops/support.hpp derives both rules for linear
+// ops (from their adjoint) and bilinear ops (from their two adjoints).
+class Op : public Kernel {
  public:
-  virtual ~Op() = default;
-  virtual std::string name() const = 0;
-  // Attributes that distinguish instances (axes, exponents), printed by the text dump.
-  virtual std::string attributes() const { return {}; }
-  virtual Shape infer_shape(const std::vector<Shape>& inputs) const = 0;  // throws ShapeMismatch
-  // Writes into a preallocated output of the inferred shape.
-  virtual void forward(const std::vector<const View*>& inputs, View& out) const = 0;
   // Cotangent of every input (zero for none) given the output's cotangent (never zero: a node
   // without one is skipped).
   virtual std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
@@ -83,12 +64,15 @@ class Op {
   // Tangent of the output given input tangents (at least one is not zero).
   virtual Tangent jvp(const DiffContext& ctx, const std::vector<Var>& inputs, const Var& output,
                       const std::vector<Tangent>& tangents) const = 0;
-  virtual Cost cost(const std::vector<Shape>& inputs, const Shape& out) const = 0;
   // Integer-valued inputs (labels) and selectors (conditions) carry no derivative.
   virtual bool differentiable(std::size_t /*input*/) const { return true; }
   // Piecewise-constant ops (step, masks) have zero derivative everywhere they are defined.
   virtual bool piecewise_constant() const { return false; }
 };
+
+// The rules of a graph node's op; an AutodiffError naming the node when its kernel has none (a
+// Kernel that is not an Op).
+const Op& rules_of(const Graph& graph, NodeId node);
 
 // Per-element piece selection counts of one selector over one run.
 struct KinkCount {
@@ -99,8 +83,9 @@ struct KinkCount {
 };
 
 // Ops that choose a piece per element at kinks (step, max_mask, pooling winners). The Program
-// asks them, after running, how many elements sat at kinks, and before the directional pass
-// whether any did (reading the value key only), so that pass can be skipped when none did.
+// asks them, after running, how many elements sat at kinks, and before the conditional pass of
+// Clarke directions whether any did (reading the value key only), so that pass can be skipped when
+// none did.
 class PieceSelector : public Op {
  public:
   virtual std::string site() const = 0;  // the nonsmooth node this selector decides for

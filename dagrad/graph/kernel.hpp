@@ -1,0 +1,40 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "dagrad/graph/tensor.hpp"
+#include "dagrad/graph/var.hpp"
+
+namespace dagrad {
+
+struct Cost {
+  double flops = 0;
+  double bytes = 0;  // bytes read plus bytes written
+  Cost& operator+=(const Cost& o) {
+    flops += o.flops;
+    bytes += o.bytes;
+    return *this;
+  }
+};
+
+// Raised by Kernel::infer_shape with the reason only; Graph adds op, node and input shapes.
+struct ShapeMismatch {
+  std::string reason;
+};
+
+// What the graph and a Program need of an op: its shape rule, its kernel and its cost. Derivative
+// rules are the ops layer's (ops/op.hpp: Op adds them), so the graph knows nothing of derivatives
+// or of subgradient policies.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual std::string name() const = 0;
+  // Attributes that distinguish instances (axes, exponents), printed by the text dump.
+  virtual std::string attributes() const { return {}; }
+  virtual Shape infer_shape(const std::vector<Shape>& inputs) const = 0;  // throws ShapeMismatch
+  // Writes into a preallocated output of the inferred shape.
+  virtual void forward(const std::vector<const View*>& inputs, View& out) const = 0;
+  virtual Cost cost(const std::vector<Shape>& inputs, const Shape& out) const = 0;
+};
+
+}  // namespace dagrad

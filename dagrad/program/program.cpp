@@ -1,0 +1,262 @@
+#include "dagrad/program/program.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "dagrad/graph/memory.hpp"
+#include "dagrad/ops/op.hpp"
+#include "dagrad/program/plan.hpp"
+
+namespace dagrad {
+
+Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions options)
+    : graph_(&graph), options_(options) {
+  if (outputs.empty()) throw BindError("Program needs at least one output");
+  for (const Var& v : outputs) {
+    graph.check_owns(v, "Program");
+    outputs_.push_back(v.id());
+  }
+  // A training loop that builds its Program every step (the PyTorch habit) compiles once: the plan
+  // is cached in the graph, and the buffers of the previous Program are reused.
+  plan_ = graph.program_plan(detail::plan_key(outputs_, options_),
+                             [&] { return detail::make_plan(graph, outputs_, options_); });
+  const ProgramPlan& P = *plan_;
+  std::vector<Scalar*> outside(P.order.size(), nullptr);
+  for (const auto& [v, memory] : options_.outputs_outside) outside[P.slot_of_node[v.id()]] = memory;
+  stats_ = P.stats;
+  kinks_.has_directional_pass = P.has_directional_pass || P.uses_directions;
+  if (std::optional<Buffers> spare = P.take_spare()) {
+    buffers_ = std::move(*spare);
+    reset_views(outside);
+    stats_.reused_buffers = true;
+  } else {
+    lay_out_buffers(outside);
+  }
+  bound_.assign(P.order.size(), false);
+  store_of_.resize(P.order.size());
+  for (std::size_t i : P.leaf_slots) bound_[i] = graph.node(P.order[i]).role == Role::Constant;
+  if (options_.time_nodes)
+    for (const ProgramPlan::StepPlan& sp : P.steps)
+      stats_.timings.push_back({sp.node, graph.node(sp.node).name, sp.op->name(), 0});
+  if (P.has_directional_pass && !P.directional_skippable && buffers_.pass_arena.empty()) allocate_pass_arena();
+}
+
+Program::~Program() {
+  try {
+    plan_->keep_spare(std::move(buffers_));
+  } catch (...) {  // a failed lock only costs the next Program its reuse
+  }
+}
+
+// Where slot i's view points before anything is bound: its outside memory, or its arena slice.
+// Outside parameters and the directional pass point nowhere until bound or allocated; run()
+// refuses unbound leaves, and only selectors at kinks read the pass.
+Scalar* Program::home_of(std::size_t i, const std::vector<Scalar*>& outside) {
+  const ProgramPlan& P = *plan_;
+  if (outside[i]) return outside[i];
+  return P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr : buffers_.arena.data() + P.offset[i];
+}
+
+void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
+  const ProgramPlan& P = *plan_;
+  require_memory(static_cast<double>(P.arena_size + P.pass_arena_size) * sizeof(Scalar),
+                 "Program of " + std::to_string(P.order.size()) + " nodes: its buffers");
+  buffers_.arena.assign(std::max<std::size_t>(P.arena_size, 1), 0);
+  buffers_.views.reserve(P.order.size());
+  for (std::size_t i = 0; i < P.order.size(); ++i) {
+    const Node& n = graph_->node(P.order[i]);
+    buffers_.views.push_back(make_view(home_of(i, outside), n.shape));
+    if (n.role == Role::Constant && !P.in_pass_slot[i])  // else when the pass arena is made
+      std::copy(n.value.begin(), n.value.end(), buffers_.views[i].begin());
+  }
+  buffers_.steps.reserve(P.steps.size());
+  for (const ProgramPlan::StepPlan& sp : P.steps) {
+    Step s{sp.node, sp.op, {}, sp.slot, sp.selector};
+    for (std::size_t in : sp.input_slots) s.inputs.push_back(&buffers_.views[in]);
+    buffers_.steps.push_back(std::move(s));
+  }
+}
+
+// Buffers from a Program that died: constants and op buffers are as laid out (no op writes a
+// leaf), but that Program may have pointed its parameters at a store or at buffers of its own,
+// and this one's outside outputs may be elsewhere. Re-pointing sets a pointer, so every slot
+// outside the directional pass is simply sent home.
+void Program::reset_views(const std::vector<Scalar*>& outside) {
+  for (std::size_t i = 0; i < plan_->order.size(); ++i)
+    if (!plan_->in_pass_slot[i]) repoint(buffers_.views[i], home_of(i, outside));
+}
+
+void Program::allocate_pass_arena() {
+  const ProgramPlan& P = *plan_;
+  buffers_.pass_arena.assign(std::max<std::size_t>(P.pass_arena_size, 1), 0);
+  for (std::size_t i = 0; i < P.order.size(); ++i) {
+    if (!P.in_pass_slot[i]) continue;
+    const Node& n = graph_->node(P.order[i]);
+    repoint(buffers_.views[i], buffers_.pass_arena.data() + P.offset[i]);
+    if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), buffers_.views[i].begin());
+  }
+}
+
+std::size_t Program::slot_of(const Var& v, const char* what) const {
+  graph_->check_owns(v, what);
+  std::size_t slot = v.id() < plan_->slot_of_node.size() ? plan_->slot_of_node[v.id()] : kNoNode;
+  if (slot == kNoNode)
+    throw BindError(std::string(what) + ": " + graph_->describe(v.id()) + " is not used by this program's outputs");
+  return slot;
+}
+
+void Program::set(const Var& leaf, const Tensor& value) {
+  graph_->check_owns(leaf, "Program::set");
+  const Node& n = graph_->node(leaf.id());
+  if (n.role != Role::Input && n.role != Role::Parameter)
+    throw BindError("Program::set: " + graph_->describe(leaf.id()) + " is not an input or a parameter");
+  Shape got(value.shape().begin(), value.shape().end());
+  if (got != n.shape)
+    throw BindError("Program::set: " + graph_->describe(leaf.id()) + " expects shape " + to_string(n.shape) + ", got " +
+                    to_string(got));
+  // A leaf these outputs do not need is accepted and ignored, so callers can bind a whole data set
+  // to programs that each read part of it.
+  std::size_t slot = leaf.id() < plan_->slot_of_node.size() ? plan_->slot_of_node[leaf.id()] : kNoNode;
+  if (slot == kNoNode) return;
+  if (plan_->offset[slot] == kNoNode && own_.size() <= slot) own_.resize(plan_->offset.size());
+  if (plan_->offset[slot] == kNoNode && own_[slot].empty()) own_[slot].resize(size_of(n.shape));
+  Scalar* own = plan_->offset[slot] == kNoNode ? own_[slot].data() : buffers_.arena.data() + plan_->offset[slot];
+  repoint(buffers_.views[slot], own);  // stop following a ParamStore
+  store_of_[slot].reset();
+  View& target = buffers_.views[slot];
+  std::copy(value.begin(), value.end(), target.begin());
+  bound_[slot] = true;
+}
+
+void Program::bind(ParamStore& store) {
+  if (&store.graph() != graph_) throw BindError("Program::bind: the ParamStore belongs to another graph");
+  for (std::size_t slot : plan_->leaf_slots) {
+    NodeId id = plan_->order[slot];
+    if (graph_->node(id).role != Role::Parameter) continue;
+    Var p(graph_, id);
+    if (!store.contains(p)) continue;
+    View& v = store.value(p);
+    repoint(buffers_.views[slot], v.data());
+    bound_[slot] = true;
+    store_of_[slot] = store.liveness();
+  }
+}
+
+void Program::check_leaf_finite(std::size_t slot) const {
+  const View& v = buffers_.views[slot];
+  for (std::size_t k = 0; k < v.size(); ++k)
+    if (!std::isfinite(v.data()[k]))
+      throw NumericError("non-finite value " + std::to_string(v.data()[k]) + " at flat index " + std::to_string(k) +
+                         " of " + graph_->describe(plan_->order[slot]) + ", bound before the run");
+}
+
+void Program::run() {
+  for (std::size_t slot : plan_->leaf_slots) {
+    if (store_of_[slot] && store_of_[slot]->expired())
+      throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) +
+                      " reads a ParamStore that was destroyed; bind a live store");
+    if (!bound_[slot]) {
+      const Node& n = graph_->node(plan_->order[slot]);
+      throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) + " is unbound; " +
+                      (n.role == Role::Parameter ? "bind a ParamStore or set() it" : "set() it") + " before running");
+    }
+    if (options_.check_finite && (!plan_->in_pass_slot[slot] || !buffers_.pass_arena.empty())) check_leaf_finite(slot);
+  }
+  kinks_.sites.clear();
+  run_steps(0, plan_->directional_begin);
+  bool needed = !plan_->directional_skippable;
+  for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k)
+    needed = static_cast<const PieceSelector*>(buffers_.steps[plan_->gate_steps[k]].op)
+                 ->has_kink(buffers_.steps[plan_->gate_steps[k]].inputs);
+  kinks_.directional_ops_ran = plan_->has_directional_pass && needed;
+  if (kinks_.directional_ops_ran) {
+    if (buffers_.pass_arena.empty()) allocate_pass_arena();  // once, at the first kink
+    run_steps(plan_->directional_begin, plan_->directional_end);
+  }
+  run_steps(plan_->directional_end, buffers_.steps.size());
+  // Directions were read where a Clarke selector met a kink, whether or not tangent ops were needed
+  // (relu(x) reads x's direction itself, with no op in between).
+  kinks_.directional_pass_ran = kinks_.directional_ops_ran || kinks_.kinks(KinkPolicy::Clarke) > 0;
+  ++stats_.runs;
+  stats_.executed_flops += stats_.per_run.flops - (kinks_.directional_ops_ran ? 0 : stats_.directional.flops);
+}
+
+// Called right after selector step k ran: its keys' buffers may be reused by later steps. Several
+// selectors may decide for one site (a gradient and a Jacobian row of the same relu): they see the
+// same elements, so a site keeps the largest count rather than the sum.
+void Program::count_kinks(std::size_t k) {
+  const auto* selector = static_cast<const PieceSelector*>(buffers_.steps[k].op);
+  KinkCount c = selector->count_kinks(buffers_.steps[k].inputs);
+  if (c.kinks == 0) return;
+  std::string site = selector->site().empty() ? graph_->node(buffers_.steps[k].node).name : selector->site();
+  // Counts of one node under two policies are kept apart: Convention's ties are not Clarke's.
+  KinkPolicy policy =
+      selector->uses_directions(buffers_.steps[k].inputs.size()) ? KinkPolicy::Clarke : KinkPolicy::Convention;
+  auto it = std::find_if(kinks_.sites.begin(), kinks_.sites.end(),
+                         [&](const KinkSite& s) { return s.site == site && s.policy == policy; });
+  if (it == kinks_.sites.end()) it = kinks_.sites.insert(kinks_.sites.end(), KinkSite{site, policy, {}});
+  it->count.kinks = std::max(it->count.kinks, c.kinks);
+  it->count.unresolved = std::max(it->count.unresolved, c.unresolved);
+  it->count.unqualified = std::max(it->count.unqualified, c.unqualified);
+}
+
+void Program::run_steps(std::size_t begin, std::size_t end) {
+  using Clock = std::chrono::steady_clock;
+  for (std::size_t k = begin; k < end; ++k) {
+    Step& s = buffers_.steps[k];
+    View& out = buffers_.views[s.slot];
+    Clock::time_point start;
+    if (options_.time_nodes) start = Clock::now();
+    try {
+      s.op->forward(s.inputs, out);
+    } catch (const ValueError& e) {
+      throw ValueError(graph_->describe(s.node) + ": " + e.what());
+    }
+    if (options_.time_nodes) stats_.timings[k].seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    if (s.selector && options_.report_kinks) count_kinks(k);
+    if (options_.check_finite) {
+      for (std::size_t e = 0; e < out.size(); ++e)
+        if (!std::isfinite(out.data()[e])) {
+          const Node& n = graph_->node(s.node);
+          std::string inputs;
+          for (NodeId in : n.inputs) inputs += (inputs.empty() ? "" : ", ") + graph_->describe(in);
+          throw NumericError("first non-finite value (" + std::to_string(out.data()[e]) + ") produced by " +
+                             graph_->describe(s.node) + " at flat index " + std::to_string(e) +
+                             "; its inputs: " + inputs);
+        }
+    }
+  }
+}
+
+const std::vector<NodeId>& Program::schedule() const { return plan_->order; }
+
+bool Program::is_output(const Var& v) const {
+  return std::find(outputs_.begin(), outputs_.end(), v.id()) != outputs_.end() && &v.graph() == graph_;
+}
+
+const View& Program::view(const Var& v) const {
+  std::size_t slot = slot_of(v, "Program::get");
+  if (!plan_->readable[slot])
+    throw BindError("Program::get: " + graph_->describe(v.id()) +
+                    " is an intermediate whose buffer is reused; compile it as an output to read it");
+  if (graph_->node(v.id()).role != Role::Op && !bound_[slot])
+    throw BindError("Program::get: " + graph_->describe(v.id()) + " is unbound; bind or set() it before reading it");
+  return buffers_.views[slot];
+}
+
+Tensor Program::get(const Var& v) const {
+  const View& view_ = view(v);
+  Tensor t = Tensor::from_shape(view_.shape());
+  std::copy(view_.begin(), view_.end(), t.begin());
+  return t;
+}
+
+Scalar Program::scalar(const Var& v) const {
+  const View& w = view(v);
+  if (w.size() != 1)
+    throw BindError("Program::scalar: " + graph_->describe(v.id()) + " has " + std::to_string(w.size()) + " elements");
+  return w.data()[0];
+}
+
+}  // namespace dagrad
