@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "dagrad/autodiff/autodiff.hpp"
-#include "dagrad/graph/param_store.hpp"
+#include "dagrad/params/param_store.hpp"
 #include "dagrad/program/program.hpp"
 
 namespace dagrad::analysis {

@@ -4,9 +4,9 @@
 #include <unordered_map>
 
 #include "dagrad/autodiff/memo.hpp"
-#include "dagrad/graph/param_store.hpp"
 #include "dagrad/ops/op.hpp"
 #include "dagrad/ops/ops.hpp"
+#include "dagrad/params/param_store.hpp"
 
 namespace dagrad {
 

@@ -36,7 +36,7 @@ void write_text(std::ostream& os, const Graph& g, const std::vector<NodeId>& out
         os << "input";
         break;
       case Role::Parameter:
-        os << "parameter " << n.init.describe();
+        os << "parameter " << describe_initializer(g.initializer(id));
         break;
       case Role::Constant:
         os << "constant";

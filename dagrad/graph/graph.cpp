@@ -27,43 +27,6 @@ const char* to_string(Role role) {
   return "?";
 }
 
-std::string Init::describe() const {
-  std::ostringstream s;
-  switch (kind) {
-    case Kind::Zeros:
-      s << "zeros";
-      break;
-    case Kind::Constant:
-      s << "constant(" << a << ")";
-      break;
-    case Kind::Normal:
-      s << "normal(" << a << "," << b << ")";
-      break;
-    case Kind::Uniform:
-      s << "uniform(" << a << "," << b << ")";
-      break;
-    case Kind::GlorotNormal:
-      s << "glorot_normal";
-      break;
-    case Kind::GlorotUniform:
-      s << "glorot_uniform";
-      break;
-    case Kind::HeNormal:
-      s << "he_normal";
-      break;
-    case Kind::Orthogonal:
-      s << "orthogonal(" << a << ")";
-      break;
-    case Kind::Identity:
-      s << "identity(" << a << ")";
-      break;
-    case Kind::Sphere:
-      s << "sphere(" << a << ")";
-      break;
-  }
-  return s.str();
-}
-
 Graph& Var::graph() const {
   if (!graph_) throw GraphError("use of an empty Var (it belongs to no graph)");
   return *graph_;
@@ -179,7 +142,7 @@ Var Graph::input(const std::string& name, const Shape& shape) {
   return add_node(std::move(n));
 }
 
-Var Graph::parameter(const std::string& name, const Shape& shape, Init init) {
+Var Graph::parameter(const std::string& name, const Shape& shape, Initializer init) {
   std::string full = build_flags().prefix + name;
   std::unique_lock lock(mutex_);
   if (parameter_names_.count(full))
@@ -189,10 +152,23 @@ Var Graph::parameter(const std::string& name, const Shape& shape, Init init) {
   n.role = Role::Parameter;
   n.shape = shape;
   n.name = full;
-  n.init = init;
   Var v = add_node_locked(std::move(n));
   parameter_names_[full] = v.id();
+  initializers_[v.id()] = std::move(init);
   return v;
+}
+
+const Initializer& Graph::initializer(NodeId id) const {
+  {
+    std::shared_lock lock(mutex_);
+    auto hit = initializers_.find(id);
+    if (hit != initializers_.end()) return hit->second;  // map nodes never move
+  }
+  throw GraphError(describe(id) + " is not a parameter; only parameters have initializers");
+}
+
+std::string describe_initializer(const Initializer& init) {
+  return init.description.empty() ? "normal(0,1)" : init.description;  // the stores' default
 }
 
 Var Graph::constant(const Tensor& value, const std::string& name) {

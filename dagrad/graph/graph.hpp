@@ -21,36 +21,15 @@ namespace dagrad {
 enum class Role { Input, Parameter, Constant, Op };
 const char* to_string(Role role);
 
-// How a parameter is initialised; drawn reproducibly from (seed, parameter name) by ParamStore.
-struct Init {
-  enum class Kind {
-    Zeros,
-    Constant,
-    Normal,
-    Uniform,
-    GlorotNormal,
-    GlorotUniform,
-    HeNormal,
-    Orthogonal,
-    Identity,
-    Sphere
-  };
-  Kind kind = Kind::Normal;
-  Scalar a = 0;  // mean, constant value, lower bound, or gain, by kind
-  Scalar b = 1;  // standard deviation or upper bound, by kind
-  static Init zeros() { return {Kind::Zeros, 0, 0}; }
-  static Init constant(Scalar c) { return {Kind::Constant, c, 0}; }
-  static Init normal(Scalar mean = 0, Scalar stddev = 1) { return {Kind::Normal, mean, stddev}; }
-  static Init uniform(Scalar lo, Scalar hi) { return {Kind::Uniform, lo, hi}; }
-  static Init glorot_normal() { return {Kind::GlorotNormal, 1, 0}; }
-  static Init glorot_uniform() { return {Kind::GlorotUniform, 1, 0}; }
-  static Init he_normal() { return {Kind::HeNormal, 1, 0}; }
-  static Init orthogonal(Scalar gain = 1) { return {Kind::Orthogonal, gain, 0}; }
-  static Init identity(Scalar gain = 1) { return {Kind::Identity, gain, 0}; }
-  // Each column of a (d, m) matrix uniform on the sphere of this radius (particles of a two-layer net).
-  static Init sphere(Scalar radius = 1) { return {Kind::Sphere, radius, 0}; }
-  std::string describe() const;
+// How a parameter's first value is drawn from (seed, parameter name): what dumps show, and the draw.
+// params/init.hpp makes them from Init's schemes (normal, Glorot, orthogonal, ...); the graph only
+// keeps them and knows no scheme. An empty one is the stores' default, a standard normal.
+struct Initializer {
+  std::string description;
+  std::function<void(std::uint64_t seed, const std::string& name, View& out)> draw;
 };
+// The description dumps show ("normal(0,1)" for the default).
+std::string describe_initializer(const Initializer& init);
 
 struct Node {
   Role role = Role::Op;
@@ -59,7 +38,6 @@ struct Node {
   Shape shape;
   std::string name;
   Tensor value;              // Role::Constant only
-  Init init;                 // Role::Parameter only
   bool derivative = false;   // created by an autodiff transform
   bool conditional = false;  // runs only when a gate asks for it (a Clarke directional pass)
 };
@@ -85,7 +63,9 @@ class Graph {
   Graph& operator=(const Graph&) = delete;
 
   Var input(const std::string& name, const Shape& shape);
-  Var parameter(const std::string& name, const Shape& shape, Init init = Init::normal());
+  Var parameter(const std::string& name, const Shape& shape, Initializer init = {});
+  // How parameter `id` is drawn (GraphError for a node that is not a parameter).
+  const Initializer& initializer(NodeId id) const;
   Var constant(const Tensor& value, const std::string& name = "");
   // Scalar constants are shared per value: derivative rules create many ones and zeros.
   Var scalar(Scalar value);
@@ -176,6 +156,7 @@ class Graph {
   Bgl bgl_;
   std::map<std::uint64_t, NodeId> scalar_cache_;
   std::map<std::string, NodeId> parameter_names_;
+  std::map<NodeId, Initializer> initializers_;
   std::vector<JointInitEntry> joint_inits_;
   std::map<MemoKey, std::vector<NodeId>> memo_;
   std::map<MemoKey, std::shared_ptr<const ProgramPlan>> plans_;

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "dagrad/autodiff/autodiff.hpp"
-#include "dagrad/graph/param_store.hpp"
 #include "dagrad/ops/ops.hpp"
+#include "dagrad/params/param_store.hpp"
 #include "dagrad/program/program.hpp"
 
 namespace dagrad::models {

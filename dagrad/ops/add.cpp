@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -23,5 +24,7 @@ struct Add : detail::Elementwise {
 }  // namespace
 
 Var add(const Var& a, const Var& b) { return detail::make<Add>({a, b}); }
+
+DAGRAD_REGISTER_OP(add, true)
 
 }  // namespace dagrad

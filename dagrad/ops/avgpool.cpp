@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -33,5 +34,7 @@ Var avgpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::siz
 namespace detail {
 Var avgpool(const Var& x, const PoolGeometry& geometry) { return make<AvgPool>({x}, geometry); }
 }  // namespace detail
+
+DAGRAD_REGISTER_OP(avgpool2d, true)
 
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -38,5 +39,7 @@ struct AvgPoolAdjoint : detail::Linear<Op> {
 Var avgpool_adjoint(const Var& g, const PoolGeometry& geometry, const Shape& input_shape) {
   return detail::make<AvgPoolAdjoint>({g}, geometry, input_shape);
 }
+
+DAGRAD_REGISTER_OP(avgpool_adjoint, true)
 
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <xtensor/xbroadcast.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -31,5 +32,7 @@ Var broadcast_to(const Var& x, const Shape& shape) {
   if (x.valid() && x.shape() == shape) return x;
   return detail::make<BroadcastTo>({x}, shape);
 }
+
+DAGRAD_REGISTER_OP(broadcast_to, true)
 
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -25,5 +26,7 @@ struct Circulant : detail::Linear<Op> {
 }  // namespace
 
 Var circulant(const Var& w) { return detail::make<Circulant>({w}); }
+
+DAGRAD_REGISTER_OP(circulant, true)
 
 }  // namespace dagrad

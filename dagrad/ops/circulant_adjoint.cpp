@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -26,5 +27,7 @@ struct CirculantAdjoint : detail::Linear<Op> {
 }  // namespace
 
 Var circulant_adjoint(const Var& g) { return detail::make<CirculantAdjoint>({g}); }
+
+DAGRAD_REGISTER_OP(circulant_adjoint, true)
 
 }  // namespace dagrad

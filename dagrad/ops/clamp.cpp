@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -45,5 +46,7 @@ Var detail::bounded(const Var& x, Scalar lo, Scalar hi, Scalar tie, const std::s
 }
 
 Var clamp(const Var& x, Scalar lo, Scalar hi) { return detail::bounded(x, lo, hi, 1, "clamp"); }
+
+DAGRAD_REGISTER_OP(clamp, true)
 
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -63,5 +64,7 @@ Var concat(const std::vector<Var>& xs, int axis) {
   if (xs.size() == 1) return xs[0];
   return detail::make<Concat>(xs, axis);
 }
+
+DAGRAD_REGISTER_OP(concat, true)
 
 }  // namespace dagrad

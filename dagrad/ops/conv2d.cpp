@@ -2,6 +2,7 @@
 
 #include <xtensor-blas/xblas.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -58,5 +59,7 @@ Var conv2d(const Var& x, const Var& w, std::size_t padding) { return detail::mak
 Var conv2d(const Var& x, const Var& w, std::size_t padding_h, std::size_t padding_w) {
   return detail::make<Conv2d>({x, w}, padding_h, padding_w);
 }
+
+DAGRAD_REGISTER_OP(conv2d, true)
 
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <xtensor-blas/xblas.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -56,5 +57,7 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
 Var conv2d_weight_grad(const Var& x, const Var& g, std::size_t padding_h, std::size_t padding_w) {
   return detail::make<Conv2dWeightGrad>({x, g}, padding_h, padding_w);
 }
+
+DAGRAD_REGISTER_OP(conv2d_weight_grad, true)
 
 }  // namespace dagrad

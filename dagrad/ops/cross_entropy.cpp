@@ -64,4 +64,6 @@ Var cross_entropy(const Var& logits, const Var& labels) {
   return detail::make<CrossEntropy>({logits, labels});
 }
 
+DAGRAD_REGISTER_OP(cross_entropy, true)
+
 }  // namespace dagrad

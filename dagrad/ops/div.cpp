@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -24,5 +25,7 @@ struct Div : detail::Elementwise {
 }  // namespace
 
 Var div(const Var& a, const Var& b) { return detail::make<Div>({a, b}); }
+
+DAGRAD_REGISTER_OP(div, true)
 
 }  // namespace dagrad

@@ -7,4 +7,6 @@ Var exponential_loss(const Var& scores, const Var& labels) {
   return mean(exp(neg(sign_labels(labels, "exponential_loss") * scores)));
 }
 
+DAGRAD_REGISTER_OP(exponential_loss, true)
+
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <xtensor/xmanipulation.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -35,5 +36,7 @@ struct Flip : detail::Linear<Op> {
 }  // namespace
 
 Var flip(const Var& x, const std::vector<int>& axes) { return detail::make<Flip>({x}, axes); }
+
+DAGRAD_REGISTER_OP(flip, true)
 
 }  // namespace dagrad

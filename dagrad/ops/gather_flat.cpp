@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -33,5 +34,7 @@ struct GatherFlat : detail::Linear<Op> {
 }  // namespace
 
 Var gather_flat(const Var& t, const Var& index) { return detail::make<GatherFlat>({t, index}); }
+
+DAGRAD_REGISTER_OP(gather_flat, true)
 
 }  // namespace dagrad

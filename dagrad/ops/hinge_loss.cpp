@@ -7,4 +7,6 @@ Var hinge_loss(const Var& scores, const Var& labels) {
   return mean(relu(1.0 - sign_labels(labels, "hinge_loss") * scores));
 }
 
+DAGRAD_REGISTER_OP(hinge_loss, true)
+
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -43,5 +44,7 @@ struct LogSoftmax : Op {
 }  // namespace
 
 Var log_softmax(const Var& x, int axis) { return detail::make<LogSoftmax>({x}, axis); }
+
+DAGRAD_REGISTER_OP(log_softmax, true)
 
 }  // namespace dagrad

@@ -9,4 +9,6 @@ Var logistic_loss(const Var& scores, const Var& labels) {
   return mean(softplus(neg(sign_labels(labels, "logistic_loss") * scores)));
 }
 
+DAGRAD_REGISTER_OP(logistic_loss, true)
+
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -44,5 +45,7 @@ struct LogSumExp : Op {
 }  // namespace
 
 Var logsumexp(const Var& x, int axis, bool keepdims) { return detail::make<LogSumExp>({x}, axis, keepdims); }
+
+DAGRAD_REGISTER_OP(logsumexp, true)
 
 }  // namespace dagrad

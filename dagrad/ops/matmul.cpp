@@ -2,6 +2,7 @@
 
 #include <xtensor-blas/xblas.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -87,5 +88,7 @@ struct Matmul : detail::Bilinear<> {
 Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
   return detail::make<Matmul>({a, b}, transpose_a, transpose_b);
 }
+
+DAGRAD_REGISTER_OP(matmul, true)
 
 }  // namespace dagrad

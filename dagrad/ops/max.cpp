@@ -1,5 +1,6 @@
 #include <xtensor/xreducer.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -37,5 +38,7 @@ struct Max : detail::Reduction {
 }  // namespace
 
 Var max(const Var& x, const std::vector<int>& axes, bool keepdims) { return detail::make<Max>({x}, axes, keepdims); }
+
+DAGRAD_REGISTER_OP(max, true)
 
 }  // namespace dagrad

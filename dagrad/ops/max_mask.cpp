@@ -1,5 +1,6 @@
 #include <tuple>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -101,5 +102,7 @@ Var max_mask(const std::vector<Var>& keys, const std::vector<int>& axes, const s
   if (keys.empty()) throw GraphError("max_mask needs at least one key");
   return detail::make<MaxMask>(keys, axes, site);
 }
+
+DAGRAD_REGISTER_OP(max_mask, true)
 
 }  // namespace dagrad

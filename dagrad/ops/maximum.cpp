@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -25,5 +26,7 @@ struct Maximum : detail::Elementwise {
 }  // namespace
 
 Var maximum(const Var& a, const Var& b) { return detail::make<Maximum>({a, b}); }
+
+DAGRAD_REGISTER_OP(maximum, true)
 
 }  // namespace dagrad

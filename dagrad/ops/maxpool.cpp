@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -43,5 +44,8 @@ Var maxpool2d(const Var& x, std::size_t kernel_h, std::size_t kernel_w, std::siz
   return detail::make<MaxPool>(
       {x}, PoolGeometry{{kernel_h, kernel_w}, {stride_h ? stride_h : kernel_h, stride_w ? stride_w : kernel_w}});
 }
+
+DAGRAD_REGISTER_OP(maxpool1d, true)
+DAGRAD_REGISTER_OP(maxpool2d, true)
 
 }  // namespace dagrad

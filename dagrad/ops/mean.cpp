@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -7,5 +8,7 @@ Var mean(const Var& x, const std::vector<int>& axes, bool keepdims) {
   Var s = sum(x, axes, keepdims);
   return s * (static_cast<Scalar>(s.size()) / static_cast<Scalar>(x.size()));
 }
+
+DAGRAD_REGISTER_OP(mean, true)
 
 }  // namespace dagrad

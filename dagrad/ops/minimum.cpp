@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -24,5 +25,7 @@ struct Minimum : detail::Elementwise {
 }  // namespace
 
 Var minimum(const Var& a, const Var& b) { return detail::make<Minimum>({a, b}); }
+
+DAGRAD_REGISTER_OP(minimum, true)
 
 }  // namespace dagrad

@@ -7,4 +7,6 @@ Var mse_loss(const Var& prediction, const Var& target) {
   return mean(square(prediction - target));
 }
 
+DAGRAD_REGISTER_OP(mse_loss, true)
+
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -23,5 +24,7 @@ struct Mul : detail::Bilinear<detail::Elementwise> {
 }  // namespace
 
 Var mul(const Var& a, const Var& b) { return detail::make<Mul>({a, b}); }
+
+DAGRAD_REGISTER_OP(mul, true)
 
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -31,5 +32,7 @@ struct OneHot : detail::LabelOp {
 }  // namespace
 
 Var one_hot(const Var& labels, std::size_t classes) { return detail::make<OneHot>({labels}, classes); }
+
+DAGRAD_REGISTER_OP(one_hot, false)
 
 }  // namespace dagrad

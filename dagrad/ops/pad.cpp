@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -45,5 +46,7 @@ struct Pad : detail::Linear<Op> {
 Var pad(const Var& x, int axis, std::size_t before, std::size_t after) {
   return detail::make<Pad>({x}, axis, before, after);
 }
+
+DAGRAD_REGISTER_OP(pad, true)
 
 }  // namespace dagrad

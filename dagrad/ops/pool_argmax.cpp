@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -58,5 +59,7 @@ Var pool_argmax(const std::vector<Var>& keys, const PoolGeometry& geometry, cons
   if (keys.empty()) throw GraphError("pool_argmax needs at least one key");
   return detail::make<PoolArgmax>(keys, geometry, site);
 }
+
+DAGRAD_REGISTER_OP(pool_argmax, true)
 
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -44,5 +45,7 @@ Var reshape(const Var& x, const Shape& shape) {
   if (x.valid() && x.shape() == shape) return x;
   return detail::make<Reshape>({x}, shape);
 }
+
+DAGRAD_REGISTER_OP(reshape, true)
 
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -36,5 +37,7 @@ struct ScatterAdd : detail::Linear<Op> {
 Var scatter_add(const Var& g, const Var& index, const Shape& shape) {
   return detail::make<ScatterAdd>({g, index}, shape);
 }
+
+DAGRAD_REGISTER_OP(scatter_add, true)
 
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -28,5 +29,7 @@ struct SignLabels : detail::LabelOp {
 }  // namespace
 
 Var sign_labels(const Var& labels, const std::string& loss) { return detail::make<SignLabels>({labels}, loss); }
+
+DAGRAD_REGISTER_OP(sign_labels, false)
 
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -46,5 +47,7 @@ struct Slice : detail::Linear<Op> {
 Var slice(const Var& x, int axis, std::size_t begin, std::size_t end) {
   return detail::make<Slice>({x}, axis, begin, end);
 }
+
+DAGRAD_REGISTER_OP(slice, true)
 
 }  // namespace dagrad

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -44,5 +45,7 @@ struct Softmax : Op {
 }  // namespace
 
 Var softmax(const Var& x, int axis) { return detail::make<Softmax>({x}, axis); }
+
+DAGRAD_REGISTER_OP(softmax, true)
 
 }  // namespace dagrad

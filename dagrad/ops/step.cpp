@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -84,5 +85,7 @@ Var step(const std::vector<Var>& keys, Scalar tie, const std::string& site, cons
   inputs.insert(inputs.end(), gaps.begin(), gaps.end());
   return detail::make<Step>(inputs, tie, keys.size(), site);
 }
+
+DAGRAD_REGISTER_OP(step, true)
 
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -24,5 +25,7 @@ struct Sub : detail::Elementwise {
 }  // namespace
 
 Var sub(const Var& a, const Var& b) { return detail::make<Sub>({a, b}); }
+
+DAGRAD_REGISTER_OP(sub, true)
 
 }  // namespace dagrad

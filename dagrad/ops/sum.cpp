@@ -1,5 +1,6 @@
 #include <xtensor/xreducer.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -29,5 +30,7 @@ struct Sum : detail::Linear<detail::Reduction> {
 }  // namespace
 
 Var sum(const Var& x, const std::vector<int>& axes, bool keepdims_) { return detail::make<Sum>({x}, axes, keepdims_); }
+
+DAGRAD_REGISTER_OP(sum, true)
 
 }  // namespace dagrad

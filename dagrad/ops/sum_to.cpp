@@ -1,5 +1,6 @@
 #include <xtensor/xreducer.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -54,5 +55,7 @@ Var sum_to(const Var& x, const Shape& shape) {
   if (x.valid() && x.shape() == shape) return x;
   return detail::make<SumTo>({x}, shape);
 }
+
+DAGRAD_REGISTER_OP(sum_to, true)
 
 }  // namespace dagrad

@@ -2,6 +2,7 @@
 
 #include <xtensor/xmanipulation.hpp>
 
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -50,5 +51,7 @@ struct Transpose : detail::Linear<Op> {
 }  // namespace
 
 Var transpose(const Var& x, std::vector<std::size_t> perm) { return detail::make<Transpose>({x}, std::move(perm)); }
+
+DAGRAD_REGISTER_OP(transpose, true)
 
 }  // namespace dagrad

@@ -1,3 +1,4 @@
+#include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
 namespace dagrad {
@@ -34,5 +35,7 @@ struct Where : detail::Elementwise {
 }  // namespace
 
 Var where(const Var& cond, const Var& a, const Var& b) { return detail::make<Where>({cond, a, b}); }
+
+DAGRAD_REGISTER_OP(where, true)
 
 }  // namespace dagrad

@@ -19,8 +19,8 @@
 #include <map>
 #include <string>
 
-#include "dagrad/graph/param_store.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/params/param_store.hpp"
 
 namespace dagrad::optim {
 

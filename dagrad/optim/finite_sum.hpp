@@ -4,8 +4,8 @@
 #include <random>
 #include <vector>
 
-#include "dagrad/graph/param_store.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/params/param_store.hpp"
 
 namespace dagrad::optim {
 

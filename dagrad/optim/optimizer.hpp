@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "dagrad/graph/param_store.hpp"
 #include "dagrad/optim/schedule.hpp"
+#include "dagrad/params/param_store.hpp"
 
 namespace dagrad::optim {
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "dagrad/graph/graph.hpp"
-#include "dagrad/graph/param_store.hpp"
 #include "dagrad/ops/op.hpp"
+#include "dagrad/params/param_store.hpp"
 
 namespace dagrad {
 

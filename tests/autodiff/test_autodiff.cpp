@@ -89,6 +89,55 @@ TEST_CASE("grad of a non-scalar needs a cotangent", "[autodiff][errors]") {
   CHECK_NOTHROW(grad(sum(exp(one), {}, true), one));  // a one-element tensor counts as a scalar
 }
 
+namespace {
+// A kernel the graph runs but that carries no derivative rules (it is not a dagrad::Op).
+struct Doubler : Kernel {
+  std::string name() const override { return "doubler"; }
+  Shape infer_shape(const std::vector<Shape>& in) const override { return in[0]; }
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = 2 * in[0]->data()[i];
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape&) const override { return {double(size_of(in[0])), 0}; }
+};
+// An op whose jvp forgets its result and returns an empty Var instead of Tangent::zero().
+struct ForgetfulSquare : Op {
+  std::string name() const override { return "forgetful_square"; }
+  Shape infer_shape(const std::vector<Shape>& in) const override { return in[0]; }
+  void forward(const std::vector<const View*>& in, View& out) const override {
+    for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = in[0]->data()[i] * in[0]->data()[i];
+  }
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var& g) const override {
+    return {2.0 * x[0] * g};
+  }
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Tangent>&) const override {
+    return Var();
+  }
+  Cost cost(const std::vector<Shape>& in, const Shape&) const override { return {double(size_of(in[0])), 0}; }
+};
+}  // namespace
+
+TEST_CASE("a zero tangent is its own state: an empty Var from a rule is an error, a kernel without rules is named",
+          "[autodiff][errors]") {
+  Graph g;
+  Var x = g.input("x", {3});
+  Var doubled = g.apply(std::make_shared<Doubler>(), {x}).named("twice");
+  // It runs like any op...
+  Program p(g, {doubled});
+  p.set(x, Tensor{1, 2, 3});
+  p.run();
+  CHECK(p.get(doubled)(2) == 6);
+  // ...but differentiating through it says which node has no rules.
+  CHECK_THROWS_WITH(grad(sum(doubled), x), Catch::Contains("'twice'") && Catch::Contains("no derivative rules"));
+  CHECK_NOTHROW(grad(sum(x), x));  // other nodes of the same graph still differentiate
+  Var y = g.apply(std::make_shared<ForgetfulSquare>(), {x});
+  CHECK_NOTHROW(grad(sum(y), x));  // its vjp is right
+  CHECK_THROWS_WITH(jvp(y, x, g.input("t", {3})), Catch::Contains("empty Var") && Catch::Contains("Tangent::zero()"));
+  CHECK(Tangent().is_zero());
+  CHECK(Tangent::zero().is_zero());
+  CHECK_THROWS_AS(Tangent::zero().var(), AutodiffError);
+  CHECK_FALSE(Tangent(x).is_zero());
+}
+
 TEST_CASE("differentiating with respect to a node the output does not depend on gives zeros", "[autodiff][wrt]") {
   // Documented choice (as JAX): zeros of the node's shape, not an error.
   Graph g;

@@ -102,6 +102,11 @@ TEST_CASE("graph misuse raises GraphError with names", "[graph][errors]") {
   CHECK_THROWS_WITH(g1.parameter("W", {3}), Catch::Contains("parameter name 'W' is already taken"));
   CHECK_THROWS_AS(Var().shape(), GraphError);
   CHECK_THROWS_AS(g1.node(999), GraphError);
+  CHECK_THROWS_WITH(g1.initializer(a.id()), Catch::Contains("'a'") && Catch::Contains("not a parameter"));
+  // The graph keeps a parameter's initializer without knowing its scheme: what dumps show, and the draw.
+  Var w = g1.parameter("W_sphere", {3, 4}, Init::sphere(2));
+  CHECK(describe_initializer(g1.initializer(w.id())) == "sphere(2)");
+  CHECK(describe_initializer(g1.initializer(g1.parameter("W_default", {2}).id())) == "normal(0,1)");
   CHECK_THROWS_WITH(clamp(a, 1, 0), Catch::Contains("lower bound"));
 }
 

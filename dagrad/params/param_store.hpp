@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dagrad/graph/graph.hpp"
+#include "dagrad/params/init.hpp"
 
 namespace dagrad {
 
@@ -62,8 +63,5 @@ class ParamStore {
   std::vector<View> value_views_, grad_views_;
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
-
-// Fills `out` from `init` with a deterministic generator seeded by (seed, name).
-void draw_init(const Init& init, std::uint64_t seed, const std::string& name, View& out);
 
 }  // namespace dagrad

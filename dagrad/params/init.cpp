@@ -1,14 +1,56 @@
-#include "dagrad/graph/param_store.hpp"
+#include "dagrad/params/init.hpp"
+
 #include <algorithm>
-
-#include "dagrad/graph/memory.hpp"
-
 #include <cmath>
 #include <random>
+#include <sstream>
 
 #include <xtensor-blas/xlinalg.hpp>
 
 namespace dagrad {
+
+std::string Init::describe() const {
+  std::ostringstream s;
+  switch (kind) {
+    case Kind::Zeros:
+      s << "zeros";
+      break;
+    case Kind::Constant:
+      s << "constant(" << a << ")";
+      break;
+    case Kind::Normal:
+      s << "normal(" << a << "," << b << ")";
+      break;
+    case Kind::Uniform:
+      s << "uniform(" << a << "," << b << ")";
+      break;
+    case Kind::GlorotNormal:
+      s << "glorot_normal";
+      break;
+    case Kind::GlorotUniform:
+      s << "glorot_uniform";
+      break;
+    case Kind::HeNormal:
+      s << "he_normal";
+      break;
+    case Kind::Orthogonal:
+      s << "orthogonal(" << a << ")";
+      break;
+    case Kind::Identity:
+      s << "identity(" << a << ")";
+      break;
+    case Kind::Sphere:
+      s << "sphere(" << a << ")";
+      break;
+  }
+  return s.str();
+}
+
+Init::operator Initializer() const {
+  Init init = *this;
+  return {describe(),
+          [init](std::uint64_t seed, const std::string& name, View& out) { draw_init(init, seed, name, out); }};
+}
 
 namespace {
 
@@ -117,65 +159,6 @@ void draw_init(const Init& init, std::uint64_t seed, const std::string& name, Vi
       break;
     }
   }
-}
-
-ParamStore::ParamStore(Graph& graph, std::uint64_t seed) : graph_(&graph), params_(graph.parameters()) {
-  std::size_t total = 0;
-  std::vector<std::size_t> offsets;
-  for (const Var& p : params_) {
-    offsets.push_back(total);
-    total += p.size();
-  }
-  require_memory(2.0 * static_cast<double>(total) * sizeof(Scalar), "ParamStore: " + std::to_string(params_.size()) +
-                                                                        " parameters of " + std::to_string(total) +
-                                                                        " values (and their gradients)");
-  values_.assign(total, 0);
-  grads_.assign(total, 0);
-  offsets_ = offsets;
-  grad_fresh_.assign(params_.size(), false);
-  for (std::size_t i = 0; i < params_.size(); ++i) {
-    slot_[params_[i].id()] = i;
-    value_views_.push_back(make_view(values_.data() + offsets[i], params_[i].shape()));
-    grad_views_.push_back(make_view(grads_.data() + offsets[i], params_[i].shape()));
-  }
-  initialize(seed);
-}
-
-void ParamStore::initialize(std::uint64_t seed) {
-  for (std::size_t i = 0; i < params_.size(); ++i) {
-    const Node& n = graph_->node(params_[i].id());
-    draw_init(n.init, seed, n.name, value_views_[i]);
-  }
-  for (const Graph::JointInitEntry& joint : graph_->joint_inits())
-    if (std::all_of(joint.params.begin(), joint.params.end(), [this](const Var& p) { return contains(p); }))
-      joint.init(*this, seed);
-}
-
-std::size_t ParamStore::index(const Var& p) const {
-  if (!contains(p)) {
-    std::string what = p.valid() ? p.graph().describe(p.id()) : std::string("an empty Var");
-    throw BindError("ParamStore has no parameter " + what +
-                    " (a store holds the parameters its graph had when it was built)");
-  }
-  return slot_.at(p.id());
-}
-
-View& ParamStore::value(const Var& p) { return value_views_[index(p)]; }
-const View& ParamStore::value(const Var& p) const { return value_views_[index(p)]; }
-View& ParamStore::grad(const Var& p) {
-  std::size_t i = index(p);
-  grad_fresh_[i] = true;
-  return grad_views_[i];
-}
-const View& ParamStore::grad(const Var& p) const { return grad_views_[index(p)]; }
-
-void ParamStore::set(const Var& p, const Tensor& t) {
-  View& v = value(p);
-  Shape got(t.shape().begin(), t.shape().end());
-  if (got != p.shape())
-    throw BindError("ParamStore::set: " + p.graph().describe(p.id()) + " needs shape " + to_string(p.shape()) +
-                    ", got " + to_string(got));
-  std::copy(t.begin(), t.end(), v.begin());
 }
 
 }  // namespace dagrad
