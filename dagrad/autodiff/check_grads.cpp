@@ -55,6 +55,103 @@ struct Failures {
   }
 };
 
+// The function traced at x, with its tangent seeds v, and what the checks record.
+struct Traced {
+  Graph g;
+  std::vector<Var> xs, vs;
+  Var y;
+  std::vector<Tensor> args, v;
+  std::mt19937_64 rng;
+  GradCheckReport report;
+  Failures failures;
+};
+
+// jvp against central differences and the transpose identity, from one program.
+void check_first_order(Traced& t, const GradCheckOptions& options) {
+  Tensor u_value = normal(t.rng, t.y.shape());
+  Var u = t.g.input("u", t.y.shape());
+  Var jv = jvp(std::vector<Var>{t.y}, t.xs, t.vs)[0];
+  std::vector<Var> outs{t.y, jv};
+  std::vector<Var> vj;
+  if (options.reverse) vj = vjp({t.y}, {u}, t.xs);
+  outs.insert(outs.end(), vj.begin(), vj.end());
+  Program p(t.g, outs);
+  set_all(p, t.xs, t.args);
+  set_all(p, t.vs, t.v);
+  if (options.reverse) p.set(u, u_value);
+  p.run();
+  Tensor jv_value = p.get(jv);
+  if (options.reverse) {  // before the difference runs move x
+    double uJv = inner(u_value, jv_value), Jtu_v = 0;
+    for (std::size_t i = 0; i < vj.size(); ++i) Jtu_v += inner(p.get(vj[i]), t.v[i]);
+    t.report.transpose_gap = std::fabs(uJv - Jtu_v);
+    t.failures.check("transpose identity <u, Jv> = <J^T u, v>", t.report.transpose_gap, options.transpose_tolerance,
+                     std::max(std::fabs(uJv), std::fabs(Jtu_v)));
+  }
+  if (!options.forward) return;
+  set_all(p, t.xs, shifted(t.args, t.v, options.step));
+  p.run();
+  Tensor plus = p.get(t.y);
+  set_all(p, t.xs, shifted(t.args, t.v, -options.step));
+  p.run();
+  Tensor differences = (plus - p.get(t.y)) / (2 * options.step);
+  t.report.jvp_vs_differences = max_gap(differences, jv_value);
+  t.failures.check("jvp vs central differences", t.report.jvp_vs_differences, options.jvp_tolerance,
+                   euclidean_norm(jv_value));
+}
+
+// Forward- against reverse-mode Jacobians of every argument.
+void check_jacobians(Traced& t, const GradCheckOptions& options) {
+  std::vector<Var> jacobians;
+  for (const Var& x : t.xs) {
+    jacobians.push_back(jacobian(t.y, x, Mode::Forward));
+    jacobians.push_back(jacobian(t.y, x, Mode::Reverse));
+  }
+  Program pj(t.g, jacobians);
+  set_all(pj, t.xs, t.args);
+  pj.run();
+  double scale = 0;
+  for (std::size_t i = 0; i < jacobians.size(); i += 2) {
+    Tensor forward = pj.get(jacobians[i]);
+    t.report.forward_vs_reverse = std::max(t.report.forward_vs_reverse, max_gap(forward, pj.get(jacobians[i + 1])));
+    scale = std::max(scale, euclidean_norm(forward));
+  }
+  t.failures.check("forward- vs reverse-mode Jacobian", t.report.forward_vs_reverse, options.jacobian_tolerance, scale);
+}
+
+// Hessian-vector products of a random quadratic read-out φ = ⟨w, y⟩ + ½⟨w2, y²⟩ against central
+// differences of its gradient.
+void check_hvp(Traced& t, const GradCheckOptions& options) {
+  Var w = t.g.input("w", t.y.shape()), w2 = t.g.input("w2", t.y.shape());
+  Var phi = sum(w * t.y) + 0.5 * sum(w2 * t.y * t.y);
+  std::vector<Var> gradient = grad(phi, t.xs);
+  std::vector<Var> hv = hvp(phi, t.xs, t.vs);
+  std::vector<Var> houts = gradient;
+  houts.insert(houts.end(), hv.begin(), hv.end());
+  Program ph(t.g, houts);
+  ph.set(w, normal(t.rng, t.y.shape()));
+  ph.set(w2, normal(t.rng, t.y.shape()));
+  set_all(ph, t.vs, t.v);
+  set_all(ph, t.xs, t.args);
+  ph.run();
+  std::vector<Tensor> hv_value;
+  for (const Var& h : hv) hv_value.push_back(ph.get(h));
+  set_all(ph, t.xs, shifted(t.args, t.v, options.step2));
+  ph.run();
+  std::vector<Tensor> plus;
+  for (const Var& gi : gradient) plus.push_back(ph.get(gi));
+  set_all(ph, t.xs, shifted(t.args, t.v, -options.step2));
+  ph.run();
+  double scale = 0;
+  for (std::size_t i = 0; i < gradient.size(); ++i) {
+    Tensor differences = (plus[i] - ph.get(gradient[i])) / (2 * options.step2);
+    t.report.hvp_vs_differences = std::max(t.report.hvp_vs_differences, max_gap(differences, hv_value[i]));
+    scale = std::max(scale, euclidean_norm(hv_value[i]));
+  }
+  t.failures.check("hvp vs central differences of the gradient", t.report.hvp_vs_differences, options.hvp_tolerance,
+                   scale);
+}
+
 }  // namespace
 
 GradCheckReport check_grads(const GradCheckFunction& f, const std::vector<Tensor>& args,
@@ -62,103 +159,24 @@ GradCheckReport check_grads(const GradCheckFunction& f, const std::vector<Tensor
   if (args.empty()) throw GradCheckError("check_grads: no arguments to differentiate at");
   if (options.order < 1 || options.order > 2)
     throw GradCheckError("check_grads: order must be 1 or 2, not " + std::to_string(options.order));
-  Graph g;
-  std::vector<Var> xs, vs;
+  Traced t;
+  t.args = args;
   for (std::size_t i = 0; i < args.size(); ++i) {
     Shape shape(args[i].shape().begin(), args[i].shape().end());
-    xs.push_back(g.input("x" + std::to_string(i), shape));
-    vs.push_back(g.input("v" + std::to_string(i), shape));
+    t.xs.push_back(t.g.input("x" + std::to_string(i), shape));
+    t.vs.push_back(t.g.input("v" + std::to_string(i), shape));
   }
-  Var y = f(xs);
-  if (!y.valid() || &y.graph() != &g) throw GradCheckError("check_grads: f must return a node built on its inputs");
-  std::mt19937_64 rng(options.seed);
-  std::vector<Tensor> v;
-  for (const Tensor& a : args) v.push_back(normal(rng, Shape(a.shape().begin(), a.shape().end())));
-  Tensor u_value = normal(rng, y.shape());
-  GradCheckReport report;
-  Failures failures;
-
-  Var u = g.input("u", y.shape());
-  Var jv = jvp(std::vector<Var>{y}, xs, vs)[0];
-  std::vector<Var> outs{y, jv};
-  std::vector<Var> vj;
-  if (options.reverse) vj = vjp({y}, {u}, xs);
-  outs.insert(outs.end(), vj.begin(), vj.end());
-  Program p(g, outs);
-  set_all(p, xs, args);
-  set_all(p, vs, v);
-  if (options.reverse) p.set(u, u_value);
-  p.run();
-  Tensor jv_value = p.get(jv);
-  if (options.reverse) {  // before the difference runs move x
-    double uJv = inner(u_value, jv_value), Jtu_v = 0;
-    for (std::size_t i = 0; i < vj.size(); ++i) Jtu_v += inner(p.get(vj[i]), v[i]);
-    report.transpose_gap = std::fabs(uJv - Jtu_v);
-    failures.check("transpose identity <u, Jv> = <J^T u, v>", report.transpose_gap, options.transpose_tolerance,
-                   std::max(std::fabs(uJv), std::fabs(Jtu_v)));
-  }
-
-  if (options.forward) {
-    set_all(p, xs, shifted(args, v, options.step));
-    p.run();
-    Tensor plus = p.get(y);
-    set_all(p, xs, shifted(args, v, -options.step));
-    p.run();
-    Tensor differences = (plus - p.get(y)) / (2 * options.step);
-    report.jvp_vs_differences = max_gap(differences, jv_value);
-    failures.check("jvp vs central differences", report.jvp_vs_differences, options.jvp_tolerance,
-                   euclidean_norm(jv_value));
-  }
-  if (options.forward && options.reverse) {
-    std::vector<Var> jacobians;
-    for (const Var& x : xs) {
-      jacobians.push_back(jacobian(y, x, Mode::Forward));
-      jacobians.push_back(jacobian(y, x, Mode::Reverse));
-    }
-    Program pj(g, jacobians);
-    set_all(pj, xs, args);
-    pj.run();
-    double scale = 0;
-    for (std::size_t i = 0; i < jacobians.size(); i += 2) {
-      Tensor forward = pj.get(jacobians[i]);
-      report.forward_vs_reverse = std::max(report.forward_vs_reverse, max_gap(forward, pj.get(jacobians[i + 1])));
-      scale = std::max(scale, euclidean_norm(forward));
-    }
-    failures.check("forward- vs reverse-mode Jacobian", report.forward_vs_reverse, options.jacobian_tolerance, scale);
-  }
-  if (options.order >= 2) {
-    Var w = g.input("w", y.shape()), w2 = g.input("w2", y.shape());
-    Var phi = sum(w * y) + 0.5 * sum(w2 * y * y);
-    std::vector<Var> gradient = grad(phi, xs);
-    std::vector<Var> hv = hvp(phi, xs, vs);
-    std::vector<Var> houts = gradient;
-    houts.insert(houts.end(), hv.begin(), hv.end());
-    Program ph(g, houts);
-    ph.set(w, normal(rng, y.shape()));
-    ph.set(w2, normal(rng, y.shape()));
-    set_all(ph, vs, v);
-    set_all(ph, xs, args);
-    ph.run();
-    std::vector<Tensor> hv_value;
-    for (const Var& h : hv) hv_value.push_back(ph.get(h));
-    set_all(ph, xs, shifted(args, v, options.step2));
-    ph.run();
-    std::vector<Tensor> plus;
-    for (const Var& gi : gradient) plus.push_back(ph.get(gi));
-    set_all(ph, xs, shifted(args, v, -options.step2));
-    ph.run();
-    double scale = 0;
-    for (std::size_t i = 0; i < gradient.size(); ++i) {
-      Tensor differences = (plus[i] - ph.get(gradient[i])) / (2 * options.step2);
-      report.hvp_vs_differences = std::max(report.hvp_vs_differences, max_gap(differences, hv_value[i]));
-      scale = std::max(scale, euclidean_norm(hv_value[i]));
-    }
-    failures.check("hvp vs central differences of the gradient", report.hvp_vs_differences, options.hvp_tolerance,
-                   scale);
-  }
-  std::string failed = failures.text.str();
+  t.y = f(t.xs);
+  if (!t.y.valid() || &t.y.graph() != &t.g)
+    throw GradCheckError("check_grads: f must return a node built on its inputs");
+  t.rng.seed(options.seed);
+  for (const Tensor& a : args) t.v.push_back(normal(t.rng, Shape(a.shape().begin(), a.shape().end())));
+  check_first_order(t, options);
+  if (options.forward && options.reverse) check_jacobians(t, options);
+  if (options.order >= 2) check_hvp(t, options);
+  std::string failed = t.failures.text.str();
   if (!failed.empty()) throw GradCheckError("check_grads: derivative checks failed at the given point:" + failed);
-  return report;
+  return t.report;
 }
 
 }  // namespace dagrad

@@ -84,6 +84,39 @@ std::pair<Scalar, Scalar> fans(const Shape& s) {
   return {Scalar(s[0]) * receptive, Scalar(s[1]) * receptive};
 }
 
+// Each column of a (d, m) matrix scaled to norm `radius`: Gaussian columns become uniform on the sphere.
+void scale_columns_to(Scalar radius, View& out) {
+  std::size_t rows = out.dimension() >= 1 ? out.shape()[0] : 1, cols = out.size() / std::max<std::size_t>(rows, 1);
+  for (std::size_t j = 0; j < cols; ++j) {
+    Scalar norm = 0;
+    for (std::size_t i = 0; i < rows; ++i) norm += out.data()[i * cols + j] * out.data()[i * cols + j];
+    norm = std::sqrt(norm);
+    for (std::size_t i = 0; i < rows; ++i) out.data()[i * cols + j] *= radius / norm;
+  }
+}
+
+void fill_identity(Scalar gain, View& out) {
+  out.fill(0);
+  for (std::size_t i = 0; i < std::min(out.shape()[0], out.shape()[1]); ++i) out(i, i) = gain;
+}
+
+// Q of a Gaussian matrix, sign-corrected by diag(R), is Haar distributed (Mezzadri 2007).
+void fill_orthogonal(Scalar gain, Rng& rng, View& out) {
+  std::size_t r = out.shape()[0], c = out.shape()[1];
+  bool tall = r >= c;
+  Tensor g = Tensor::from_shape({tall ? r : c, tall ? c : r});
+  for (auto& x : g) x = rng.normal();
+  auto [q, rr] = xt::linalg::qr(g);
+  for (std::size_t j = 0; j < q.shape()[1]; ++j) {
+    Scalar s = rr(j, j) < 0 ? -gain : gain;
+    for (std::size_t i = 0; i < q.shape()[0]; ++i) q(i, j) *= s;
+  }
+  if (tall)
+    xt::noalias(out) = q;
+  else
+    xt::noalias(out) = xt::transpose(q);
+}
+
 }  // namespace
 
 void draw_init(const Init& init, std::uint64_t seed, const std::string& name, View& out) {
@@ -121,43 +154,20 @@ void draw_init(const Init& init, std::uint64_t seed, const std::string& name, Vi
       fill([&] { return sd * rng.normal(); });
       break;
     }
-    case K::Sphere: {
+    case K::Sphere:
       fill([&] { return rng.normal(); });
-      std::size_t rows = out.dimension() >= 1 ? out.shape()[0] : 1, cols = out.size() / std::max<std::size_t>(rows, 1);
-      for (std::size_t j = 0; j < cols; ++j) {
-        Scalar norm = 0;
-        for (std::size_t i = 0; i < rows; ++i) norm += out.data()[i * cols + j] * out.data()[i * cols + j];
-        norm = std::sqrt(norm);
-        for (std::size_t i = 0; i < rows; ++i) out.data()[i * cols + j] *= init.a / norm;
-      }
+      scale_columns_to(init.a, out);
       break;
-    }
     case K::Identity:
-    case K::Orthogonal: {
+    case K::Orthogonal:
       if (out.dimension() != 2)
         throw GraphError("parameter '" + name + "': " + init.describe() + " initialisation needs a matrix, got shape " +
                          to_string(Shape(out.shape().begin(), out.shape().end())));
-      std::size_t r = out.shape()[0], c = out.shape()[1];
-      if (init.kind == K::Identity) {
-        out.fill(0);
-        for (std::size_t i = 0; i < std::min(r, c); ++i) out(i, i) = init.a;
-        break;
-      }
-      // Q of a Gaussian matrix, sign-corrected by diag(R), is Haar distributed (Mezzadri 2007).
-      bool tall = r >= c;
-      Tensor g = Tensor::from_shape({tall ? r : c, tall ? c : r});
-      for (auto& x : g) x = rng.normal();
-      auto [q, rr] = xt::linalg::qr(g);
-      for (std::size_t j = 0; j < q.shape()[1]; ++j) {
-        Scalar s = rr(j, j) < 0 ? -init.a : init.a;
-        for (std::size_t i = 0; i < q.shape()[0]; ++i) q(i, j) *= s;
-      }
-      if (tall)
-        xt::noalias(out) = q;
+      if (init.kind == K::Identity)
+        fill_identity(init.a, out);
       else
-        xt::noalias(out) = xt::transpose(q);
+        fill_orthogonal(init.a, rng, out);
       break;
-    }
   }
 }
 
