@@ -134,6 +134,105 @@ std::pair<double, double> evaluate(Graph& g, const TrainSetup& setup, ParamStore
   return Evaluator(g, setup, store, eval_batch)(set);
 }
 
+namespace {
+
+// What defines a run: a resume under other values would train on other data or another split.
+std::map<std::string, std::string> run_identity(const TrainOptions& options, std::size_t batch,
+                                                const data::Split& data) {
+  std::map<std::string, std::string> identity = options.identity;
+  auto checksum = [](const data::Dataset& set) {
+    std::uint32_t x = data::crc32(set.X.data(), set.X.size() * sizeof(Scalar)),
+                  y = data::crc32(set.y.data(), set.y.size() * sizeof(Scalar));
+    return std::to_string(set.size()) + " rows, CRC-32 " + std::to_string(x) + "/" + std::to_string(y);
+  };
+  identity["seed"] = std::to_string(options.seed);
+  identity["batch size"] = std::to_string(batch);
+  identity["training set"] = checksum(data.train);
+  identity["test set"] = checksum(data.test);
+  return identity;
+}
+
+// The loop's own state: what a checkpoint saves beside the store and the optimizer.
+struct LoopState {
+  std::vector<std::size_t> order;  // the shuffled rows
+  std::mt19937_64 rng;
+  std::vector<Metrics> history;
+  std::size_t epochs_done = 0, steps_done = 0;
+};
+
+// The loop's state from `checkpoint`, after checking that it belongs to this run; the store and the
+// optimizer are loaded too, and a fault puts the store back as it was.
+LoopState resume(CheckpointDirectory& checkpoint, const std::map<std::string, std::string>& identity, std::size_t n,
+                 std::size_t per_epoch, ParamStore& store, Optimizer& optimizer, const std::string& dir) {
+  // load_checkpoint checks its files before it writes the store; what it cannot check (the run's
+  // identity, the loop's and the optimizer's state) is checked here.
+  std::vector<Scalar> before = store.values();
+  try {
+    TrainingState state = checkpoint.load(store);
+    for (const auto& [key, value] : identity) {
+      auto saved = state.values.find("run/" + key);
+      if (saved == state.values.end() || saved->second != value)
+        throw CheckpointError("train: resuming " + dir + " with " + key + " " + value +
+                              ", but the checkpoint was made with " +
+                              (saved == state.values.end() ? std::string("none recorded") : key + " " + saved->second));
+    }
+    const std::vector<Scalar>& saved_order = state.buffer("loop/order");
+    if (saved_order.size() != n)
+      throw CheckpointError("train: the checkpoint in " + dir + " shuffled " + std::to_string(saved_order.size()) +
+                            " rows, the data set has " + std::to_string(n));
+    LoopState loop;
+    loop.order.resize(n);
+    std::vector<bool> seen(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      Scalar v = saved_order[i];
+      if (!(v >= 0 && v < static_cast<Scalar>(n)) || v != std::floor(v) || seen[static_cast<std::size_t>(v)])
+        throw CheckpointError("train: 'loop/order' in " + dir + " is not a permutation");
+      loop.order[i] = static_cast<std::size_t>(v);
+      seen[loop.order[i]] = true;
+    }
+    loop.rng = state.engine("loop/rng");
+    loop.epochs_done = state.count("loop/epoch");
+    loop.steps_done = state.count("loop/step");
+    if (loop.steps_done != loop.epochs_done * per_epoch)
+      throw CheckpointError("train: the checkpoint in " + dir + " is at step " + std::to_string(loop.steps_done) +
+                            " of epoch " + std::to_string(loop.epochs_done) +
+                            ", not an epoch's end with this batch size");
+    loop.history = metrics_from_buffer(state.buffer("loop/history"), dir);
+    optimizer.load_state(state, store.size());
+    return loop;
+  } catch (...) {
+    store.values() = before;
+    throw;
+  }
+}
+
+void save(CheckpointDirectory& checkpoint, const LoopState& loop, std::size_t epoch, std::size_t step_count,
+          const std::map<std::string, std::string>& identity, ParamStore& store, const Optimizer& optimizer) {
+  TrainingState state;
+  optimizer.save_state(state);
+  state.buffers["loop/order"] = std::vector<Scalar>(loop.order.begin(), loop.order.end());
+  state.buffers["loop/history"] = metrics_to_buffer(loop.history);
+  state.put_engine("loop/rng", loop.rng);
+  state.values["loop/epoch"] = std::to_string(epoch);
+  state.values["loop/step"] = std::to_string(step_count);
+  for (const auto& [key, value] : identity) state.values["run/" + key] = value;
+  checkpoint.save(store, state);
+}
+
+// The checkpoint directory the options name (none without one), refusing to overwrite unasked.
+std::unique_ptr<CheckpointDirectory> open_checkpoint(const TrainOptions& options) {
+  if (options.resume && options.checkpoint_dir.empty())
+    throw CheckpointError("train: resume needs a checkpoint directory");
+  if (options.checkpoint_dir.empty()) return nullptr;
+  auto checkpoint = std::make_unique<CheckpointDirectory>(options.checkpoint_dir);
+  if (!options.resume && !options.overwrite_checkpoint && checkpoint->holds_checkpoint())
+    throw CheckpointError("train: " + options.checkpoint_dir +
+                          " already holds a checkpoint; resume it, or overwrite it explicitly");
+  return checkpoint;
+}
+
+}  // namespace
+
 std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store, Optimizer& optimizer,
                            const data::Split& data, const TrainOptions& options, const MetricsCallback& on_eval,
                            const ProgressCallback& on_step) {
@@ -146,15 +245,20 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
                     " training rows");
   GradientProgram step(g, setup.loss(setup.output, setup.y), store, setup.params);
   Evaluator evaluator(g, setup, store, options.eval_batch);
-
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(options.seed);
-  Tensor xb = Tensor::from_shape({batch, data.train.features()}), yb = Tensor::from_shape({batch});
-  std::size_t per_epoch = n / batch, total = per_epoch * options.epochs, step_count = 0;
+  std::size_t per_epoch = n / batch, total = per_epoch * options.epochs;
   std::size_t eval_every = options.eval_every ? options.eval_every : per_epoch;
-  std::vector<Metrics> history;
-  double seconds_before = 0;  // training time of the runs this one resumes
+  std::map<std::string, std::string> identity = run_identity(options, batch, data);
+  std::unique_ptr<CheckpointDirectory> checkpoint = open_checkpoint(options);
+  LoopState loop;
+  if (options.resume) {
+    loop = resume(*checkpoint, identity, n, per_epoch, store, optimizer, options.checkpoint_dir);
+  } else {
+    loop.order.resize(n);
+    std::iota(loop.order.begin(), loop.order.end(), 0);
+    loop.rng.seed(options.seed);
+  }
+  std::size_t step_count = loop.steps_done;
+  double seconds_before = loop.history.empty() ? 0 : loop.history.back().seconds;  // of the runs resumed
   auto start = std::chrono::steady_clock::now();
   auto record = [&](std::size_t epoch) {
     Metrics m;
@@ -163,96 +267,15 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
     std::tie(m.train_loss, m.train_accuracy) = evaluator(data.train);
     std::tie(m.test_loss, m.test_accuracy) = evaluator(data.test);
     m.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    history.push_back(m);
+    loop.history.push_back(m);
     if (on_eval) on_eval(m);
   };
-  // What defines the run: a resume under other values would train on other data or another split.
-  std::map<std::string, std::string> identity = options.identity;
-  auto checksum = [](const data::Dataset& set) {
-    std::uint32_t x = data::crc32(set.X.data(), set.X.size() * sizeof(Scalar)),
-                  y = data::crc32(set.y.data(), set.y.size() * sizeof(Scalar));
-    return std::to_string(set.size()) + " rows, CRC-32 " + std::to_string(x) + "/" + std::to_string(y);
-  };
-  identity["seed"] = std::to_string(options.seed);
-  identity["batch size"] = std::to_string(batch);
-  identity["training set"] = checksum(data.train);
-  identity["test set"] = checksum(data.test);
-
-  std::unique_ptr<CheckpointDirectory> checkpoint;
-  if (options.resume && options.checkpoint_dir.empty())
-    throw CheckpointError("train: resume needs a checkpoint directory");
-  if (!options.checkpoint_dir.empty()) {
-    checkpoint = std::make_unique<CheckpointDirectory>(options.checkpoint_dir);
-    if (!options.resume && !options.overwrite_checkpoint && checkpoint->holds_checkpoint())
-      throw CheckpointError("train: " + options.checkpoint_dir +
-                            " already holds a checkpoint; resume it, or overwrite it explicitly");
-  }
-  std::size_t first_epoch = 1;
-  if (options.resume) {
-    // load_checkpoint checks its files before it writes the store; what it cannot check (the run's
-    // identity, the loop's and the optimizer's state) is checked here, and a fault puts the store back.
-    std::vector<Scalar> before = store.values();
-    std::size_t epochs_done = 0, steps_done = 0;
-    try {
-      TrainingState state = checkpoint->load(store);
-      for (const auto& [key, value] : identity) {
-        auto saved = state.values.find("run/" + key);
-        if (saved == state.values.end() || saved->second != value)
-          throw CheckpointError(
-              "train: resuming " + options.checkpoint_dir + " with " + key + " " + value +
-              ", but the checkpoint was made with " +
-              (saved == state.values.end() ? std::string("none recorded") : key + " " + saved->second));
-      }
-      const std::vector<Scalar>& saved_order = state.buffer("loop/order");
-      if (saved_order.size() != n)
-        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " shuffled " +
-                              std::to_string(saved_order.size()) + " rows, the data set has " + std::to_string(n));
-      std::vector<std::size_t> restored(n);
-      std::vector<bool> seen(n, false);
-      for (std::size_t i = 0; i < n; ++i) {
-        Scalar v = saved_order[i];
-        if (!(v >= 0 && v < static_cast<Scalar>(n)) || v != std::floor(v) || seen[static_cast<std::size_t>(v)])
-          throw CheckpointError("train: 'loop/order' in " + options.checkpoint_dir + " is not a permutation");
-        restored[i] = static_cast<std::size_t>(v);
-        seen[restored[i]] = true;
-      }
-      std::mt19937_64 restored_rng = state.engine("loop/rng");
-      epochs_done = state.count("loop/epoch");
-      steps_done = state.count("loop/step");
-      if (steps_done != epochs_done * per_epoch)
-        throw CheckpointError("train: the checkpoint in " + options.checkpoint_dir + " is at step " +
-                              std::to_string(steps_done) + " of epoch " + std::to_string(epochs_done) +
-                              ", not an epoch's end with this batch size");
-      std::vector<Metrics> restored_history = metrics_from_buffer(state.buffer("loop/history"), options.checkpoint_dir);
-      optimizer.load_state(state, store.size());
-      order = std::move(restored);
-      rng = restored_rng;
-      history = std::move(restored_history);
-    } catch (...) {
-      store.values() = before;
-      throw;
-    }
-    first_epoch = epochs_done + 1;
-    step_count = steps_done;
-    seconds_before = history.empty() ? 0 : history.back().seconds;
-  }
-  auto save = [&](std::size_t epoch) {
-    if (!checkpoint) return;
-    TrainingState state;
-    optimizer.save_state(state);
-    state.buffers["loop/order"] = std::vector<Scalar>(order.begin(), order.end());
-    state.buffers["loop/history"] = metrics_to_buffer(history);
-    state.put_engine("loop/rng", rng);
-    state.values["loop/epoch"] = std::to_string(epoch);
-    state.values["loop/step"] = std::to_string(step_count);
-    for (const auto& [key, value] : identity) state.values["run/" + key] = value;
-    checkpoint->save(store, state);
-  };
-  if (history.empty()) record(first_epoch - 1);
-  for (std::size_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
-    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  Tensor xb = Tensor::from_shape({batch, data.train.features()}), yb = Tensor::from_shape({batch});
+  if (loop.history.empty()) record(loop.epochs_done);
+  for (std::size_t epoch = loop.epochs_done + 1; epoch <= options.epochs; ++epoch) {
+    for (std::size_t i = n; i > 1; --i) std::swap(loop.order[i - 1], loop.order[loop.rng() % i]);
     for (std::size_t b = 0; b < per_epoch; ++b) {
-      gather_rows(data.train, &order, b * batch, xb, yb);
+      gather_rows(data.train, &loop.order, b * batch, xb, yb);
       step.program().set(setup.x, xb);
       step.program().set(setup.y, yb);
       Scalar batch_loss = step.run();
@@ -261,10 +284,10 @@ std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store,
       if (on_step) on_step(step_count, total, batch_loss);
       if (step_count % eval_every == 0 && !(options.eval_every == 0 && b + 1 < per_epoch)) record(epoch);
     }
-    save(epoch);
+    if (checkpoint) save(*checkpoint, loop, epoch, step_count, identity, store, optimizer);
   }
-  if (history.back().step != step_count) record(options.epochs);
-  return history;
+  if (loop.history.back().step != step_count) record(options.epochs);
+  return loop.history;
 }
 
 void write_metrics_csv(const std::string& path, const std::vector<Metrics>& metrics) {
