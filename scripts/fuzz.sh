@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-40}"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
       -DDAGRAD_FUZZ=ON -DDAGRAD_SANITIZE=address,undefined,fuzzer-no-link \
       -DDAGRAD_TESTS=OFF -DDAGRAD_BENCH=OFF -DDAGRAD_APPS=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target fuzz_data fuzz_checkpoint fuzz_cli

@@ -37,21 +37,14 @@ void for_each_override(const StudyOverrides& v, F&& f) {
   f("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
 }
 
+// The value of an override, or null where the command line did not set it (an empty list).
 template <class T>
-bool is_set(const std::optional<T>& value) {
-  return value.has_value();
+const T* given(const std::optional<T>& value) {
+  return value ? &*value : nullptr;
 }
 template <class T>
-bool is_set(const std::vector<T>& values) {
-  return !values.empty();
-}
-template <class T>
-const T& value_of(const std::optional<T>& value) {
-  return *value;
-}
-template <class T>
-const std::vector<T>& value_of(const std::vector<T>& values) {
-  return values;
+const std::vector<T>* given(const std::vector<T>& values) {
+  return values.empty() ? nullptr : &values;
 }
 
 // The size option `member` of `o`, as a double so products cannot overflow; 0 where the study has none.
@@ -121,15 +114,15 @@ StudyEntry make_entry(std::string name, std::string source, std::string claim, b
     for (const auto& [option, reason] : pinned) {
       bool set = false;
       for_each_override(
-          v, [&](const char* each, const auto& value, auto) { set = set || (each == option && is_set(value)); });
+          v, [&](const char* each, const auto& value, auto) { set = set || (each == option && given(value)); });
       if (set) throw Error("study '" + name + "' has no option " + option + " (" + reason + ")");
     }
     for_each_override(v, [&](const char* option, const auto& value, auto member) {
-      if (!is_set(value)) return;
+      if (!given(value)) return;
       if constexpr (std::is_invocable_v<decltype(member), Options&>) {
         using Target = std::decay_t<std::invoke_result_t<decltype(member), Options&>>;
-        if constexpr (std::is_assignable_v<Target&, decltype(value_of(value))>)
-          member(o) = value_of(value);
+        if constexpr (std::is_assignable_v<Target&, decltype(*given(value))>)
+          member(o) = *given(value);
         else
           throw Error("study '" + name + "': option " + option + " has another type here");
       } else {
