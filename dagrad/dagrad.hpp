@@ -4,7 +4,7 @@
 #include "dagrad/autodiff/check_grads.hpp"
 #include "dagrad/graph/graph.hpp"
 #include "dagrad/graph/memory.hpp"
-#include "dagrad/graph/threads.hpp"
+#include "dagrad/ops/blas_threads.hpp"
 #include "dagrad/ops/ops.hpp"
 #include "dagrad/params/init.hpp"
 #include "dagrad/params/param_store.hpp"

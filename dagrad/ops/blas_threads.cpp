@@ -1,4 +1,4 @@
-#include "dagrad/graph/threads.hpp"
+#include "dagrad/ops/blas_threads.hpp"
 
 #include <string>
 
