@@ -111,11 +111,11 @@ StudyEntry make_entry(std::string name, std::string source, std::string claim, b
   entry.prepare = [name, edition, run, pinned](bool quick, const StudyOverrides& v) {
     Options o;
     edition(o, quick);
-    for (const auto& [option, reason] : pinned) {
+    for (const auto& pin : pinned) {  // a lambda may not capture a structured binding in C++17
       bool set = false;
       for_each_override(
-          v, [&](const char* each, const auto& value, auto) { set = set || (each == option && given(value)); });
-      if (set) throw Error("study '" + name + "' has no option " + option + " (" + reason + ")");
+          v, [&](const char* each, const auto& value, auto) { set = set || (each == pin.first && given(value)); });
+      if (set) throw Error("study '" + name + "' has no option " + pin.first + " (" + pin.second + ")");
     }
     for_each_override(v, [&](const char* option, const auto& value, auto member) {
       if (!given(value)) return;
