@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build with warnings as errors, run every test; then
-# build the tests again with AddressSanitizer + UndefinedBehaviorSanitizer and run them there.
-# Then the libFuzzer targets run for a bounded time (scripts/fuzz.sh). SKIP_SANITIZERS=1 and
+# build the tests again with clang, AddressSanitizer + UndefinedBehaviorSanitizer, and run them there.
+# Then the libFuzzer targets of that build run for a bounded time (scripts/fuzz.sh). SKIP_SANITIZERS=1 and
 # SKIP_FUZZ=1 skip those stages (quicker local runs). First, the main job is built and run with every
 # test-only package hidden from CMake, as on a fresh machine (SKIP_MINIMAL=1 skips it).
 set -euo pipefail
@@ -39,20 +39,27 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDAGRAD_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
 
+# One clang build with AddressSanitizer, UBSan and libFuzzer's coverage instrumentation serves both
+# the sanitizer pass over every test and the fuzz targets, so the library is compiled once for both.
+# -O1 with line tables (-g1): what ASan recommends, and file:line in every report.
+sanitize_configure=(-S . -B build-sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+                    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DDAGRAD_WERROR=ON
+                    -DDAGRAD_SANITIZE=address,undefined,fuzzer-no-link -DDAGRAD_FUZZ=ON -DDAGRAD_BENCH=OFF)
 if [[ "${SKIP_SANITIZERS:-0}" != "1" ]]; then
-  # -O1 with line tables (-g1): what ASan recommends, enough for file:line in every report, and far
-  # less compiling than -O2 -g for template-heavy code.
-  cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAGRAD_WERROR=ON \
-        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
-        -DDAGRAD_SANITIZE=address,undefined -DDAGRAD_BENCH=OFF >/dev/null
+  cmake "${sanitize_configure[@]}" >/dev/null
   cmake --build build-sanitize -j"$jobs"
   # The package test installs and links an ordinary build, and the digits training runs repeat
   # op-table-covered kernels for minutes; neither adds findings under sanitizers.
   (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j"$jobs" -E 'package_consumer|train_digits')
 fi
-# libFuzzer targets (clang) for a bounded time; SKIP_FUZZ=1 skips, FUZZ_SECONDS sets the time per target.
+# libFuzzer targets for a bounded time; SKIP_FUZZ=1 skips, FUZZ_SECONDS sets the time per target.
+# They run from the sanitizer build (scripts/fuzz.sh makes its own when that stage was skipped).
 if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
-  scripts/fuzz.sh "${FUZZ_SECONDS:-40}"
+  if [[ "${SKIP_SANITIZERS:-0}" != "1" ]]; then
+    FUZZ_BUILD=build-sanitize scripts/fuzz.sh "${FUZZ_SECONDS:-40}"
+  else
+    scripts/fuzz.sh "${FUZZ_SECONDS:-40}"
+  fi
 fi
 echo "run-tests: all tests passed"

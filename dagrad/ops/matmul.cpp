@@ -8,7 +8,13 @@
 namespace dagrad {
 namespace {
 
-Var outer(const Var& u, const Var& v) { return matmul(reshape(u, {u.size(), 1}), reshape(v, {1, v.size()})); }
+// The reshapes are made one after the other: as two arguments of one call their order (and so the
+// node ids a dump shows) would be the compiler's choice (GCC and clang differ).
+Var outer(const Var& u, const Var& v) {
+  Var row = reshape(v, {1, v.size()});
+  Var column = reshape(u, {u.size(), 1});
+  return matmul(column, row);
+}
 
 // op(A)·op(B) for 1-D or 2-D operands; op transposes a 2-D operand inside BLAS. Derivative rules
 // flip the flags rather than insert transpose nodes, so no transposed copy is ever made.

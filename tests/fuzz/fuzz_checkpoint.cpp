@@ -15,7 +15,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::filesystem::path dir = "/tmp/dagrad_fuzz_checkpoint_" + std::to_string(::getpid());
   static dagrad::Graph g;
-  static dagrad::Var w = g.parameter("w", {2, 3});
+  [[maybe_unused]] static dagrad::Var w = g.parameter("w", {2, 3});  // the parameter the files restore
   static dagrad::ParamStore store(g, 0);
   std::filesystem::create_directories(dir);
   const char* bytes = reinterpret_cast<const char*>(data);
