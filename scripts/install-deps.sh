@@ -20,7 +20,7 @@ test_packages=(
   libbenchmark-dev                   # bench/ (Google Benchmark)
   python3 python3-numpy python3-torch # PyTorch 1.13 computes peer reference values at test time
   libtorch-dev                       # LibTorch 1.13 for bench_torch and its equality check (peer test)
-  clang libclang-rt-14-dev           # libFuzzer targets (scripts/fuzz.sh): clang 14 and its fuzzer runtime
+  clang libclang-rt-14-dev           # the sanitizer pass and the libFuzzer targets: clang 14 and its runtimes
   clang-format                       # the test command checks that the C++ tree keeps .clang-format's style
   ccache                             # the test command builds the library twice with one set of flags
                                      # (build-minimal/, then build/): the second build takes it from the cache
