@@ -12,12 +12,6 @@ namespace dagrad {
 
 namespace {
 
-Tangent accumulate(const Tangent& a, const Tangent& b) {
-  if (a.is_zero()) return b;
-  if (b.is_zero()) return a;
-  return add(a.var(), b.var());
-}
-
 // A transform's result for a node that no path reached: zeros of its shape (as JAX does).
 Var or_zeros(Graph& g, const Tangent& t, const Shape& shape) { return t.is_zero() ? zeros(g, shape) : t.var(); }
 
@@ -55,6 +49,28 @@ void check_rule(const char* rule, const Graph& g, NodeId node, const Tangent& re
                         to_string(result.var().shape()) + ", expected " + to_string(expected));
 }
 
+// The tangent of node `id` from its inputs' tangents (tangent_of(input)), by its op's jvp rule:
+// zero for a leaf, a piecewise-constant op, or when every differentiable input's tangent is zero.
+template <class TangentOf>
+Tangent push_forward(Graph& g, NodeId id, const Node& node, DiffContext& ctx, TangentOf tangent_of) {
+  if (node.role != Role::Op) return Tangent::zero();
+  const Op& op = rules_of(g, id);
+  if (op.piecewise_constant()) return Tangent::zero();
+  std::vector<Var> inputs;
+  std::vector<Tangent> tangents;
+  bool any = false;
+  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+    inputs.emplace_back(&g, node.inputs[i]);
+    tangents.push_back(op.differentiable(i) ? tangent_of(inputs.back()) : Tangent::zero());
+    any = any || !tangents.back().is_zero();
+  }
+  if (!any) return Tangent::zero();
+  ctx.site = node.name;
+  Tangent t = op.jvp(ctx, inputs, Var(&g, id), tangents);
+  check_rule("jvp", g, id, t, node.shape);
+  return t;
+}
+
 // Tangents of nodes along one direction, computed on demand (memoised) by the ops' jvp rules with
 // the same direction deciding their own kinks: the exact one-sided directional derivative.
 class TangentCache {
@@ -75,24 +91,9 @@ class TangentCache {
     Graph::DerivativeScope derivative(g_);
     Graph::ConditionalScope directional(g_);
     const Node node = g_.node(v.id());
-    Tangent t;
-    const Op* op = node.role == Role::Op ? &rules_of(g_, v.id()) : nullptr;
-    if (op && !op->piecewise_constant()) {
-      std::vector<Var> inputs;
-      std::vector<Tangent> tangents;
-      bool any = false;
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-        inputs.emplace_back(&g_, node.inputs[i]);
-        tangents.push_back(op->differentiable(i) ? get(inputs.back()) : Tangent::zero());
-        any = any || !tangents.back().is_zero();
-      }
-      if (any) {
-        ctx_.site = node.name;
-        t = op->jvp(ctx_, inputs, v, tangents);
-      }
-    }
+    Tangent t = push_forward(g_, v.id(), node, ctx_, [this](const Var& input) { return get(input); });
     auto seed = seeds_.find(v.id());
-    if (seed != seeds_.end()) t = accumulate(t, seed->second);
+    if (seed != seeds_.end()) t = add_tangents(t, seed->second);
     memo_[v.id()] = t;
     return t;
   }
@@ -142,7 +143,7 @@ std::unique_ptr<PolicyState> prepare(const SubgradientPolicy& policy, Graph& g, 
       const Var& d = directions[k * wrt.size() + i];
       g.check_owns(d, "Subgradient::Clarke");
       check_seed("Subgradient::Clarke", "direction", d, wrt[i]);
-      seeds[wrt[i].id()] = accumulate(seeds[wrt[i].id()], d);
+      seeds[wrt[i].id()] = add_tangents(seeds[wrt[i].id()], d);
     }
     state->caches.push_back(std::make_unique<TangentCache>(g, std::move(seeds)));
   }
@@ -190,7 +191,7 @@ std::vector<Var> vjp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
   Graph::DerivativeScope scope(g);
   std::vector<Tangent> ct(g.size());
   for (std::size_t i = 0; i < ys.size(); ++i)
-    if (depends_on_wrt[ys[i].id()]) ct[ys[i].id()] = accumulate(ct[ys[i].id()], cotangents[i]);
+    if (depends_on_wrt[ys[i].id()]) ct[ys[i].id()] = add_tangents(ct[ys[i].id()], cotangents[i]);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     NodeId id = *it;
     if (ct[id].is_zero()) continue;
@@ -206,7 +207,7 @@ std::vector<Var> vjp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
       NodeId in = node.inputs[i];
       if (!depends_on_wrt[in] || !op.differentiable(i) || grads[i].is_zero()) continue;
       check_rule("vjp", g, id, grads[i], g.node(in).shape);
-      ct[in] = accumulate(ct[in], grads[i]);
+      ct[in] = add_tangents(ct[in], grads[i]);
     }
   }
   std::vector<Var> out;
@@ -253,28 +254,12 @@ std::vector<Var> jvp_unmemoized(Graph& g, const std::vector<Var>& ys, const std:
   DiffContext& ctx = state->ctx;
   Graph::DerivativeScope scope(g);
   std::vector<Tangent> seed(g.size()), tan(g.size());
-  for (std::size_t i = 0; i < wrt.size(); ++i) seed[wrt[i].id()] = accumulate(seed[wrt[i].id()], tangents[i]);
+  for (std::size_t i = 0; i < wrt.size(); ++i) seed[wrt[i].id()] = add_tangents(seed[wrt[i].id()], tangents[i]);
   for (NodeId id : order) {
     if (!depends_on_wrt[id]) continue;
     const Node node = g.node(id);
-    const Op* op = node.role == Role::Op ? &rules_of(g, id) : nullptr;
-    if (op && !op->piecewise_constant()) {
-      std::vector<Var> inputs;
-      std::vector<Tangent> in_tangents;
-      bool any = false;
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-        inputs.emplace_back(&g, node.inputs[i]);
-        Tangent t = op->differentiable(i) ? tan[node.inputs[i]] : Tangent::zero();
-        any = any || !t.is_zero();
-        in_tangents.push_back(t);
-      }
-      if (any) {
-        ctx.site = node.name;
-        tan[id] = op->jvp(ctx, inputs, Var(&g, id), in_tangents);
-        check_rule("jvp", g, id, tan[id], node.shape);
-      }
-    }
-    tan[id] = accumulate(tan[id], seed[id]);
+    Tangent pushed = push_forward(g, id, node, ctx, [&tan](const Var& input) { return tan[input.id()]; });
+    tan[id] = add_tangents(pushed, seed[id]);
   }
   std::vector<Var> out;
   for (const Var& y : ys) out.push_back(or_zeros(g, tan[y.id()], y.shape()));

@@ -14,7 +14,7 @@ struct Add : detail::Elementwise {
     return {detail::unbroadcast(g, x[0].shape()), detail::unbroadcast(g, x[1].shape())};
   }
   Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var& y, const std::vector<Tangent>& t) const override {
-    return detail::widen(detail::add_tangents(t[0], t[1]), y.shape());
+    return detail::widen(add_tangents(t[0], t[1]), y.shape());
   }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override {
     return detail::elementwise_cost(in, out, 1);

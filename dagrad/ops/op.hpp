@@ -52,6 +52,9 @@ class Tangent {
   Var node_;
 };
 
+// a + b, building nothing when either is zero: how rules and transforms accumulate tangents.
+Tangent add_tangents(const Tangent& a, const Tangent& b);
+
 // One primitive: a kernel with its derivative rules. The rules build graph nodes with dagrad's own
 // ops, so derivatives of derivatives come for free. ops/support.hpp derives both rules for linear
 // ops (from their adjoint) and bilinear ops (from their two adjoints).
@@ -70,6 +73,19 @@ class Op : public Kernel {
   virtual bool piecewise_constant() const { return false; }
 };
 
+// Ops constant on the pieces where they are defined (selectors, ops on integer labels): zero
+// derivative there, so transforms skip them and their rules only say so.
+class PiecewiseConstant : public Op {
+ public:
+  bool piecewise_constant() const final { return true; }
+  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& inputs, const Var&, const Var&) const final {
+    return std::vector<Tangent>(inputs.size());
+  }
+  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Tangent>&) const final {
+    return Tangent::zero();
+  }
+};
+
 // The rules of a graph node's op; an AutodiffError naming the node when its kernel has none (a
 // Kernel that is not an Op).
 const Op& rules_of(const Graph& graph, NodeId node);
@@ -86,21 +102,13 @@ struct KinkCount {
 // asks them, after running, how many elements sat at kinks, and before the conditional pass of
 // Clarke directions whether any did (reading the value key only), so that pass can be skipped when
 // none did.
-class PieceSelector : public Op {
+class PieceSelector : public PiecewiseConstant {
  public:
   virtual std::string site() const = 0;  // the nonsmooth node this selector decides for
   virtual bool has_kink(const std::vector<const View*>& inputs) const = 0;
   virtual KinkCount count_kinks(const std::vector<const View*>& inputs) const = 0;
   // Whether it reads Clarke directional keys (Convention's selectors read the value key only).
   virtual bool uses_directions(std::size_t inputs) const { return inputs > 1; }
-  bool piecewise_constant() const override { return true; }
-  // Piecewise constant: zero derivative wherever it is defined.
-  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& inputs, const Var&, const Var&) const override {
-    return std::vector<Tangent>(inputs.size());
-  }
-  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Tangent>&) const override {
-    return Tangent::zero();
-  }
 };
 
 }  // namespace dagrad

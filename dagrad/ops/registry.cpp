@@ -35,8 +35,6 @@ std::vector<OpInfo> registered_ops() {
   }
   for (const UnaryOpInfo& row : unary_ops()) ops.push_back({row.name, true, "dagrad/ops/unary.cpp"});
   std::sort(ops.begin(), ops.end(), [](const OpInfo& a, const OpInfo& b) { return a.name < b.name; });
-  ops.erase(std::unique(ops.begin(), ops.end(), [](const OpInfo& a, const OpInfo& b) { return a.name == b.name; }),
-            ops.end());
   return ops;
 }
 

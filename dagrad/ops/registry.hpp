@@ -15,7 +15,7 @@ struct OpInfo {
   std::string file;     // where it is defined
 };
 
-// Every registered op, then every unary row, each once, sorted by name.
+// Every registered op and every unary row, sorted by name.
 std::vector<OpInfo> registered_ops();
 
 namespace detail {

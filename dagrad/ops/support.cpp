@@ -30,12 +30,6 @@ Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap) {
   return step(ctx.kink_keys(v), tie, ctx.site, gaps);
 }
 
-Tangent add_tangents(const Tangent& a, const Tangent& b) {
-  if (a.is_zero()) return b;
-  if (b.is_zero()) return a;
-  return add(a.var(), b.var());
-}
-
 Var reapply(const Var& output, const std::vector<Var>& inputs) {
   Graph& g = output.graph();
   return g.apply(g.node(output.id()).op, inputs);

@@ -19,7 +19,6 @@ Var bounded(const Var& x, Scalar lo, Scalar hi, Scalar tie, const std::string& n
 // Selects a piece at a kink: step over the context's keys for v, reported under ctx.site. `gap`
 // (piece a − piece b), when the pieces are not decided by v alone, lets unqualified ties be named.
 Var piece(const DiffContext& ctx, const Var& v, Scalar tie, const Var& gap = Var());
-Tangent add_tangents(const Tangent& a, const Tangent& b);  // builds nothing when one is zero
 // The op of `output` applied again, to other inputs: how derived rules apply a linear op to a tangent.
 Var reapply(const Var& output, const std::vector<Var>& inputs);
 
@@ -87,15 +86,8 @@ struct ShiftedLogSumExp {
 ShiftedLogSumExp shifted_logsumexp(const Scalar* x, std::size_t n, std::size_t stride);
 
 // Ops on integer labels (one_hot, sign_labels): piecewise constant, no derivative to or from them.
-struct LabelOp : Op {
+struct LabelOp : PiecewiseConstant {
   bool differentiable(std::size_t) const override { return false; }
-  bool piecewise_constant() const override { return true; }
-  std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var&, const Var&) const override {
-    return std::vector<Tangent>(x.size());
-  }
-  Tangent jvp(const DiffContext&, const std::vector<Var>&, const Var&, const std::vector<Tangent>&) const override {
-    return Tangent::zero();
-  }
   Cost cost(const std::vector<Shape>& in, const Shape& out) const override { return elementwise_cost(in, out, 0); }
 };
 
