@@ -64,7 +64,10 @@ std::string study_list() {
   return text;
 }
 
+const CLI::IsMember kDtypes(std::vector<std::string>{"float64", "float32", "bfloat16"});
+
 void add_demo_options(CLI::App* cmd, DemoOptions& demo) {
+  cmd->add_option("--dtype", demo.dtype, "float64, float32 or bfloat16")->check(kDtypes);
   cmd->add_option("--inputs", demo.inputs, "input dimension")->check(whole_number(1));
   cmd->add_option("--width", demo.width, "hidden width")->check(whole_number(1));
   cmd->add_option("--depth", demo.depth, "hidden layers")->check(CLI::Range(1, 64));
@@ -88,6 +91,7 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   TrainCommand& train = inv.train;
   CLI::App* train_cmd = app.add_subcommand("train", "train a model on a data set and plot loss and accuracy");
   train_cmd->add_option("--data", train.data, "digits, iris, wine, breast_cancer, or a CSV file (label last)");
+  train_cmd->add_option("--dtype", train.dtype, "float64, float32 or bfloat16")->check(kDtypes);
   train_cmd->add_option("--model", train.model, "mlp, resnet, convnet, linear");
   train_cmd->add_option("--optimizer", train.optimizer,
                         "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, ...");
@@ -125,6 +129,9 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   study_cmd->add_flag("--quick", inv.study_quick, "the short edition used by tests and the report");
   study_cmd->add_option("--out", inv.study_out, "output directory");
   studies::StudyOverrides& overrides = inv.study_overrides;
+  study_cmd->add_option("--dtype", overrides.dtypes, "precisions to run, comma-separated (kinks)")
+      ->check(kDtypes)
+      ->delimiter(',');
   study_cmd->add_option("--seed", overrides.seed, "seed for data and initial weights")->check(whole_number(0));
   study_cmd->add_option("--steps", overrides.steps, "training steps")->check(whole_number(1));
   study_cmd->add_option("--n", overrides.n, "training examples")->check(whole_number(1));
@@ -151,6 +158,7 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   cost_cmd->add_flag("--quick", cost.quick, "small sizes (seconds)");
   cost_cmd->add_option("--repeats", cost.repeats, "timing runs per measurement (median)")->check(CLI::Range(1, 10000));
   cost_cmd->add_option("--seed", cost.seed, "seed for data and weights")->check(whole_number(0));
+  cost_cmd->add_option("--dtype", cost.dtype, "float64, float32 or bfloat16")->check(kDtypes);
   cost_cmd->add_option("--out", cost.out_dir, "output directory");
   app.add_option("--report-out", inv.report_out, "directory of the default report");
   // One OpenBLAS thread by default: the studies' small GEMVs run several times slower with two

@@ -10,6 +10,7 @@ struct CostCommand {
   bool quick = false;  // small sizes (seconds): the edition the report and tests use
   std::optional<int> repeats;
   std::uint64_t seed = 0;
+  std::string dtype = "float64";
   std::string out_dir = "out/cost";
   std::ostream* markdown = nullptr;  // also appends the tables as markdown here
 };

@@ -32,7 +32,7 @@ void check_demo(const DemoOptions& o) {
 int run_demo(const DemoOptions& o) {
   check_demo(o);
   data::require_writable_directory("--out", o.out_dir);
-  Graph g;
+  Graph g(parse_dtype(o.dtype));
   Var x = g.input("x", {o.batch, o.inputs});
   Var y = g.input("y", {o.batch});
   Var h = x;
@@ -73,8 +73,8 @@ int run_demo(const DemoOptions& o) {
   for (const Var& gv : grads)
     for (double v : program.view(gv)) norm2 += v * v;
 
-  fmt::print("dagrad demo: MLP {} -> {} x {} (tanh) -> 1, logistic loss, batch {}, {} parameters, seed {}\n", o.inputs,
-             o.depth, o.width, o.batch, store.size(), o.seed);
+  fmt::print("dagrad demo: MLP {} -> {} x {} (tanh) -> 1, logistic loss, batch {}, {} parameters, seed {}, {}\n",
+             o.inputs, o.depth, o.width, o.batch, store.size(), o.seed, o.dtype);
   fmt::print("  graph: {} nodes; gradient program: {} ops, {:.0f} flops/run, peak live {:.1f} KiB\n", g.size(),
              program.stats().ops, program.stats().per_run.flops, program.stats().peak_live_bytes / 1024.0);
   std::string kinks = program.kink_report().summary();

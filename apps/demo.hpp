@@ -11,6 +11,7 @@ struct DemoOptions {
   std::size_t depth = 2;  // hidden layers
   std::size_t batch = 64;
   std::uint64_t seed = 0;
+  std::string dtype = "float64";
   int repeats = 20;
   std::string out_dir = "out";
   std::ostream* markdown = nullptr;  // also appends the cost table as markdown here

@@ -77,24 +77,44 @@ std::string write_study(const studies::StudyResult& r, const std::string& dir, c
   }
   data::write_file(csv, out.str());
   // Paths reach gnuplot as ARG1..ARG4, never inside the script; the labels are dagrad's, quoted.
-  std::size_t panels = r.columns.size() - 1;
+  // Columns named "panel | line" share one panel (with a key); any other column is a panel alone.
+  struct Panel {
+    std::string title;
+    std::vector<std::pair<std::size_t, std::string>> lines;  // column index, label
+  };
+  std::vector<Panel> panel_list;
+  for (std::size_t c = 1; c < r.columns.size(); ++c) {
+    std::size_t bar = r.columns[c].find(" | ");
+    std::string title = bar == std::string::npos ? r.columns[c] : r.columns[c].substr(0, bar);
+    std::string label = bar == std::string::npos ? "" : r.columns[c].substr(bar + 3);
+    auto it = std::find_if(panel_list.begin(), panel_list.end(), [&](const Panel& p) { return p.title == title; });
+    if (bar == std::string::npos || it == panel_list.end()) it = panel_list.insert(panel_list.end(), Panel{title, {}});
+    it->lines.push_back({c, label});
+  }
+  std::size_t panels = panel_list.size();
   std::ostringstream gp;
   gp << "set terminal pngcairo size " << 360 * std::min<std::size_t>(panels, 3) << "," << 300 * ((panels + 2) / 3)
      << "\n"
      << "set output ARG2\nset datafile separator ','\nset multiplot layout " << (panels + 2) / 3 << ","
      << std::min<std::size_t>(panels, 3) << " title " << gnuplot_quoted(r.name) << " noenhanced\n"
      << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n" : "set logscale x\n") << "set xlabel "
-     << gnuplot_quoted(r.columns[0]) << " noenhanced\nunset key\n";
-  for (std::size_t c = 1; c < r.columns.size(); ++c) {
-    bool log_y = r.columns[c].find("loss") != std::string::npos || r.columns[c].find("angle") != std::string::npos;
-    // A log axis takes positive normal numbers only: gnuplot refuses a range reaching a loss that
-    // underflowed to a subnormal or 0 (normalized GD's, in max-margin) and the whole plot was lost.
-    std::string column = "column(" + std::to_string(c + 1) + ")";
-    std::string y = log_y ? "(" + column + " >= 2.3e-308 ? " + column + " : 1/0)" : std::to_string(c + 1);
-    gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(r.columns[c])
+     << gnuplot_quoted(r.columns[0]) << " noenhanced\n";
+  for (const Panel& panel : panel_list) {
+    bool log_y = panel.title.find("loss") != std::string::npos || panel.title.find("angle") != std::string::npos;
+    gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(panel.title)
        << " noenhanced\n"
-       << "plot ARG1 using 1:" << y
-       << (r.columns[0] == "depth" ? " with points pt 7\n" : " every ::1 with lines lw 2\n");
+       << (panel.lines.size() > 1 ? "set key top left font ',8' noenhanced\n" : "unset key\n") << "plot ";
+    for (std::size_t l = 0; l < panel.lines.size(); ++l) {
+      const auto& [c, label] = panel.lines[l];
+      // A log axis takes positive normal numbers only: gnuplot refuses a range reaching a loss that
+      // underflowed to a subnormal or 0 (normalized GD's, in max-margin) and the whole plot was lost.
+      std::string column = "column(" + std::to_string(c + 1) + ")";
+      std::string y = log_y ? "(" + column + " >= 2.3e-308 ? " + column + " : 1/0)" : std::to_string(c + 1);
+      gp << (l ? ", " : "") << "ARG1 using 1:" << y
+         << (r.columns[0] == "depth" ? " with points pt 7" : " every ::1 with lines lw 2")
+         << (label.empty() ? "" : " title " + gnuplot_quoted(label));
+    }
+    gp << "\n";
   }
   gp << "unset multiplot\n";
   std::vector<std::string> outputs{png};

@@ -164,7 +164,7 @@ int run_train(const TrainCommand& c) {
   if (all.classes < 2) throw Error(c.data + ": needs at least two classes");
   require_training_memory(c, all.features(), all.classes);
 
-  Graph g;
+  Graph g(parse_dtype(c.dtype));
   Var x = g.input("x", {c.batch, all.features()}), y = g.input("y", {c.batch});
   models::Model model = build_model(c, x, all.classes);
   ParamStore store(g, c.seed);

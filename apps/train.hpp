@@ -12,6 +12,7 @@ struct TrainCommand {
   double lr = 1e-3, weight_decay = 0, clip = 0, test_fraction = 0.2, min_accuracy = 0;
   std::size_t epochs = 20, batch = 64, width = 64, depth = 2, eval_every = 0;
   std::uint64_t seed = 0;
+  std::string dtype = "float64";  // float64, float32 or bfloat16
   std::string out_dir = "out/train";
   // Empty when not given; given as "" they are refused (an empty path is not "none").
   std::optional<std::string> checkpoint_dir;  // save a checkpoint here after every epoch

@@ -72,6 +72,7 @@ struct CostOptions {
   std::vector<std::size_t> chain{64, 512, 8, 512, 8, 512, 16};
   int repeats = 7;
   std::uint64_t seed = 0;
+  DType dtype = DType::Float64;  // of every graph the study builds
 };
 CostOptions quick_cost_options();  // small sizes: seconds, for tests and the report
 

@@ -197,7 +197,8 @@ struct Mlp {
   Var x, y;
   std::unique_ptr<ParamStore> store;
   Tensor xv;
-  Mlp(std::size_t d, std::size_t width, std::size_t depth, std::size_t outputs, std::uint64_t seed) {
+  Mlp(std::size_t d, std::size_t width, std::size_t depth, std::size_t outputs, std::uint64_t seed, DType dtype)
+      : g(dtype) {
     x = g.input("x", {1, d});
     models::MlpOptions o;
     o.hidden.assign(depth, width);
@@ -235,7 +236,7 @@ void fit(CostStudy& study, const std::string& sweep, const std::vector<std::pair
 CostStudy cost_study(const CostOptions& o) {
   CostStudy study;
   auto gradient_point = [&](const std::string& sweep, std::size_t size, std::size_t d, std::size_t w, std::size_t L) {
-    Mlp net(d, w, L, 1, o.seed);
+    Mlp net(d, w, L, 1, o.seed, o.dtype);
     GradientMethods methods(net.g, net.y, {net.x}, {net.xv}, net.binder());
     study.points.push_back({sweep, size, gradient_costs(methods, o.repeats), ""});
   };
@@ -243,7 +244,7 @@ CostStudy cost_study(const CostOptions& o) {
   for (std::size_t w : o.widths) gradient_point("w", w, o.d, w, o.depth);
   for (std::size_t L : o.depths) gradient_point("L", L, o.d, o.width, L);
   for (std::size_t m : o.jacobian_outputs) {
-    Mlp net(o.jacobian_inputs, o.width, o.depth, m, o.seed);
+    Mlp net(o.jacobian_inputs, o.width, o.depth, m, o.seed, o.dtype);
     study.points.push_back({"m", m, jacobian_costs(net.g, net.y, net.x, net.xv, net.binder(), o.repeats),
                             cheaper_mode(o.jacobian_inputs, m) == Mode::Forward ? "Auto: jacfwd" : "Auto: jacrev"});
   }
@@ -256,7 +257,7 @@ CostStudy cost_study(const CostOptions& o) {
   fit(study, "m", {{"jacfwd", 0}, {"jacrev", 1}});
 
   // A tanh chain with narrow waists, where neither pure mode is the cheapest plan.
-  Graph g;
+  Graph g(o.dtype);
   std::vector<Var> stages{g.input("x", {o.chain.front()})};
   for (std::size_t i = 1; i < o.chain.size(); ++i) {
     Var w = g.parameter("W" + std::to_string(i), {o.chain[i], o.chain[i - 1]},

@@ -28,6 +28,7 @@ std::string escape(const std::string& s) {
 }  // namespace
 
 void write_text(std::ostream& os, const Graph& g, const std::vector<NodeId>& outputs) {
+  if (g.dtype() != DType::Float64) os << "dtype " << to_string(g.dtype()) << "\n";  // float64 dumps stay as they were
   for (NodeId id : listed_nodes(g, outputs)) {
     const Node& n = g.node(id);
     os << "%" << id << " = ";

@@ -33,6 +33,7 @@ Graph& Var::graph() const {
 }
 Shape Var::shape() const { return graph().node(id_).shape; }
 std::string Var::name() const { return graph().node(id_).name; }
+DType Var::dtype() const { return graph().dtype(); }
 Var& Var::named(const std::string& name) {
   graph().rename(id_, name);
   return *this;
@@ -102,7 +103,12 @@ std::string Graph::describe(NodeId id) const {
 
 void Graph::check_owns(const Var& v, const char* where) const {
   if (!v.valid()) throw GraphError(std::string(where) + ": empty Var");
-  if (&v.graph() != this) throw GraphError(std::string(where) + ": Var '" + v.name() + "' belongs to another graph");
+  if (&v.graph() != this) {
+    std::string dtypes = v.graph().dtype() == dtype_ ? ""
+                                                     : std::string(" (a ") + to_string(v.graph().dtype()) +
+                                                           " graph; this one is " + to_string(dtype_) + ")";
+    throw GraphError(std::string(where) + ": Var '" + v.name() + "' belongs to another graph" + dtypes);
+  }
 }
 
 Var Graph::add_node(Node n) {
@@ -183,6 +189,7 @@ Var Graph::constant(const Tensor& value, const std::string& name) {
 }
 
 Var Graph::scalar(Scalar value) {
+  value = round_to(opmath(dtype_), value);
   std::uint64_t bits;
   std::memcpy(&bits, &value, sizeof bits);
   std::unique_lock lock(mutex_);

@@ -11,6 +11,7 @@
 
 #include <boost/graph/adjacency_list.hpp>
 
+#include "dagrad/graph/dtype.hpp"
 #include "dagrad/graph/error.hpp"
 #include "dagrad/graph/kernel.hpp"
 #include "dagrad/graph/tensor.hpp"
@@ -57,7 +58,12 @@ class Graph {
  public:
   using Bgl = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
 
-  Graph() = default;
+  // Every node of a graph has its dtype (dagrad/graph/dtype.hpp): one precision per model, as a
+  // PyTorch module after .to(dtype). Derivative nodes are built in the same graph, so gradients,
+  // tangents and Hessian products inherit it; an op never sees two dtypes, since Vars of two graphs
+  // cannot meet (check_owns names both dtypes when they differ).
+  explicit Graph(DType dtype = DType::Float64) : dtype_(dtype) {}
+  DType dtype() const { return dtype_; }
   ~Graph();
   Graph(const Graph&) = delete;  // Vars point at their graph; a copy would silently split them
   Graph& operator=(const Graph&) = delete;
@@ -66,8 +72,10 @@ class Graph {
   Var parameter(const std::string& name, const Shape& shape, Initializer init = {});
   // How parameter `id` is drawn (GraphError for a node that is not a parameter).
   const Initializer& initializer(NodeId id) const;
+  // Kept exact: a Program rounds it to the dtype, unless it is read only as labels or indices.
   Var constant(const Tensor& value, const std::string& name = "");
-  // Scalar constants are shared per value: derivative rules create many ones and zeros.
+  // Scalar constants are shared per value: derivative rules create many ones and zeros. They are
+  // rounded to the dtype's op-math type (bfloat16 keeps float32 scalars, as PyTorch keeps numbers).
   Var scalar(Scalar value);
   Var apply(std::shared_ptr<const Kernel> op, const std::vector<Var>& inputs);
 
@@ -151,6 +159,7 @@ class Graph {
   static constexpr std::size_t kChunks = 40;
   Node* slot(NodeId id) const;
   Node* chunks_[kChunks] = {};
+  DType dtype_ = DType::Float64;
   std::atomic<std::size_t> size_{0};
   mutable std::shared_mutex mutex_;  // edges, maps below, and appending
   Bgl bgl_;

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "dagrad/graph/dtype.hpp"
 #include "dagrad/graph/tensor.hpp"
 #include "dagrad/graph/var.hpp"
 
@@ -34,6 +35,12 @@ class Kernel {
   virtual Shape infer_shape(const std::vector<Shape>& inputs) const = 0;  // throws ShapeMismatch
   // Writes into a preallocated output of the inferred shape.
   virtual void forward(const std::vector<const View*>& inputs, View& out) const = 0;
+  // The same in a float32 or bfloat16 graph (the inputs hold values of that dtype), before the
+  // Program rounds the result to it. Kernels whose float64 algorithm would accumulate more exactly
+  // than the dtype's own do override it (matmul calls sgemm, as PyTorch's float32 and bfloat16 do).
+  virtual void forward_as(DType /*dtype*/, const std::vector<const View*>& inputs, View& out) const {
+    forward(inputs, out);
+  }
   virtual Cost cost(const std::vector<Shape>& inputs, const Shape& out) const = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <limits>
 #include <string>
 
+#include "dagrad/graph/dtype.hpp"
 #include "dagrad/graph/tensor.hpp"
 
 namespace dagrad {
@@ -23,6 +24,7 @@ class Var {
   Shape shape() const;  // by value: adding nodes moves the storage a reference would point into
   std::size_t size() const { return size_of(shape()); }
   std::string name() const;
+  DType dtype() const;  // its graph's
   // Renames the node (names appear in errors, dumps and DOT); returns *this for chaining.
   Var& named(const std::string& name);
   bool operator==(const Var& o) const { return graph_ == o.graph_ && id_ == o.id_; }

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -45,25 +46,62 @@ void sync_directory(const fs::path& dir) {
   if (rc != 0) fail(dir.string(), std::string("fsync of the directory failed: ") + std::strerror(errno));
 }
 
-// The .npy bytes of a float64 array of this shape (xtensor's writer).
-std::string npy_bytes(const Scalar* data, const Shape& shape) {
+// How values of a dtype are written: float64 and float32 as NumPy's <f8 and <f4, bfloat16 (which
+// NumPy lacks) as its raw 16-bit patterns, <u2, with the manifest entry's "stores" naming it.
+const char* npy_descr(DType dtype) { return dtype == DType::Float64 ? "<f8" : dtype == DType::Float32 ? "<f4" : "<u2"; }
+
+// The .npy bytes of an array of this shape in `dtype` (xtensor's writer). The values are the
+// dtype's already (the store rounds to it), so the narrowing is exact.
+std::string npy_bytes(const Scalar* data, const Shape& shape, DType dtype) {
+  std::size_t n = size_of(shape);
+  if (dtype == DType::Float32) {
+    xt::xarray<float> t = xt::xarray<float>::from_shape(shape);
+    std::transform(data, data + n, t.begin(), [](Scalar v) { return static_cast<float>(v); });
+    return xt::dump_npy(t);
+  }
+  if (dtype == DType::BFloat16) {
+    xt::xarray<std::uint16_t> t = xt::xarray<std::uint16_t>::from_shape(shape);
+    std::transform(data, data + n, t.begin(), [](Scalar v) { return bfloat16_bits(static_cast<float>(v)); });
+    return xt::dump_npy(t);
+  }
   Tensor t = Tensor::from_shape(shape);
-  std::copy(data, data + t.size(), t.begin());
+  std::copy(data, data + n, t.begin());
   return xt::dump_npy(t);
 }
 
 // The header xtensor writes for this shape: a file must start with exactly it, so a hostile header
 // can neither claim another shape nor make the reader allocate for one.
-std::string npy_header(const Shape& shape) {
-  std::size_t n = 1;
-  for (std::size_t s : shape) n *= s;
-  std::string full = npy_bytes(std::vector<Scalar>(n).data(), shape);
-  return full.substr(0, full.size() - n * sizeof(Scalar));
+std::string npy_header(const Shape& shape, DType dtype) {
+  std::size_t n = size_of(shape);
+  std::string full = npy_bytes(std::vector<Scalar>(n).data(), shape, dtype);
+  return full.substr(0, full.size() - n * storage_bytes(dtype));
 }
 
-json describe_file(const std::string& file, const std::string& name, const Shape& shape, const std::string& bytes) {
-  return json{{"name", name},   {"file", file},          {"shape", shape},
-              {"dtype", "<f8"}, {"bytes", bytes.size()}, {"crc32", data::crc32(bytes.data(), bytes.size())}};
+json describe_file(const std::string& file, const std::string& name, const Shape& shape, const std::string& bytes,
+                   DType dtype) {
+  return json{{"name", name},
+              {"file", file},
+              {"shape", shape},
+              {"dtype", npy_descr(dtype)},
+              {"stores", to_string(dtype)},
+              {"bytes", bytes.size()},
+              {"crc32", data::crc32(bytes.data(), bytes.size())}};
+}
+
+// The dtype an entry says it stores; entries written before dtypes existed have no "stores" and
+// are float64.
+DType stored_dtype(const fs::path& path, const json& entry) {
+  std::string stores = entry.contains("stores") ? entry.at("stores").get<std::string>() : "float64";
+  DType dtype;
+  try {
+    dtype = parse_dtype(stores);
+  } catch (const ValueError& e) {
+    fail(path.string(), e.what());
+  }
+  if (entry.at("dtype").get<std::string>() != npy_descr(dtype))
+    fail(path.string(), "dtype " + data::visible(entry.at("dtype").get<std::string>()) + " does not store " + stores +
+                            " (" + npy_descr(dtype) + ")");
+  return dtype;
 }
 
 // The names a save gives its files: g<generation>-param<k>.npy and g<generation>-state<k>.npy. Only
@@ -140,13 +178,20 @@ void write_manifest(const fs::path& dir, const json& manifest) {
 }
 
 // A manifest entry, checked: the file's size, checksum and .npy header; returns its values.
-std::vector<Scalar> read_entry(const fs::path& dir, const json& entry, const Shape* expected_shape) {
+// `expected_dtype`: what the model stores (parameters must match it: an exact resume cannot change
+// precision); null for state buffers, which are float64 whatever the model's dtype.
+std::vector<Scalar> read_entry(const fs::path& dir, const json& entry, const Shape* expected_shape,
+                               const DType* expected_dtype) {
   std::string name = entry.at("name").get<std::string>(), file = entry.at("file").get<std::string>();
   if (file.empty() || file.find('/') != std::string::npos || file.front() == '.')
     fail(manifest_path(dir).string(),
          "entry '" + name + "' names a file outside the directory: '" + data::visible(file) + "'");
   fs::path path = dir / file;
-  if (entry.at("dtype").get<std::string>() != "<f8") fail(path.string(), "dtype is not <f8 (float64)");
+  DType dtype = stored_dtype(path, entry), expected = expected_dtype ? *expected_dtype : DType::Float64;
+  if (dtype != expected)
+    fail(path.string(), "'" + name + "' is stored as " + to_string(dtype) + ", the model is " + to_string(expected) +
+                            (expected_dtype ? " (load into a model of the checkpoint's dtype)" : ""));
+  const std::size_t width = storage_bytes(dtype);
   Shape shape = entry.at("shape").get<Shape>();
   if (expected_shape && shape != *expected_shape)
     fail(path.string(), "'" + name + "' has shape " + to_string(shape) + " in the manifest, the model has " +
@@ -165,12 +210,25 @@ std::vector<Scalar> read_entry(const fs::path& dir, const json& entry, const Sha
     if (s != 0 && n > bytes.size() / s) fail(path.string(), "shape " + to_string(shape) + " larger than the file");
     n *= s;
   }
-  if (n * sizeof(Scalar) > bytes.size()) fail(path.string(), "shape " + to_string(shape) + " larger than the file");
-  std::string header = npy_header(shape);
-  if (bytes.size() != header.size() + n * sizeof(Scalar) || bytes.compare(0, header.size(), header) != 0)
-    fail(path.string(), "not a float64 C-order .npy of shape " + to_string(shape));
+  if (n > bytes.size() / width) fail(path.string(), "shape " + to_string(shape) + " larger than the file");
+  std::string header = npy_header(shape, dtype);
+  if (bytes.size() != header.size() + n * width || bytes.compare(0, header.size(), header) != 0)
+    fail(path.string(), std::string("not a ") + npy_descr(dtype) + " C-order .npy of shape " + to_string(shape));
   std::vector<Scalar> values(n);
-  std::memcpy(values.data(), bytes.data() + header.size(), n * sizeof(Scalar));
+  const char* raw = bytes.data() + header.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (dtype == DType::Float64) {
+      std::memcpy(&values[i], raw + 8 * i, 8);
+    } else if (dtype == DType::Float32) {
+      float v;
+      std::memcpy(&v, raw + 4 * i, 4);
+      values[i] = v;
+    } else {
+      std::uint16_t bits;
+      std::memcpy(&bits, raw + 2 * i, 2);
+      values[i] = from_bfloat16_bits(bits);
+    }
+  }
   return values;
 }
 
@@ -253,20 +311,24 @@ void CheckpointDirectory::save(const ParamStore& store, const TrainingState& sta
 
   json params = json::array(), buffers = json::array();
   std::size_t next = 0;
-  auto write = [&](const std::string& name, const Scalar* values, const Shape& shape, json& list) {
+  auto write = [&](const std::string& name, const Scalar* values, const Shape& shape, DType dtype, json& list) {
     const std::string& file = files[next++];
-    std::string bytes = npy_bytes(values, shape);
+    std::string bytes = npy_bytes(values, shape, dtype);
     as_checkpoint_error([&] { data::create_file((dir / file).string(), bytes); });
-    list.push_back(describe_file(file, name, shape, bytes));
+    list.push_back(describe_file(file, name, shape, bytes, dtype));
   };
-  for (const Var& v : vars) write(v.name(), store.value(v).data(), v.shape(), params);
-  for (const auto& [name, values] : state.buffers) write(name, values.data(), {values.size()}, buffers);
+  // Parameters in the model's dtype; state buffers in float64, which holds any state exactly (a
+  // moment rounded to the dtype, or a table that is not).
+  const DType dtype = store.graph().dtype();
+  for (const Var& v : vars) write(v.name(), store.value(v).data(), v.shape(), dtype, params);
+  for (const auto& [name, values] : state.buffers) write(name, values.data(), {values.size()}, DType::Float64, buffers);
   sync_directory(dir);  // the new files' names are durable before the manifest points at them
   // The previous generation's files stay listed as pending until a save finds them gone: a process
   // killed before it removed them leaves nothing the manifest does not name.
   write_manifest(dir, json{{"format", kFormat},
                            {"version", kCheckpointVersion},
                            {"generation", generation},
+                           {"dtype", to_string(dtype)},
                            {"parameters", params},
                            {"state_buffers", buffers},
                            {"state_values", state.values},
@@ -298,7 +360,8 @@ TrainingState load_checkpoint(const std::string& directory, ParamStore& store) {
       auto it = saved.find(p.name());
       if (it == saved.end()) fail(path.string(), "parameter '" + p.name() + "' of the model is missing");
       Shape shape = p.shape();
-      values.push_back(read_entry(dir, *it->second, &shape));
+      const DType dtype = store.graph().dtype();
+      values.push_back(read_entry(dir, *it->second, &shape, &dtype));
       saved.erase(it);
     }
     if (!saved.empty()) fail(path.string(), "parameter '" + saved.begin()->first + "' is not in the model");
@@ -306,7 +369,7 @@ TrainingState load_checkpoint(const std::string& directory, ParamStore& store) {
     for (const json& entry : manifest.at("state_buffers")) {
       std::string name = entry.at("name").get<std::string>();
       if (entry.at("shape").size() != 1) fail(path.string(), "state buffer '" + name + "' is not one-dimensional");
-      if (!state.buffers.emplace(name, read_entry(dir, entry, nullptr)).second)
+      if (!state.buffers.emplace(name, read_entry(dir, entry, nullptr, nullptr)).second)
         fail(path.string(), "state buffer '" + name + "' listed twice");
     }
     state.values = manifest.at("state_values").get<std::map<std::string, std::string>>();

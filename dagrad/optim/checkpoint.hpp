@@ -1,8 +1,11 @@
 #pragma once
 // Crash-safe checkpoints of a ParamStore plus a TrainingState (optimizer moments, counters, RNG
 // states, the loop's position). A checkpoint directory holds one NumPy .npy file per parameter and per
-// state buffer (little-endian float64, C order: numpy.load reads them) and manifest.json: format name
-// and version, a generation number, and for every file its name, shape, dtype, size and CRC-32.
+// state buffer (C order: numpy.load reads them) and manifest.json: format name and version, a
+// generation number, the model's dtype, and for every file its name, shape, dtype, size and CRC-32.
+// Parameters are stored in the model's dtype (<f8, <f4; bfloat16 as its raw 16-bit patterns, <u2,
+// the entry's "stores" saying "bfloat16"), state buffers in float64; a checkpoint loads only into a
+// model of its own dtype (CheckpointError naming both), since an exact resume cannot change precision.
 //
 // A save touches only files its own manifest names. It first records the next generation's file
 // names in the manifest ("pending"), then creates them (O_EXCL | O_NOFOLLOW: an existing file or a

@@ -5,9 +5,9 @@
 namespace dagrad::optim {
 
 GradientProgram::GradientProgram(Graph& g, const Var& loss, ParamStore& store, std::vector<Var> params,
-                                 const std::vector<Var>& extra_outputs)
+                                 const std::vector<Var>& extra_outputs, const SubgradientPolicy& policy)
     : store_(store), loss_(loss), params_(params.empty() ? store.parameters() : std::move(params)) {
-  grads_ = grad(loss, params_);
+  grads_ = grad(loss, params_, policy);
   std::vector<Var> outputs = grads_;
   outputs.push_back(loss);
   outputs.insert(outputs.end(), extra_outputs.begin(), extra_outputs.end());

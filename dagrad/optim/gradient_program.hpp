@@ -12,8 +12,9 @@ namespace dagrad::optim {
 class GradientProgram {
  public:
   // params: empty means every parameter of the store. extra_outputs stay readable after run().
+  // policy: how nonsmooth ops pick their derivative at kinks (Clarke unless told).
   GradientProgram(Graph& g, const Var& loss, ParamStore& store, std::vector<Var> params = {},
-                  const std::vector<Var>& extra_outputs = {});
+                  const std::vector<Var>& extra_outputs = {}, const SubgradientPolicy& policy = {});
   Scalar run();  // the loss; the gradient is now in store.grads()
   Program& program() { return *program_; }
   const std::vector<Var>& params() const { return params_; }

@@ -213,6 +213,15 @@ void Optimizer::step(ParamStore& store) {
             g_[e] += decay * w[e];
         }
     update(w, g_, lr, slices[k]);
+    // One rounding per stored value and step: the update is one kernel, computed in float64.
+    if (DType dtype = store.graph().dtype(); dtype != DType::Float64) {
+      std::vector<std::vector<Scalar>*> state = state_buffers();
+      for (const Slice& s : slices[k]) {
+        round_in_place(dtype, w.data() + s.begin, s.end - s.begin);
+        for (std::vector<Scalar>* buffer : state)
+          if (buffer->size() >= s.end) round_in_place(dtype, buffer->data() + s.begin, s.end - s.begin);
+      }
+    }
   }
   for (const auto& group : stepping)
     for (std::size_t i : group) {

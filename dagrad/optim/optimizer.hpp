@@ -76,6 +76,9 @@ class Optimizer {
   virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
                       const std::vector<Slice>& slices) = 0;
   static Scalar norm_over(const std::vector<Scalar>& g, const std::vector<Slice>& slices);  // ‖g‖ on the slices
+  // The flat state buffers (empty or as long as the store's): in a float32 or bfloat16 graph they
+  // are rounded to the dtype after each update, as torch keeps them in the parameter's dtype.
+  virtual std::vector<std::vector<Scalar>*> state_buffers() { return {}; }
   // Decoupled decay (AdamW) replaces the L2 term.
   virtual bool decoupled_decay() const { return false; }
   Options options_;
@@ -116,6 +119,7 @@ class Momentum : public Optimizer {
   bool nesterov_;
   Scalar dampening_;
   std::vector<Scalar> b_;
+  std::vector<std::vector<Scalar>*> state_buffers() override { return {&b_}; }
 };
 
 // torch.optim.Adagrad: s ← s + g², w ← w − lr/(1 + (t − 1)·lr_decay) · g/(√s + eps).
@@ -134,6 +138,7 @@ class AdaGrad : public Optimizer {
  private:
   Scalar eps_, lr_decay_, initial_;
   std::vector<Scalar> sum_;
+  std::vector<std::vector<Scalar>*> state_buffers() override { return {&sum_}; }
 };
 
 // torch.optim.RMSprop (not centred, no momentum): v ← αv + (1 − α)g², w ← w − lr·g/(√v + eps).
@@ -158,6 +163,7 @@ class RMSProp : public Optimizer {
   Scalar alpha_, eps_, momentum_;
   bool centered_;
   std::vector<Scalar> v_, mean_g_, buffer_;
+  std::vector<std::vector<Scalar>*> state_buffers() override { return {&v_, &mean_g_, &buffer_}; }
 };
 
 // torch.optim.Adam / AdamW (decoupled = true: w ← w(1 − lr·weight_decay) instead of L2), with
@@ -182,6 +188,7 @@ class Adam : public Optimizer {
   Scalar beta1_, beta2_, eps_;
   bool decoupled_, amsgrad_;
   std::vector<Scalar> m_, v_, v_max_;
+  std::vector<std::vector<Scalar>*> state_buffers() override { return {&m_, &v_, &v_max_}; }
 };
 
 // w ← w − lr·g/‖g‖ (Nacson et al. 2019); no step where g = 0.

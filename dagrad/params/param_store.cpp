@@ -44,6 +44,9 @@ void ParamStore::initialize(std::uint64_t seed) {
   for (const Graph::JointInitEntry& joint : graph_->joint_inits())
     if (std::all_of(joint.params.begin(), joint.params.end(), [this](const Var& p) { return contains(p); }))
       joint.init(*this, seed);
+  // Drawn in float64, stored in the graph's dtype: the same seed gives every dtype the rounding of
+  // one set of values, so runs in two precisions start from the nearest points they can.
+  round_in_place(graph_->dtype(), values_.data(), values_.size());
 }
 
 std::size_t ParamStore::index(const Var& p) const {
@@ -71,6 +74,7 @@ void ParamStore::set(const Var& p, const Tensor& t) {
     throw BindError("ParamStore::set: " + p.graph().describe(p.id()) + " needs shape " + to_string(p.shape()) +
                     ", got " + to_string(got));
   std::copy(t.begin(), t.end(), v.begin());
+  round_in_place(graph_->dtype(), v.data(), v.size());
 }
 
 }  // namespace dagrad

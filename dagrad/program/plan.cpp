@@ -13,6 +13,7 @@ void plan_steps(Graph& graph, const PassMembership& passes, ProgramPlan& P) {
       continue;
     }
     ProgramPlan::StepPlan s{order[i], n.op.get(), {}, i};
+    s.in_pass = in_pass[order[i]];
     std::size_t step_index = P.steps.size();
     bool reads_pass = false;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
@@ -41,6 +42,16 @@ void plan_steps(Graph& graph, const PassMembership& passes, ProgramPlan& P) {
     P.steps.push_back(std::move(s));
   }
   P.stats.ops = P.steps.size();
+  std::vector<char> read(order.size(), 0), read_differentiably(order.size(), 0);
+  for (const ProgramPlan::StepPlan& s : P.steps) {
+    const auto* rules = dynamic_cast<const Op*>(s.op);
+    for (std::size_t k = 0; k < s.input_slots.size(); ++k) {
+      read[s.input_slots[k]] = 1;
+      if (!rules || rules->differentiable(k)) read_differentiably[s.input_slots[k]] = 1;
+    }
+  }
+  P.exact_slot.assign(order.size(), false);
+  for (std::size_t i = 0; i < order.size(); ++i) P.exact_slot[i] = read[i] && !read_differentiably[i];
 }
 
 std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<NodeId>& outputs,

@@ -19,11 +19,16 @@ struct ProgramPlan {
     std::vector<std::size_t> input_slots;
     std::size_t slot;
     bool selector = false;
+    bool in_pass = false;  // a step of the Clarke directional pass
   };
   std::vector<NodeId> order, outputs;
   std::vector<std::size_t> slot_of_node;  // by node id; kNoNode where the node is not scheduled
   std::vector<std::size_t> offset;        // each slot's slice of its arena (kNoNode: outside)
   std::vector<bool> in_pass_slot, readable, outside_output;
+  // Slots every reader takes as a non-differentiable operand (labels, indices, conditions, piece
+  // keys): a float32 or bfloat16 program keeps their float64 values, as PyTorch keeps labels int64,
+  // so that class 257 stays 257 in bfloat16 (docs/design.md, "Precision").
+  std::vector<bool> exact_slot;
   std::vector<StepPlan> steps;
   std::vector<std::size_t> leaf_slots, gate_steps;
   std::size_t directional_begin = 0, directional_end = 0;

@@ -67,12 +67,11 @@ void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
   for (std::size_t i = 0; i < P.order.size(); ++i) {
     const Node& n = graph_->node(P.order[i]);
     buffers_.views.push_back(make_view(home_of(i, outside), n.shape));
-    if (n.role == Role::Constant && !P.in_pass_slot[i])  // else when the pass arena is made
-      std::copy(n.value.begin(), n.value.end(), buffers_.views[i].begin());
+    if (n.role == Role::Constant && !P.in_pass_slot[i]) copy_constant(i);  // else when the pass arena is made
   }
   buffers_.steps.reserve(P.steps.size());
   for (const ProgramPlan::StepPlan& sp : P.steps) {
-    Step s{sp.node, sp.op, {}, sp.slot, sp.selector};
+    Step s{sp.node, sp.op, {}, sp.slot, sp.selector, sp.in_pass, P.exact_slot[sp.slot]};
     for (std::size_t in : sp.input_slots) s.inputs.push_back(&buffers_.views[in]);
     buffers_.steps.push_back(std::move(s));
   }
@@ -94,8 +93,19 @@ void Program::allocate_pass_arena() {
     if (!P.in_pass_slot[i]) continue;
     const Node& n = graph_->node(P.order[i]);
     repoint(buffers_.views[i], buffers_.pass_arena.data() + P.offset[i]);
-    if (n.role == Role::Constant) std::copy(n.value.begin(), n.value.end(), buffers_.views[i].begin());
+    if (n.role == Role::Constant) copy_constant(i);
   }
+}
+
+// A constant as this program's dtype stores it (Graph::constant keeps the exact value, since only
+// its readers say whether it is a label, kept exact, or a value, rounded). A rank-0 constant is a
+// number (Graph::scalar): it keeps the op-math type, as a Python number does in PyTorch.
+void Program::copy_constant(std::size_t slot) {
+  const Node& n = graph_->node(plan_->order[slot]);
+  View& v = buffers_.views[slot];
+  std::copy(n.value.begin(), n.value.end(), v.begin());
+  DType dtype = n.shape.empty() ? opmath(graph_->dtype()) : graph_->dtype();
+  if (!plan_->exact_slot[slot]) round_in_place(dtype, v.data(), v.size());
 }
 
 std::size_t Program::slot_of(const Var& v, const char* what) const {
@@ -126,6 +136,7 @@ void Program::set(const Var& leaf, const Tensor& value) {
   store_of_[slot].reset();
   View& target = buffers_.views[slot];
   std::copy(value.begin(), value.end(), target.begin());
+  if (!plan_->exact_slot[slot]) round_in_place(graph_->dtype(), target.data(), target.size());
   bound_[slot] = true;
 }
 
@@ -203,13 +214,21 @@ void Program::count_kinks(std::size_t k) {
 
 void Program::run_steps(std::size_t begin, std::size_t end) {
   using Clock = std::chrono::steady_clock;
+  const DType dtype = graph_->dtype();
   for (std::size_t k = begin; k < end; ++k) {
     Step& s = buffers_.steps[k];
     View& out = buffers_.views[s.slot];
     Clock::time_point start;
     if (options_.time_nodes) start = Clock::now();
     try {
-      s.op->forward(s.inputs, out);
+      if (dtype == DType::Float64) {
+        s.op->forward(s.inputs, out);
+      } else {
+        s.op->forward_as(dtype, s.inputs, out);
+        // Where a low-precision result is made: on store, once per op (PyTorch's CPU kernels round
+        // their float32 results to bfloat16 in the same place).
+        if (!s.exact && !(s.in_pass && options_.wide_directions)) round_in_place(dtype, out.data(), out.size());
+      }
     } catch (const ValueError& e) {
       throw ValueError(graph_->describe(s.node) + ": " + e.what());
     }

@@ -21,6 +21,10 @@ struct ProgramOptions {
   // buffer: no arena copy, no copy after each run). Each must be an output computed by an op; the
   // memory must hold the output's size.
   std::vector<std::pair<Var, Scalar*>> outputs_outside = {};
+  // In a float32 or bfloat16 graph, the Clarke directional pass's tangents are not rounded to the
+  // dtype: they only decide pieces by their signs, and a tangent that cancels in low precision can
+  // round to 0 (undecided) or change sign where float64 decides it (docs/design.md, "Precision").
+  bool wide_directions = true;
 };
 
 // Where the last run met kinks, per subgradient policy and per nonsmooth node: one entry for each
@@ -101,6 +105,8 @@ class Program {
     std::vector<const View*> inputs;
     std::size_t slot;
     bool selector = false;  // a piece selector outside the directional pass: counted for the report
+    bool in_pass = false;   // a step of the Clarke directional pass
+    bool exact = false;     // its output is read only as labels, indices or keys: never rounded
   };
   std::size_t slot_of(const Var& v, const char* what) const;
   void check_leaf_finite(std::size_t slot) const;
@@ -110,6 +116,7 @@ class Program {
   void reset_views(const std::vector<Scalar*>& outside);
   Scalar* home_of(std::size_t slot, const std::vector<Scalar*>& outside);
   void count_kinks(std::size_t step);
+  void copy_constant(std::size_t slot);
 
   Graph* graph_;
   ProgramOptions options_;

@@ -35,6 +35,7 @@ void for_each_override(const StudyOverrides& v, F&& f) {
   f("--observed", v.observed, DAGRAD_OPTION(observed));
   f("--widths", v.widths, DAGRAD_OPTION(widths));
   f("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
+  f("--dtype", v.dtypes, DAGRAD_OPTION(dtypes));
 }
 
 // The value of an override, or null where the command line did not set it (an empty list).

@@ -20,6 +20,7 @@ struct StudyOverrides {
   std::optional<double> lr;
   std::vector<std::size_t> depths, observed, widths;
   std::vector<double> init_scales;
+  std::vector<std::string> dtypes;  // --dtype: the precisions to run (float64, float32, bfloat16)
 };
 
 struct StudyEntry {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dagrad/graph/dtype.hpp"
 #include "dagrad/graph/tensor.hpp"
 
 namespace dagrad::studies {
@@ -55,13 +56,36 @@ struct BalancednessOptions {
 };
 StudyResult balancedness(const BalancednessOptions& options);
 
-// Kinks in practice: how many exact kink elements a float64 ReLU net meets while training, and
-// the constructions where Clarke and the PyTorch convention must differ.
+// Bertoin, Bolte, Gerchinovitz & Pauwels (NeurIPS 2021): a digits MLP and a small conv net trained
+// by SGD in each dtype under Clarke, relu'(0) = 0 and relu'(0) = 1, with the same seeds, initial
+// draws and minibatch order; how often each meets exact kinks, how far the policies' trajectories
+// drift apart, their test accuracy; and the constructions where Clarke and the convention differ.
 struct KinksOptions {
-  std::size_t n = 64, d = 8, width = 32, steps = 300;
+  std::size_t n = 64, width = 32, channels = 8, steps = 300;
+  // 0.2: at 0.05 the conv net stays near chance (16% test accuracy in float64 after 300 steps).
+  Scalar lr = 0.2;
+  std::vector<std::string> dtypes{"bfloat16", "float32", "float64"};
   std::uint64_t seed = 0;
 };
 StudyResult kinks(const KinksOptions& options);
+// One model in one dtype, as the verdict reads it.
+struct KinksMeasurement {
+  DType dtype = DType::Float64;
+  Scalar kinks_per_step = 0;     // kink elements per training step (the Clarke run)
+  Scalar steps_with_kinks = 0;   // fraction of steps meeting any
+  Scalar drift_0_vs_1 = 0;       // final ‖θ(relu'(0)=0) − θ(relu'(0)=1)‖ / ‖θ(relu'(0)=1)‖
+  Scalar drift_clarke_vs_0 = 0;  // final ‖θ(relu'(0)=0) − θ(Clarke)‖ / ‖θ(Clarke)‖
+  std::size_t clarke_unqualified = 0;
+};
+struct KinksVerdict {
+  bool more_kinks_lower = false;       // bfloat16 ≥ 10× float32's kink elements per step (> 0), float32 ≥ float64
+  bool choice_moves_bfloat16 = false;  // relu'(0)=0 vs 1 end more than bfloat16's epsilon apart
+  bool clarke_qualified = false;       // no unqualified kink under Clarke in any dtype
+  bool no_kink_no_drift = false;       // a dtype that met no kink has one trajectory for all policies
+  bool holds = false;
+};
+// The study's judgement of its measurements (dtypes missing from them are not judged).
+KinksVerdict judge_kinks(const std::vector<KinksMeasurement>& measured);
 
 // Landscape: perturbed GD escapes the strict saddle of f(x) = −‖x‖² + ‖x‖⁴ at 0 where GD stays
 // (Jin et al. 2017); extreme Hessian eigenvalues (Lanczos on HVPs) along training of a small ReLU

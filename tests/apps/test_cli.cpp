@@ -92,7 +92,7 @@ TEST_CASE("the study registry is what help, the unknown-name error and the optio
     CHECK_THAT(unknown, Catch::Contains(study.name));
     // Every override the registry lists is accepted; --rank is factorization's alone.
     for (const std::string& option : study.options) {
-      std::string value = option == "--lr" || option == "--init-scales" ? "0.5" : "3";
+      std::string value = option == "--lr" || option == "--init-scales" ? "0.5" : option == "--dtype" ? "float32" : "3";
       CHECK(check_message({"study", study.name, "--quick", option, value}).empty());
     }
     bool has_rank = std::find(study.options.begin(), study.options.end(), "--rank") != study.options.end();

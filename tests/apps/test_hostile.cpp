@@ -153,7 +153,7 @@ TEST_CASE("paths with quotes, spaces, newlines, $(), backquotes and non-ASCII ru
                Catch::Contains("wrote " + (out / "metrics.csv").string() + " and " + (out / "training.png").string()));
   }
   fs::path study_out = base / hostile[2], cost_out = base / hostile[3];
-  Run study = run({"study", "kinks", "--steps", "10", "--out", study_out.string()}, base);
+  Run study = run({"study", "kinks", "--steps", "10", "--dtype", "float64", "--out", study_out.string()}, base);
   CHECK(study.status == kSuccess);
   CHECK(nonempty_file(study_out / "kinks.png"));
   Run cost = run({"cost", "--quick", "--repeats", "1", "--out", cost_out.string()}, base);
@@ -178,7 +178,7 @@ TEST_CASE("a full disk is an error with status 1, never 'wrote' over an empty fi
            {{"train", "--data", csv.string(), "--model", "linear", "--epochs", "1", "--batch", "8", "--out",
              (base / "t").string()},
             "metrics.csv"},
-           {{"study", "kinks", "--steps", "300", "--out", (base / "s").string()}, "kinks.csv"},
+           {{"study", "kinks", "--steps", "10", "--dtype", "float64", "--out", (base / "s").string()}, "kinks.csv"},
            {{"cost", "--quick", "--repeats", "1", "--out", (base / "c").string()}, "cost_d.csv"},
            {{"demo", "--width", "4", "--depth", "1", "--repeats", "1", "--out", (base / "d").string()}, "mlp.dot"}}) {
     INFO(c.args[0]);

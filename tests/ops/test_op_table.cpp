@@ -399,13 +399,14 @@ std::vector<OpCase> op_table() {
 }
 
 struct Built {
+  explicit Built(DType dtype) : g(dtype) {}
   Graph g;
   std::vector<Var> xs;
   Var y;
 };
 
-std::unique_ptr<Built> build(const OpCase& c) {
-  auto b = std::make_unique<Built>();
+std::unique_ptr<Built> build(const OpCase& c, DType dtype = DType::Float64) {
+  auto b = std::make_unique<Built>(dtype);
   for (std::size_t i = 0; i < c.shapes.size(); ++i) b->xs.push_back(b->g.input("x" + std::to_string(i), c.shapes[i]));
   b->y = c.build(b->xs);
   return b;
@@ -424,6 +425,55 @@ TEST_CASE("op table: every op passes the derivative checks", "[ops][table]") {
       GradCheckOptions options;
       options.seed = rng();
       REQUIRE_NOTHROW(check_grads(c.build, c.sample(rng, c.shapes), options));
+    }
+  }
+}
+
+TEST_CASE("op table in float32 and bfloat16: values of the dtype, within its rounding of the float64 op",
+          "[ops][table][dtype]") {
+  // Inputs drawn as for the derivative checks and rounded to bfloat16, so that every dtype reads
+  // the same numbers; a random cotangent u (rounded too) gives the vector-Jacobian product. Each
+  // low-precision result must be a value of its dtype (rounded on store) and agree with float64's
+  // to a few of the dtype's epsilons relative to the tensor's largest value: one rounding per op
+  // in the forward, a few in the derivative graph.
+  Rng rng(20261202);
+  for (const OpCase& c : op_table()) {
+    INFO("op case: " << c.label);
+    std::vector<Tensor> inputs = c.sample(rng, c.shapes);
+    for (Tensor& t : inputs)
+      for (auto& v : t) v = round_to(DType::BFloat16, v);
+    std::vector<Tensor> reference;
+    Tensor u;
+    for (DType dtype : {DType::Float64, DType::Float32, DType::BFloat16}) {
+      INFO(to_string(dtype));
+      auto b = build(c, dtype);
+      if (dtype == DType::Float64) {
+        u = test::random_tensor(rng, b->y.shape(), -1, 1);
+        for (auto& v : u) v = round_to(DType::BFloat16, v);
+      }
+      Var cotangent = b->g.input("u", b->y.shape());
+      std::vector<Var> outputs{b->y};
+      std::vector<Var> grads = grad(sum(b->y * cotangent), b->xs);
+      outputs.insert(outputs.end(), grads.begin(), grads.end());
+      Program p(b->g, outputs);
+      for (std::size_t i = 0; i < inputs.size(); ++i) p.set(b->xs[i], inputs[i]);
+      p.set(cotangent, u);
+      p.run();
+      if (dtype == DType::Float64) {
+        for (const Var& o : outputs) reference.push_back(p.get(o));
+        continue;
+      }
+      for (std::size_t k = 0; k < outputs.size(); ++k) {
+        Tensor got = p.get(outputs[k]);
+        const Tensor& want = reference[k];
+        double scale = 1;
+        for (double v : want) scale = std::max(scale, std::fabs(v));
+        double bound = (k == 0 ? 8 : 32) * epsilon(dtype) * scale;
+        INFO((k == 0 ? "forward" : "gradient of input " + std::to_string(k - 1))
+             << ": gap " << test::max_abs_diff(got, want) << ", bound " << bound);
+        CHECK(test::max_abs_diff(got, want) <= bound);
+        for (double v : got) CHECK(representable(dtype, v));
+      }
     }
   }
 }

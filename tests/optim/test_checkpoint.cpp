@@ -36,7 +36,7 @@ struct Problem {
   Var loss;
   std::unique_ptr<ParamStore> store;
   std::unique_ptr<GradientProgram> program;
-  explicit Problem(std::uint64_t init_seed) {
+  explicit Problem(std::uint64_t init_seed, DType dtype = DType::Float64) : g(dtype) {
     Var x = g.input("x", {8, 3});
     Var y = g.input("y", {8});
     Var w1 = g.parameter("layer1/W", {3, 4});
@@ -143,6 +143,55 @@ TEST_CASE("exact resume: N steps, save, load in a new process, M steps = N + M s
     CHECK(o->steps() == 7);
     resumed.train(*o, 5);
     CHECK(resumed.store->values() == direct.store->values());
+    fs::remove_all(dir);
+  }
+}
+
+TEST_CASE("every dtype: parameters stored in it (<f4, bfloat16 as <u2), exact resume, and no load across dtypes",
+          "[optim][checkpoint][dtype]") {
+  for (DType dtype : {DType::Float64, DType::Float32, DType::BFloat16}) {
+    INFO(to_string(dtype));
+    fs::path dir = fresh_dir(std::string("dtype_") + to_string(dtype));
+    Problem direct(1, dtype);
+    auto opt = optimizer("adam");
+    direct.train(*opt, 12);
+
+    Problem first(1, dtype);
+    auto o = optimizer("adam");
+    first.train(*o, 7);
+    for (Scalar w : first.store->values()) REQUIRE(representable(dtype, w));
+    TrainingState state;
+    o->save_state(state);
+    save_checkpoint(dir.string(), *first.store, state);
+    std::ifstream param(dir / "g1-param0.npy", std::ios::binary);
+    std::string header(128, '\0');
+    param.read(&header[0], 128);
+    const char* descr = dtype == DType::Float64 ? "'<f8'" : dtype == DType::Float32 ? "'<f4'" : "'<u2'";
+    CHECK_THAT(header, Catch::Contains(descr));
+    nlohmann::json manifest = nlohmann::json::parse(std::ifstream(dir / "manifest.json"));
+    CHECK(manifest.at("dtype") == to_string(dtype));
+    CHECK(manifest.at("parameters").at(0).at("stores") == to_string(dtype));
+    CHECK(fs::file_size(dir / "g1-param0.npy") == header.find('\n') + 1 + 12 * storage_bytes(dtype));
+
+    Problem resumed(3, dtype);
+    auto r = optimizer("adam");
+    r->load_state(load_checkpoint(dir.string(), *resumed.store), resumed.store->size());
+    CHECK(resumed.store->values() == first.store->values());
+    resumed.train(*r, 5);
+    CHECK(resumed.store->values() == direct.store->values());
+
+    // Another dtype's model refuses the checkpoint by name and keeps its values.
+    DType other = dtype == DType::Float32 ? DType::BFloat16 : DType::Float32;
+    Problem wrong(4, other);
+    std::vector<Scalar> before = wrong.store->values();
+    try {
+      load_checkpoint(dir.string(), *wrong.store);
+      FAIL("a " << to_string(dtype) << " checkpoint loaded into a " << to_string(other) << " model");
+    } catch (const CheckpointError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(std::string("stored as ") + to_string(dtype)) &&
+                               Catch::Contains(std::string("the model is ") + to_string(other)));
+    }
+    CHECK(wrong.store->values() == before);
     fs::remove_all(dir);
   }
 }

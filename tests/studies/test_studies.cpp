@@ -77,10 +77,34 @@ TEST_CASE("Euler's identity per hidden neuron inside a residual block, at random
   }
 }
 
-TEST_CASE("kinks: float64 training and the constructions where Clarke and convention differ", "[studies][kinks]") {
+TEST_CASE("kinks (Bertoin et al. 2021): bfloat16 meets kinks and relu'(0) moves it; float32 and float64 do not",
+          "[studies][kinks]") {
   StudyResult r = kinks({});
   INFO(r.measured);
   CHECK(r.holds);
+  // float64 meets no kink on this set-up, so its three policies train one trajectory, bit for bit.
+  CHECK(r.series.at("mlp relative distance, relu'(0)=0 vs 1 | float64").back() == 0);
+  CHECK(r.series.at("conv relative distance, relu'(0)=0 vs 1 | bfloat16").back() > 0);
+}
+
+TEST_CASE("kinks: the verdict fails on measurements that contradict the paper", "[studies][kinks]") {
+  auto measured = [](Scalar bf16_kinks, Scalar f32_kinks, Scalar bf16_drift, std::size_t unqualified) {
+    std::vector<KinksMeasurement> m(3);
+    m[0].dtype = DType::BFloat16, m[0].kinks_per_step = bf16_kinks, m[0].drift_0_vs_1 = bf16_drift;
+    m[0].drift_clarke_vs_0 = bf16_drift, m[0].clarke_unqualified = unqualified;
+    m[1].dtype = DType::Float32, m[1].kinks_per_step = f32_kinks;
+    m[1].drift_0_vs_1 = m[1].drift_clarke_vs_0 = f32_kinks > 0 ? 0.1 : 0;
+    m[2].dtype = DType::Float64;
+    return m;
+  };
+  CHECK(judge_kinks(measured(20, 0, 0.1, 0)).holds);
+  CHECK_FALSE(judge_kinks(measured(20, 5, 0.1, 0)).more_kinks_lower);        // bfloat16 not 10x float32
+  CHECK_FALSE(judge_kinks(measured(0, 0, 0.1, 0)).more_kinks_lower);         // bfloat16 met none
+  CHECK_FALSE(judge_kinks(measured(20, 0, 1e-3, 0)).choice_moves_bfloat16);  // below bfloat16's epsilon
+  CHECK_FALSE(judge_kinks(measured(20, 0, 0.1, 2)).clarke_qualified);
+  auto drifting = measured(20, 0, 0.1, 0);
+  drifting[2].drift_0_vs_1 = 1e-9;  // float64 met no kink, yet its policies differ: a bug
+  CHECK_FALSE(judge_kinks(drifting).no_kink_no_drift);
 }
 
 TEST_CASE("landscape: saddle escape, Hessian spectrum by Lanczos, sigma_min of the Jacobian grows with width",

@@ -1,0 +1,97 @@
+#pragma once
+// The precision a graph computes in. Values are held in float64 memory whatever the dtype, but
+// every stored value is exactly representable in the dtype: each op's result is rounded to it when
+// it is stored (the Program), as are inputs when set, constants, parameters when drawn or set, and
+// optimizer updates and state. Which values are exactly equal, and so which kinks are met, is
+// therefore the dtype's. Exceptions, each for a reason: operands read only as labels, indices or
+// conditions stay exact (PyTorch's int64 labels); numbers (Graph::scalar) take the op-math type;
+// Clarke's directional tangents stay float64 (ProgramOptions::wide_directions). docs/design.md
+// ("Precision") says why the memory stays float64 for now.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "dagrad/graph/error.hpp"
+#include "dagrad/graph/tensor.hpp"
+
+namespace dagrad {
+
+enum class DType { Float64, Float32, BFloat16 };
+
+inline const char* to_string(DType dtype) {
+  switch (dtype) {
+    case DType::Float32:
+      return "float32";
+    case DType::BFloat16:
+      return "bfloat16";
+    default:
+      return "float64";
+  }
+}
+
+// "float64" | "float32" | "bfloat16"; a ValueError naming the choices otherwise.
+inline DType parse_dtype(const std::string& name) {
+  if (name == "float64") return DType::Float64;
+  if (name == "float32") return DType::Float32;
+  if (name == "bfloat16") return DType::BFloat16;
+  throw ValueError("unknown dtype '" + name + "' (choose float64, float32 or bfloat16)");
+}
+
+// The spacing of the dtype's numbers just above 1 (torch.finfo(dtype).eps).
+inline double epsilon(DType dtype) {
+  switch (dtype) {
+    case DType::Float32:
+      return 0x1p-23;
+    case DType::BFloat16:
+      return 0x1p-7;
+    default:
+      return 0x1p-52;
+  }
+}
+
+// Bytes a value of the dtype takes in a file (a checkpoint's .npy).
+inline std::size_t storage_bytes(DType dtype) { return dtype == DType::Float64 ? 8 : dtype == DType::Float32 ? 4 : 2; }
+
+// The bfloat16 nearest to `x`, ties to even (c10::BFloat16's rounding): the upper half of the
+// float32 after adding 0x7FFF plus the lowest kept bit. NaN stays a quiet NaN.
+inline std::uint16_t bfloat16_bits(float x) {
+  std::uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  if (std::isnan(x)) return static_cast<std::uint16_t>((u >> 16) | 0x0040);
+  u += 0x7FFFu + ((u >> 16) & 1u);
+  return static_cast<std::uint16_t>(u >> 16);
+}
+inline float from_bfloat16_bits(std::uint16_t bits) {
+  std::uint32_t u = static_cast<std::uint32_t>(bits) << 16;
+  float x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+// `x` as the dtype stores it. A float64 value reaches bfloat16 through float32, as PyTorch's
+// double-to-bfloat16 conversion does (two roundings, which can differ from one in a tie).
+inline Scalar round_to(DType dtype, Scalar x) {
+  switch (dtype) {
+    case DType::Float32:
+      return static_cast<Scalar>(static_cast<float>(x));
+    case DType::BFloat16:
+      return static_cast<Scalar>(from_bfloat16_bits(bfloat16_bits(static_cast<float>(x))));
+    default:
+      return x;
+  }
+}
+
+inline void round_in_place(DType dtype, Scalar* data, std::size_t n) {
+  if (dtype == DType::Float64) return;
+  for (std::size_t i = 0; i < n; ++i) data[i] = round_to(dtype, data[i]);
+}
+
+inline bool representable(DType dtype, Scalar x) { return std::isnan(x) || round_to(dtype, x) == x; }
+
+// The type a dtype's arithmetic is done in when it is not its own (PyTorch's opmath type):
+// bfloat16 computes in float32. Scalars that enter a graph as numbers (Graph::scalar) are kept in
+// it, as PyTorch keeps a Python number in the op-math type rather than rounding it to bfloat16.
+inline DType opmath(DType dtype) { return dtype == DType::BFloat16 ? DType::Float32 : dtype; }
+
+}  // namespace dagrad

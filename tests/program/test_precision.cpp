@@ -1,0 +1,210 @@
+// float32 and bfloat16 graphs: where rounding happens (dagrad/graph/dtype.hpp), what stays exact,
+// and the kinks that rounding makes.
+#include <catch2/catch.hpp>
+#include <cfloat>
+#include <limits>
+
+#include "dagrad/optim/optimizer.hpp"
+#include "support.hpp"
+
+using namespace dagrad;
+
+namespace {
+
+const DType kLow[] = {DType::Float32, DType::BFloat16};
+
+Tensor filled(const Shape& shape, Scalar value) {
+  Tensor t = Tensor::from_shape(shape);
+  t.fill(value);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("bfloat16 rounds to nearest, ties to even, as c10::BFloat16 does", "[program][dtype]") {
+  CHECK(bfloat16_bits(1.0f) == 0x3F80);
+  CHECK(from_bfloat16_bits(0x3F80) == 1.0f);
+  // The spacing above 1 is 2^-7: 1 + 2^-8 is a tie (to 1, even), 1 + 3·2^-8 a tie to 1 + 2^-6.
+  CHECK(round_to(DType::BFloat16, 1 + 0x1p-8) == 1);
+  CHECK(round_to(DType::BFloat16, 1 + 3 * 0x1p-8) == 1 + 0x1p-6);
+  CHECK(round_to(DType::BFloat16, 1 + 0x1p-8 + 0x1p-20) == 1 + 0x1p-7);  // above the tie
+  CHECK(round_to(DType::BFloat16, -1 - 0x1p-7) == -1 - 0x1p-7);
+  CHECK(std::isinf(round_to(DType::BFloat16, FLT_MAX)));  // past bfloat16's largest finite value
+  CHECK(std::isnan(round_to(DType::BFloat16, std::numeric_limits<double>::quiet_NaN())));
+  CHECK(std::signbit(round_to(DType::BFloat16, -0.0)));
+  CHECK(round_to(DType::Float32, 0.1) == static_cast<double>(0.1f));
+  CHECK(round_to(DType::Float64, 0.1) == 0.1);
+  CHECK(epsilon(DType::BFloat16) == 0x1p-7);
+  CHECK(epsilon(DType::Float32) == FLT_EPSILON);
+}
+
+TEST_CASE("dtypes by name; an unknown one names the choices", "[program][dtype][errors]") {
+  for (DType d : {DType::Float64, DType::Float32, DType::BFloat16}) CHECK(parse_dtype(to_string(d)) == d);
+  try {
+    parse_dtype("float16");
+    FAIL("float16 parsed");
+  } catch (const ValueError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("float16") && Catch::Contains("bfloat16"));
+  }
+}
+
+TEST_CASE("a graph's dtype: every node's, named when Vars of two graphs meet, printed by the dump",
+          "[program][dtype]") {
+  Graph low(DType::BFloat16), wide;
+  Var x = low.input("x", {2}), w = wide.input("w", {2});
+  CHECK(x.dtype() == DType::BFloat16);
+  CHECK((x + 1.0).dtype() == DType::BFloat16);
+  CHECK(grad(sum(square(x)), x).dtype() == DType::BFloat16);
+  CHECK(w.dtype() == DType::Float64);
+  try {
+    add(x, w);
+    FAIL("two graphs met");
+  } catch (const GraphError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("float64 graph") && Catch::Contains("this one is bfloat16"));
+  }
+  CHECK_THAT(to_text(low), Catch::StartsWith("dtype bfloat16\n"));
+  CHECK_THAT(to_text(wide), !Catch::Contains("dtype"));
+}
+
+TEST_CASE("every stored value is the dtype's: inputs, constants, op results, parameters", "[program][dtype]") {
+  test::Rng rng(3);
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var x = g.input("x", {4, 5});
+    Var w = g.parameter("w", {5, 3});
+    Var c = g.constant(test::random_normal(rng, {3}), "c");
+    Var y = tanh(matmul(x, w) + c) * 0.3;
+    ParamStore store(g, 1);
+    for (Scalar v : store.values()) CHECK(representable(dtype, v));
+    Program p(g, {y, c});
+    p.bind(store);
+    Tensor xv = test::random_normal(rng, {4, 5});
+    p.set(x, xv);
+    p.run();
+    for (Scalar v : p.get(y)) CHECK(representable(dtype, v));
+    for (Scalar v : p.get(c)) CHECK(representable(dtype, v));
+    // The same graph in float64 on the same (rounded) inputs agrees to the dtype's rounding.
+    Graph g64;
+    Var x64 = g64.input("x", {4, 5}), w64 = g64.input("w", {5, 3}), c64 = g64.input("c", {3});
+    Var y64 = tanh(matmul(x64, w64) + c64) * 0.3;
+    Program p64(g64, {y64});
+    p64.set(x64, p.get(x));
+    p64.set(w64, Tensor(store.value(w)));
+    p64.set(c64, p.get(c));
+    p64.run();
+    CHECK(test::max_abs_diff(p.get(y), p64.get(y64)) <= 8 * epsilon(dtype));
+    CHECK(test::max_abs_diff(p.get(y), p64.get(y64)) > 0);  // it was rounded
+  }
+}
+
+TEST_CASE("numbers keep the op-math type: bfloat16 multiplies by a float32 0.1, as PyTorch does", "[program][dtype]") {
+  Graph g(DType::BFloat16);
+  Var x = g.input("x", {});
+  Var y = x * 0.1;
+  Program p(g, {y, g.scalar(0.1)});
+  p.set(x, filled({}, 3));
+  p.run();
+  CHECK(p.scalar(g.scalar(0.1)) == static_cast<double>(0.1f));
+  CHECK(p.scalar(g.scalar(0.1)) != round_to(DType::BFloat16, 0.1));
+  CHECK(p.scalar(y) == round_to(DType::BFloat16, 3.0 * static_cast<double>(0.1f)));
+}
+
+TEST_CASE("labels and indices stay exact: class 257 is 257 in bfloat16, a value 257 is 256", "[program][dtype]") {
+  Graph g(DType::BFloat16);
+  Var logits = g.input("logits", {1, 300}), label = g.input("label", {1}), value = g.input("value", {1});
+  Var loss = cross_entropy(logits, label);
+  Var doubled = value * 1.0;
+  Program p(g, {loss, label, doubled});
+  Tensor l = filled({1, 300}, 0);
+  l(0, 257) = 8;  // the right class is far ahead: a small loss; class 256 would have a large one
+  p.set(logits, l);
+  p.set(label, filled({1}, 257));
+  p.set(value, filled({1}, 257));
+  p.run();
+  CHECK(p.get(label)(0) == 257);
+  CHECK(p.get(doubled)(0) == 256);
+  CHECK(p.scalar(loss) < 0.2);
+}
+
+TEST_CASE("a kink is an exact tie in the stored dtype: 1 + 2^-30 is 1 in float32", "[program][dtype][clarke]") {
+  for (DType dtype : {DType::Float64, DType::Float32, DType::BFloat16}) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var x = g.input("x", {});
+    Var y = relu(x - 1.0);
+    Var dy = grad(y, x);
+    Program p(g, {y, dy});
+    p.set(x, filled({}, 1 + 0x1p-30));
+    p.run();
+    std::size_t expected = dtype == DType::Float64 ? 0 : 1;
+    CHECK(p.kink_report().kinks() == expected);
+    CHECK(p.scalar(y) == (dtype == DType::Float64 ? 0x1p-30 : 0));
+  }
+}
+
+TEST_CASE("Clarke's directions are kept in float64: a tangent that cancels in bfloat16 still decides",
+          "[program][dtype][clarke]") {
+  // f(x) = x·(1 + 2^-12) − x·1 is 0 at x = 0 (a kink of relu(f)); along d its tangent is d·2^-12.
+  // Rounded to bfloat16 each product is d (2^-12 is below half its spacing), so the tangent is 0
+  // and the kink stays tied; in float64 its sign decides the piece.
+  for (bool wide : {true, false}) {
+    INFO("wide directions: " << wide);
+    Graph g(DType::BFloat16);
+    Var x = g.input("x", {});
+    Var f = x * (1 + 0x1p-12) - x * 1.0;
+    Var dy = grad(relu(f), x);
+    ProgramOptions options;
+    options.wide_directions = wide;
+    Program p(g, {dy}, options);
+    p.set(x, filled({}, 0));
+    p.run();
+    const KinkReport& report = p.kink_report();
+    CHECK(report.kinks() == 1);
+    CHECK(report.unresolved() == (wide ? 0u : 1u));
+  }
+}
+
+TEST_CASE("matmul in float32 accumulates in float32 (sgemm), as PyTorch's does", "[program][dtype]") {
+  // 4096 terms 1 + 2^-20: the exact sum 4096 + 2^-8 is a float32 number, but partial sums past 16
+  // lose each term's 2^-20 (half their spacing, a tie to even), so float32 accumulation, in any
+  // order and with any number of partial sums up to 256, ends below it; float64 gets it exactly.
+  Tensor u = filled({1, 4096}, 1 + 0x1p-20), v = filled({4096, 1}, 1);
+  Graph h(DType::Float32), h64;
+  Var hu = h.input("u", {1, 4096}), hv = h.input("v", {4096, 1});
+  Var hy = matmul(hu, hv);
+  Program ph(h, {hy});
+  ph.set(hu, u);
+  ph.set(hv, v);
+  ph.run();
+  double exact = 0;
+  for (std::size_t i = 0; i < 4096; ++i) exact += u(0, i) * v(i, 0);
+  double got = ph.get(hy)(0, 0);
+  REQUIRE(exact == 4096 + 0x1p-8);
+  CHECK(std::fabs(got - exact) <= 4096 * epsilon(DType::Float32) * exact);
+  CHECK(got < exact);  // not float64 accumulation rounded once
+}
+
+TEST_CASE("optimizer updates and state are stored in the dtype", "[program][dtype][optim]") {
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var w = g.parameter("w", {6});
+    Var loss = sum(square(w - 0.3));
+    ParamStore store(g, 2);
+    Program p(g, {grad(loss, w)});
+    p.bind(store);
+    optim::Adam adam({optim::constant(0.01)});
+    for (int step = 0; step < 5; ++step) {
+      p.run();
+      std::copy(p.view(grad(loss, w)).begin(), p.view(grad(loss, w)).end(), store.grad(w).begin());
+      adam.step(store);
+    }
+    for (Scalar v : store.values()) CHECK(representable(dtype, v));
+    optim::TrainingState state;
+    adam.save_state(state);
+    REQUIRE(!state.buffers.empty());
+    for (const auto& [name, buffer] : state.buffers)
+      for (Scalar v : buffer) CHECK(representable(dtype, v));
+  }
+}
