@@ -208,3 +208,48 @@ TEST_CASE("optimizer updates and state are stored in the dtype", "[program][dtyp
       for (Scalar v : buffer) CHECK(representable(dtype, v));
   }
 }
+
+TEST_CASE("reductions over large batches are accumulated in float64 and rounded once", "[program][dtype]") {
+  // 2^20 float32 values whose float32 running sum drifts by hundreds of ulps: the graph's sum and
+  // mean are the exact sum rounded once (half an ulp), which a float32 accumulator does not give.
+  test::Rng rng(5);
+  Tensor x = test::random_tensor(rng, {1 << 20}, 0, 1);
+  for (auto& v : x) v = round_to(DType::Float32, v);
+  Graph g(DType::Float32);
+  Var in = g.input("x", {1 << 20});
+  Var total = sum(in), average = mean(in);
+  Program p(g, {total, average});
+  p.set(in, x);
+  p.run();
+  long double exact = 0;
+  float running = 0;
+  for (double v : x) exact += v, running += static_cast<float>(v);
+  CHECK(p.scalar(total) == round_to(DType::Float32, static_cast<double>(exact)));
+  CHECK(p.scalar(average) == round_to(DType::Float32, static_cast<double>(exact / (1 << 20))));
+  CHECK(static_cast<double>(running) != p.scalar(total));  // what accumulating in float32 would have lost
+}
+
+TEST_CASE("losses keep their stable tails in float32 and bfloat16", "[program][dtype]") {
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var margin = g.input("margin", {3}), logits = g.input("logits", {2, 3}), label = g.input("label", {2});
+    Var logistic = logistic_loss(margin, g.constant(Tensor{1.0, 1.0, -1.0}));
+    Var ce = cross_entropy(logits, label), lse = logsumexp(reshape(logits, {6}));
+    Var d_logistic = grad(logistic, margin);
+    Program p(g, {logistic, ce, lse, d_logistic});
+    p.set(margin, Tensor{30.0, 80.0, 30.0});  // e^-30, e^-80 and a loss of 30 (the third has label -1)
+    p.set(logits, Tensor{{1000.0, 0.0, -1000.0}, {-50.0, 50.0, 0.0}});
+    p.set(label, Tensor{0.0, 1.0});
+    p.run();
+    // mean of log(1 + e^-30), log(1 + e^-80), log(1 + e^30): about (30 + e^-30 + e^-80)/3, not 0 or inf.
+    long double want = (log1pl(expl(-30.0L)) + log1pl(expl(-80.0L)) + 30.0L + log1pl(expl(-30.0L))) / 3;
+    CHECK(p.scalar(logistic) == round_to(dtype, static_cast<double>(want)));
+    Tensor dl = p.get(d_logistic);
+    CHECK(dl(1) < 0);  // e^-80/3 is far below bfloat16's epsilon and still a number, not 0
+    CHECK(std::fabs(dl(1) + std::exp(-80.0) / 3) <= 2 * epsilon(dtype) * std::exp(-80.0) / 3);
+    CHECK(std::isfinite(p.scalar(ce)));
+    CHECK(p.scalar(ce) == round_to(dtype, std::log1p(std::exp(-50.0)) / 2));
+    CHECK(p.scalar(lse) == 1000);
+  }
+}
