@@ -1,9 +1,23 @@
 #pragma once
 // Checks the commands share, run before any work so a bad option fails in milliseconds with a message
 // naming it, not after hours or with a crash.
+#include <limits>
 #include <string>
 
+#include "dagrad/graph/dtype.hpp"
+
 namespace dagrad::apps {
+
+// How closely demo's and cost's gradients must agree in `dtype`. Forward and reverse mode agree to
+// rounding: 1e-10 in float64, scaled by the ratio of epsilons in float32 and bfloat16. Central
+// differences (h = 1e-5, bound 1e-6) measure only rounding below float64 (in bfloat16 x ± h is x),
+// so they are judged in float64 alone.
+struct GradientAgreement {
+  double modes, differences;
+  explicit GradientAgreement(DType dtype)
+      : modes(1e-10 * epsilon(dtype) / epsilon(DType::Float64)),
+        differences(dtype == DType::Float64 ? 1e-6 : std::numeric_limits<double>::infinity()) {}
+};
 
 // Exit statuses of every dagrad command (the README's table). kFailure: an error while running (data,
 // files, checkpoints, memory); kUsage: a command line refused by parsing or by the checks, before

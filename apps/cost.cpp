@@ -171,12 +171,8 @@ int run_cost(const CostCommand& c) {
     }
   }
   for (const auto& m : study.chain_costs) worst_jacobian = std::max(worst_jacobian, m.max_abs_diff);
-  // In float32 and bfloat16 the modes agree to the dtype's rounding (the float64 bound scaled by the
-  // ratio of epsilons); central differences with h = 1e-5 measure only rounding there (in bfloat16
-  // x ± h is x), so they are judged in float64 alone.
-  const double modes_bound = 1e-10 * epsilon(o.dtype) / epsilon(DType::Float64);
-  const bool differences_judged = o.dtype == DType::Float64;
-  if (worst_forward > modes_bound || (differences_judged && worst_differences > 1e-6) || worst_jacobian > modes_bound) {
+  const GradientAgreement agree(o.dtype);
+  if (worst_forward > agree.modes || worst_differences > agree.differences || worst_jacobian > agree.modes) {
     fmt::print(stderr, "dagrad cost: methods disagree (forward {:.2e}, differences {:.2e}, Jacobians {:.2e})\n",
                worst_forward, worst_differences, worst_jacobian);
     return kClaimFails;

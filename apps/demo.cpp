@@ -121,7 +121,8 @@ int run_demo(const DemoOptions& o) {
     *o.markdown << "\nThe graph: `mlp.dot`, with the first layer's gradient: `mlp_grad.dot` (Graphviz DOT).\n\n";
   }
   // The three gradients must agree: forward mode exactly up to rounding, differences to O(h²).
-  if (rows[2].max_abs_diff > 1e-10 || rows[3].max_abs_diff > 1e-6) {
+  const GradientAgreement agree(g.dtype());
+  if (rows[2].max_abs_diff > agree.modes || rows[3].max_abs_diff > agree.differences) {
     fmt::print(stderr, "dagrad demo: gradients disagree (forward {:.2e}, differences {:.2e})\n", rows[2].max_abs_diff,
                rows[3].max_abs_diff);
     return kClaimFails;

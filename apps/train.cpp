@@ -178,9 +178,9 @@ int run_train(const TrainCommand& c) {
   optim::Options options{optim::constant(c.lr), c.weight_decay, c.clip};
   auto optimizer = optim::make_optimizer(c.optimizer, options, c.seed);
 
-  fmt::print("dagrad train: {} on {} ({} train / {} test rows, {} features, {} classes), {} parameters, {} lr {}\n",
+  fmt::print("dagrad train: {} on {} ({} train / {} test rows, {} features, {} classes), {} parameters, {}, {} lr {}\n",
              c.model, all.name, split.train.size(), split.test.size(), all.features(), all.classes, store.size(),
-             c.optimizer, c.lr);
+             c.dtype, c.optimizer, c.lr);
   bool terminal = isatty(fileno(stdout));
   optim::TrainOptions to;
   to.epochs = c.epochs;

@@ -55,7 +55,7 @@ struct DagradModel {
   optim::GradientDescent sgd{optim::Options{optim::constant(kLr)}};
   Tensor xv, yv;
 
-  explicit DagradModel(const Case& c) {
+  explicit DagradModel(const Case& c, DType dtype = DType::Float64) : g(dtype) {
     if (c.kind == Kind::Convnet)
       x = g.input("x", {c.batch, 1, c.inputs, c.inputs});
     else
@@ -100,6 +100,10 @@ torch::Tensor to_torch(const Values& v) {
   return torch::from_blob(const_cast<double*>(v.data()), shape, torch::kFloat64).clone();
 }
 
+torch::ScalarType torch_type(DType dtype) {
+  return dtype == DType::Float64 ? torch::kFloat64 : dtype == DType::Float32 ? torch::kFloat32 : torch::kBFloat16;
+}
+
 // The LibTorch side, written as a LibTorch user would: parameter tensors, functional ops, autograd
 // and torch::optim::SGD.
 struct TorchModel {
@@ -108,9 +112,11 @@ struct TorchModel {
   torch::Tensor x, y;
   std::unique_ptr<torch::optim::SGD> sgd;
 
+  // In the dagrad model's dtype: its rounded initial weights and data, converted exactly.
   TorchModel(const Case& c, const DagradModel& d) : kind(c.kind) {
-    for (const Var& p : d.model.params) params.push_back(to_torch(d.store->value(p)).requires_grad_(true));
-    x = to_torch(d.xv);
+    const torch::ScalarType type = torch_type(d.g.dtype());
+    for (const Var& p : d.model.params) params.push_back(to_torch(d.store->value(p)).to(type).requires_grad_(true));
+    x = to_torch(d.xv).to(type);
     y = to_torch(d.yv).to(torch::kInt64);
     sgd = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(kLr));
   }
@@ -140,25 +146,28 @@ struct TorchModel {
     torch::Tensor l = loss();
     l.backward();
     sgd->step();
-    return l.item<double>();
+    return l.to(torch::kFloat64).item<double>();
   }
 };
 
 double max_abs_diff(const View& a, const torch::Tensor& b) {
-  torch::Tensor bc = b.contiguous();
+  torch::Tensor bc = b.to(torch::kFloat64).contiguous();
   double worst = 0;
   for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a.data()[i] - bc.data_ptr<double>()[i]));
   return worst;
 }
 
-// Same loss and gradients at the start, same weights after three SGD steps; throws otherwise.
-void check_equal(const Case& c) {
-  DagradModel d(c);
+// Same loss and gradients at the start, same weights after three SGD steps; throws otherwise. In
+// float32 and bfloat16 "the same" is to the dtype's rounding: 64 epsilons (losses and weights are
+// of order 1; the two round in different places, and Debian's LibTorch 1.13 multiplies bfloat16
+// matrices by rounding every partial sum).
+void check_equal(const Case& c, DType dtype) {
+  DagradModel d(c, dtype);
   TorchModel t(c, d);
   double ld = d.step_program->run();
   torch::Tensor lt = t.loss();
   lt.backward();
-  double worst = std::fabs(ld - lt.item<double>());
+  double worst = std::fabs(ld - lt.to(torch::kFloat64).item<double>());
   for (std::size_t i = 0; i < t.params.size(); ++i)
     worst = std::max(worst, max_abs_diff(d.store->grad(d.model.params[i]), t.params[i].grad()));
   d.sgd.step(*d.store);
@@ -166,9 +175,12 @@ void check_equal(const Case& c) {
   for (int s = 0; s < 2; ++s) d.train_step(), t.train_step();
   for (std::size_t i = 0; i < t.params.size(); ++i)
     worst = std::max(worst, max_abs_diff(d.store->value(d.model.params[i]), t.params[i].detach()));
-  std::printf("check %-10s loss %.6f: largest difference in loss, gradients and weights after 3 SGD steps %.2e\n",
-              c.name.c_str(), ld, worst);
-  if (!(worst <= 1e-10)) throw std::runtime_error("bench_torch: dagrad and LibTorch disagree on " + c.name);
+  std::printf("check %-10s %-8s loss %.6f: largest difference in loss, gradients and weights after 3 SGD steps %.2e\n",
+              c.name.c_str(), to_string(dtype), ld, worst);
+  double bound = dtype == DType::Float64 ? 1e-10 : 64 * epsilon(dtype);
+  if (!(worst <= bound))
+    throw std::runtime_error(std::string("bench_torch: dagrad and LibTorch disagree on ") + c.name + " in " +
+                             to_string(dtype));
 }
 
 void set_threads(int threads) {
@@ -178,6 +190,24 @@ void set_threads(int threads) {
 
 void report_flops(benchmark::State& state, double flops) {
   state.counters["flops"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// float32 and bfloat16 training steps against LibTorch of the same dtype, one thread (issue 17).
+void register_low_precision(const Case& c) {
+  for (DType dtype : {DType::Float32, DType::BFloat16}) {
+    std::string suffix = std::string("_") + to_string(dtype) + "/" + c.name + "/threads:1";
+    benchmark::RegisterBenchmark(("dagrad_step" + suffix).c_str(), [c, dtype](benchmark::State& state) {
+      set_threads(1);
+      DagradModel d(c, dtype);
+      for (auto _ : state) benchmark::DoNotOptimize(d.train_step());
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("torch_step" + suffix).c_str(), [c, dtype](benchmark::State& state) {
+      set_threads(1);
+      DagradModel d(c, dtype);
+      TorchModel t(c, d);
+      for (auto _ : state) benchmark::DoNotOptimize(t.train_step());
+    })->Unit(benchmark::kMicrosecond);
+  }
 }
 
 void register_case(const Case& c) {
@@ -291,7 +321,8 @@ int main(int argc, char** argv) {
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
   try {
-    for (const Case& c : cases()) check_equal(c);
+    for (const Case& c : cases())
+      for (DType dtype : {DType::Float64, DType::Float32, DType::BFloat16}) check_equal(c, dtype);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
@@ -299,7 +330,7 @@ int main(int argc, char** argv) {
   for (const Case& c : cases()) print_memory(c);
   if (check_only) return 0;
   register_dgemm();
-  for (const Case& c : cases()) register_case(c);
+  for (const Case& c : cases()) register_case(c), register_low_precision(c);
   SummaryReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::printf("\nmedian ratios dagrad/LibTorch (targets: tiny <= 0.2, medium <= 0.6, large <= 0.6)\n");
@@ -317,6 +348,18 @@ int main(int argc, char** argv) {
       std::printf("%-10s %7d %10.3f %10.3f %12.2f %12.2f %14.2f %7.0f%%\n", c.name.c_str(), threads, ds / ts, df / tf,
                   ds / df, ts / tf, rate / 1e9, gemm > 0 ? 100.0 * rate / gemm : 0.0);
     }
+  std::printf("\nmedian step ratios dagrad/LibTorch of the same dtype, one thread\n%-10s %10s %10s %10s\n", "case",
+              "float64", "float32", "bfloat16");
+  for (const Case& c : cases()) {
+    auto& t = reporter.median_us;
+    auto ratio = [&](const std::string& dtype) {
+      std::string key = dtype + "/" + c.name + "/threads:1";
+      return t.count("dagrad_step" + key) && t.count("torch_step" + key)
+                 ? t["dagrad_step" + key] / t["torch_step" + key]
+                 : 0.0;
+    };
+    std::printf("%-10s %10.3f %10.3f %10.3f\n", c.name.c_str(), ratio(""), ratio("_float32"), ratio("_bfloat16"));
+  }
   benchmark::Shutdown();
   return 0;
 }

@@ -383,3 +383,40 @@ TEST_CASE("a study's plot survives a loss that underflows to a subnormal or 0 on
   CHECK_THAT(section, Catch::Contains("![underflow's study](underflow.png)"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("--dtype: train, demo and cost run in float32 and bfloat16; a resume across dtypes is refused by name",
+          "[apps][dtype]") {
+  fs::path base = fresh("dtype");
+  fs::path csv = base / "blobs.csv";
+  write_blobs(csv, 3);
+  for (const char* dtype : {"float32", "bfloat16"}) {
+    INFO(dtype);
+    fs::path out = base / dtype, ckpt = base / (std::string(dtype) + "_ckpt");
+    Run r =
+        run({"train", "--data",         csv.string(), "--model",      "mlp",         "--width", "8",         "--depth",
+             "1",     "--epochs",       "2",          "--batch",      "8",           "--lr",    "0.05",      "--dtype",
+             dtype,   "--min-accuracy", "0.9",        "--checkpoint", ckpt.string(), "--out",   out.string()},
+            base);
+    CHECK(r.status == kSuccess);
+    CHECK_THAT(r.out, Catch::Contains(dtype));
+    CHECK(nonempty_file(out / "metrics.csv"));
+    const char* other = std::string(dtype) == "float32" ? "bfloat16" : "float32";
+    Run resumed = run({"train", "--data", csv.string(), "--model", "mlp", "--width", "8", "--depth", "1", "--epochs",
+                       "3", "--batch", "8", "--dtype", other, "--resume", ckpt.string(), "--out", out.string()},
+                      base);
+    CHECK(resumed.status == kFailure);
+    CHECK_THAT(resumed.err, Catch::Contains(std::string("stored as ") + dtype) &&
+                                Catch::Contains(std::string("the model is ") + other));
+    Run demo = run(
+        {"demo", "--width", "4", "--depth", "1", "--repeats", "1", "--dtype", dtype, "--out", (base / "demo").string()},
+        base);
+    CHECK(demo.status == kSuccess);
+    CHECK_THAT(demo.out, Catch::Contains(dtype));
+    Run cost = run({"cost", "--quick", "--repeats", "1", "--dtype", dtype, "--out", (base / "cost").string()}, base);
+    CHECK(cost.status == kSuccess);
+  }
+  Run bad = run({"train", "--dtype", "float16"}, base);
+  CHECK(bad.status == kUsage);
+  CHECK_THAT(bad.err, Catch::Contains("float16"));
+  fs::remove_all(base);
+}
