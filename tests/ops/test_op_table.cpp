@@ -432,7 +432,8 @@ TEST_CASE("op table: every op passes the derivative checks", "[ops][table]") {
 TEST_CASE("op table in float32 and bfloat16: values of the dtype, within its rounding of the float64 op",
           "[ops][table][dtype]") {
   // Inputs drawn as for the derivative checks and rounded to bfloat16, so that every dtype reads
-  // the same numbers; a random cotangent u (rounded too) gives the vector-Jacobian product. Each
+  // the same numbers; a random cotangent u and tangents v (rounded too) give the vector-Jacobian
+  // product, the Jacobian-vector product and the HVP of ⟨u, y⟩. Each
   // low-precision result must be a value of its dtype (rounded on store) and agree with float64's
   // to a few of the dtype's epsilons relative to the tensor's largest value: one rounding per op
   // in the forward, a few in the derivative graph.
@@ -442,7 +443,7 @@ TEST_CASE("op table in float32 and bfloat16: values of the dtype, within its rou
     std::vector<Tensor> inputs = c.sample(rng, c.shapes);
     for (Tensor& t : inputs)
       for (auto& v : t) v = round_to(DType::BFloat16, v);
-    std::vector<Tensor> reference;
+    std::vector<Tensor> reference, directions;
     Tensor u;
     for (DType dtype : {DType::Float64, DType::Float32, DType::BFloat16}) {
       INFO(to_string(dtype));
@@ -450,13 +451,25 @@ TEST_CASE("op table in float32 and bfloat16: values of the dtype, within its rou
       if (dtype == DType::Float64) {
         u = test::random_tensor(rng, b->y.shape(), -1, 1);
         for (auto& v : u) v = round_to(DType::BFloat16, v);
+        directions.clear();
+        for (const Shape& shape : c.shapes) {
+          directions.push_back(test::random_tensor(rng, shape, -1, 1));
+          for (auto& v : directions.back()) v = round_to(DType::BFloat16, v);
+        }
       }
       Var cotangent = b->g.input("u", b->y.shape());
-      std::vector<Var> outputs{b->y};
-      std::vector<Var> grads = grad(sum(b->y * cotangent), b->xs);
+      std::vector<Var> tangents;
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        tangents.push_back(b->g.input("v" + std::to_string(i), c.shapes[i]));
+      // Every transform: the forward, the vjp, the jvp, and the jvp of the vjp (forward over reverse,
+      // the Hessian-vector product of ⟨u, y⟩).
+      std::vector<Var> outputs{b->y, jvp({b->y}, b->xs, tangents)[0]};
+      Var inner = sum(b->y * cotangent);
+      std::vector<Var> grads = grad(inner, b->xs), second = hvp(inner, b->xs, tangents);
       outputs.insert(outputs.end(), grads.begin(), grads.end());
+      outputs.insert(outputs.end(), second.begin(), second.end());
       Program p(b->g, outputs);
-      for (std::size_t i = 0; i < inputs.size(); ++i) p.set(b->xs[i], inputs[i]);
+      for (std::size_t i = 0; i < inputs.size(); ++i) p.set(b->xs[i], inputs[i]), p.set(tangents[i], directions[i]);
       p.set(cotangent, u);
       p.run();
       if (dtype == DType::Float64) {
@@ -469,8 +482,8 @@ TEST_CASE("op table in float32 and bfloat16: values of the dtype, within its rou
         double scale = 1;
         for (double v : want) scale = std::max(scale, std::fabs(v));
         double bound = (k == 0 ? 8 : 32) * epsilon(dtype) * scale;
-        INFO((k == 0 ? "forward" : "gradient of input " + std::to_string(k - 1))
-             << ": gap " << test::max_abs_diff(got, want) << ", bound " << bound);
+        INFO("output " << k << " (forward, jvp, the vjps, the HVPs): gap " << test::max_abs_diff(got, want)
+                       << ", bound " << bound);
         CHECK(test::max_abs_diff(got, want) <= bound);
         for (double v : got) CHECK(representable(dtype, v));
       }
