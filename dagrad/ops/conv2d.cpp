@@ -27,6 +27,17 @@ struct Conv2d : detail::Bilinear<> {
     return {x[0], w[0], x[2] + 2 * ph - w[2] + 1, x[3] + 2 * pw - w[3] + 1};
   }
   void forward(const std::vector<const View*>& in, View& out) const override {
+    run(in, out, [](const View& a, const View& b, View& c) { xt::blas::gemm(a, b, c, false, false); });
+  }
+  // float32 and bfloat16: each image's product by sgemm, accumulated in float32 as PyTorch does.
+  void forward_as(DType, const std::vector<const View*>& in, View& out) const override {
+    run(in, out, [](const View& a, const View& b, View& c) {
+      detail::sgemm_widened(false, false, a.shape()[0], b.shape()[1], a.shape()[1], a.data(), a.shape()[1], b.data(),
+                            b.shape()[1], 0, c.data());
+    });
+  }
+  template <class Gemm>
+  void run(const std::vector<const View*>& in, View& out, Gemm gemm) const {
     const View &x = *in[0], &w = *in[1];
     std::size_t N = x.shape()[0], C = x.shape()[1], K = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
     std::size_t Ho = out.shape()[2], Wo = out.shape()[3], rows = C * kh * kw, cols_n = Ho * Wo;
@@ -36,7 +47,7 @@ struct Conv2d : detail::Bilinear<> {
     for (std::size_t n = 0; n < N; ++n) {
       detail::im2col(x, n, kh, kw, ph, pw, Ho, Wo, cols);
       View out_n = make_view(out.data() + n * K * cols_n, {K, cols_n});
-      xt::blas::gemm(w_mat, col_view, out_n, false, false);
+      gemm(w_mat, col_view, out_n);
     }
   }
   Var adjoint_a(const Var& g, const Var&, const Var& w) const override {

@@ -26,6 +26,20 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
     return {g[1], x[1], x[2] + 2 * ph - g[2] + 1, x[3] + 2 * pw - g[3] + 1};
   }
   void forward(const std::vector<const View*>& in, View& out) const override {
+    run(in, out, [](const View& a, const View& b, View& c, Scalar beta) {
+      xt::blas::gemm(a, b, c, false, true, Scalar(1), beta);
+    });
+  }
+  // float32 and bfloat16: dW accumulates over the batch in float32 (each image's sgemm adds to the
+  // float32 sum so far, exact in the float64 buffer), as PyTorch's does.
+  void forward_as(DType, const std::vector<const View*>& in, View& out) const override {
+    run(in, out, [](const View& a, const View& b, View& c, Scalar beta) {
+      detail::sgemm_widened(false, true, a.shape()[0], b.shape()[0], a.shape()[1], a.data(), a.shape()[1], b.data(),
+                            b.shape()[1], beta, c.data());
+    });
+  }
+  template <class Gemm>
+  void run(const std::vector<const View*>& in, View& out, Gemm gemm) const {
     const View &x = *in[0], &g = *in[1];
     std::size_t N = x.shape()[0], K = g.shape()[1], Ho = g.shape()[2], Wo = g.shape()[3];
     std::size_t kh = out.shape()[2], kw = out.shape()[3], rows = x.shape()[1] * kh * kw, cols_n = Ho * Wo;
@@ -35,7 +49,7 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
     for (std::size_t n = 0; n < N; ++n) {
       detail::im2col(x, n, kh, kw, ph, pw, Ho, Wo, cols);
       View g_n = make_view(const_cast<Scalar*>(g.data()) + n * K * cols_n, {K, cols_n});
-      xt::blas::gemm(g_n, col_view, dw, false, true, Scalar(1), n == 0 ? Scalar(0) : Scalar(1));
+      gemm(g_n, col_view, dw, n == 0 ? Scalar(0) : Scalar(1));
     }
     if (N == 0) std::fill(out.begin(), out.end(), Scalar(0));
   }

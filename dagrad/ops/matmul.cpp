@@ -73,28 +73,13 @@ struct Matmul : detail::Bilinear<> {
   // where the CPU has no bfloat16 instructions), rather than in float64 and rounded once.
   void forward_as(DType, const std::vector<const View*>& in, View& out) const override {
     const View &a = *in[0], &b = *in[1];
-    thread_local std::vector<float> fa, fb, fc;  // grown once per thread, then reused: runs allocate nothing
-    fa.assign(a.begin(), a.end());
-    fb.assign(b.begin(), b.end());
-    fc.resize(out.size());
-    if (a.dimension() == 2 && b.dimension() == 2) {
-      const int m = static_cast<int>(a.shape()[ta ? 1 : 0]), k = static_cast<int>(a.shape()[ta ? 0 : 1]),
-                n = static_cast<int>(b.shape()[tb ? 0 : 1]);
-      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-                  fa.data(), static_cast<int>(a.shape()[1]), fb.data(), static_cast<int>(b.shape()[1]), 0.0f, fc.data(),
-                  n);
-    } else if (a.dimension() == 2) {  // op(A) v
-      cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, static_cast<int>(a.shape()[0]),
-                  static_cast<int>(a.shape()[1]), 1.0f, fa.data(), static_cast<int>(a.shape()[1]), fb.data(), 1, 0.0f,
-                  fc.data(), 1);
-    } else if (b.dimension() == 2) {  // v op(B) = op(B)ᵀ v
-      cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, static_cast<int>(b.shape()[0]),
-                  static_cast<int>(b.shape()[1]), 1.0f, fb.data(), static_cast<int>(b.shape()[1]), fa.data(), 1, 0.0f,
-                  fc.data(), 1);
-    } else {
-      fc[0] = cblas_sdot(static_cast<int>(fa.size()), fa.data(), 1, fb.data(), 1);
-    }
-    std::copy(fc.begin(), fc.end(), out.begin());
+    // A vector operand is a 1 × k row (a) or a k × 1 column (b) for the GEMM helper.
+    const bool a2 = a.dimension() == 2, b2 = b.dimension() == 2;
+    const bool at = a2 && ta, bt = b2 && tb;
+    const std::size_t m = a2 ? a.shape()[ta ? 1 : 0] : 1, k = a2 ? a.shape()[ta ? 0 : 1] : a.shape()[0];
+    const std::size_t n = b2 ? b.shape()[tb ? 0 : 1] : 1;
+    const std::size_t lda = a2 ? a.shape()[1] : k, ldb = b2 ? b.shape()[1] : 1;
+    detail::sgemm_widened(at, bt, m, n, k, a.data(), lda, b.data(), ldb, 0, out.data());
   }
   Var adjoint_a(const Var& g, const Var& a, const Var& b) const override {
     std::size_t ra = a.shape().size(), rb = b.shape().size();

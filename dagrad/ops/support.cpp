@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <cblas.h>
+
 namespace dagrad::detail {
 
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
@@ -201,6 +203,43 @@ Scalar* conv_workspace(std::size_t doubles) {
   thread_local std::vector<Scalar> workspace;
   if (workspace.size() < doubles) workspace.resize(doubles);
   return workspace.data();
+}
+
+namespace {
+// Through raw pointers: xtensor's iterators would cost several times the conversion itself.
+void narrow(const Scalar* from, std::size_t count, std::vector<float>& to) {
+  if (to.size() < count) to.resize(count);  // grown once per thread, then reused
+  for (std::size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+}
+}  // namespace
+
+void sgemm_widened(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, const Scalar* a,
+                   std::size_t lda, const Scalar* b, std::size_t ldb, Scalar beta, Scalar* c) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum (BLAS would refuse a zero leading dimension)
+    for (std::size_t e = 0; e < m * n; ++e) c[e] *= beta;
+    return;
+  }
+  thread_local std::vector<float> fa, fb, fc;
+  narrow(a, (transpose_a ? k : m) * lda, fa);
+  narrow(b, (transpose_b ? n : k) * ldb, fb);
+  if (beta != 0)
+    narrow(c, m * n, fc);
+  else if (fc.size() < m * n)
+    fc.resize(m * n);
+  const auto i = [](std::size_t v) { return static_cast<int>(v); };
+  if (m == 1 || n == 1) {     // a vector: GEMV (OpenBLAS's GEMM packs the whole matrix operand first)
+    const bool row = m == 1;  // c = op(B)ᵀ a, else c = op(A) b
+    const float* matrix = row ? fb.data() : fa.data();
+    const bool t = row ? !transpose_b : transpose_a;
+    const std::size_t rows = row ? (transpose_b ? n : k) : (transpose_a ? k : m), ld = row ? ldb : lda;
+    cblas_sgemv(CblasRowMajor, t ? CblasTrans : CblasNoTrans, i(rows), i(ld), 1.0f, matrix, i(ld),
+                row ? fa.data() : fb.data(), 1, static_cast<float>(beta), fc.data(), 1);
+  } else {
+    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, i(m),
+                i(n), i(k), 1.0f, fa.data(), i(lda), fb.data(), i(ldb), static_cast<float>(beta), fc.data(), i(n));
+  }
+  for (std::size_t e = 0, count = m * n; e < count; ++e) c[e] = fc[e];
 }
 
 }  // namespace detail

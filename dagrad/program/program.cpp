@@ -221,13 +221,15 @@ void Program::run_steps(std::size_t begin, std::size_t end) {
     Clock::time_point start;
     if (options_.time_nodes) start = Clock::now();
     try {
-      if (dtype == DType::Float64) {
+      // Clarke's tangents, kept wide, are computed in float64 throughout (no float32 GEMM either).
+      const bool wide = dtype == DType::Float64 || (s.in_pass && options_.wide_directions);
+      if (wide) {
         s.op->forward(s.inputs, out);
       } else {
         s.op->forward_as(dtype, s.inputs, out);
         // Where a low-precision result is made: on store, once per op (PyTorch's CPU kernels round
         // their float32 results to bfloat16 in the same place).
-        if (!s.exact && !(s.in_pass && options_.wide_directions)) round_in_place(dtype, out.data(), out.size());
+        if (!s.exact) round_in_place(dtype, out.data(), out.size());
       }
     } catch (const ValueError& e) {
       throw ValueError(graph_->describe(s.node) + ": " + e.what());
