@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "dagrad/optim/optimizer.hpp"
 #include "json_tensor.hpp"
@@ -133,11 +134,15 @@ TEST_CASE("a ReLU MLP in float32 and bfloat16 against PyTorch of the same dtype"
   }
 }
 
-TEST_CASE("torch.optim SGD and Adam in float32 and bfloat16: 30 steps with state in the dtype",
+TEST_CASE("torch.optim in float32 and bfloat16: 30 steps with parameters and state in the dtype",
           "[peer][torch][dtype]") {
   nlohmann::json ref = reference();
+  // make_optimizer's names with torch_precision.py's settings: learning rate, weight decay.
+  const std::map<std::string, std::pair<double, double>> settings{
+      {"sgd", {0.1, 0}},      {"momentum", {0.05, 0}}, {"nesterov", {0.05, 0}}, {"adagrad", {0.1, 0}},
+      {"rmsprop", {0.01, 0}}, {"adam", {0.01, 0}},     {"adamw", {0.01, 0.1}}};
   for (DType dtype : {DType::Float32, DType::BFloat16}) {
-    for (const char* name : {"sgd", "adam"}) {
+    for (const auto& [name, setting] : settings) {
       INFO(to_string(dtype) << " " << name);
       const nlohmann::json& r = ref["mlp"][to_string(dtype)];
       Mlp m(dtype, r, ref["labels"]);
@@ -145,11 +150,9 @@ TEST_CASE("torch.optim SGD and Adam in float32 and bfloat16: 30 steps with state
       Program p(m.g, grads);
       p.bind(*m.store);
       m.bind_data(p);
-      std::unique_ptr<optim::Optimizer> opt;
-      if (std::string(name) == "sgd")
-        opt = std::make_unique<optim::GradientDescent>(optim::Options{optim::constant(0.1)});
-      else
-        opt = std::make_unique<optim::Adam>(optim::Options{optim::constant(0.01)});
+      optim::Options options{optim::constant(setting.first)};
+      options.weight_decay = setting.second;
+      std::unique_ptr<optim::Optimizer> opt = optim::make_optimizer(name, options, 0);
       for (int step = 0; step < 30; ++step) {
         p.run();
         for (std::size_t k = 0; k < grads.size(); ++k)

@@ -3,7 +3,7 @@
 1. Rounding: seeded float64 values of many magnitudes (ties included) converted with .to(dtype).
 2. A ReLU MLP 6 -> 16 -> 4 with cross-entropy on seeded data, computed in each dtype from the
    same (rounded) data and parameters: pre-activations, logits, loss and gradients; then 30 steps
-   of torch.optim.SGD and Adam in that dtype (parameters and state in it, as torch keeps them).
+   of seven torch.optim configurations in that dtype (parameters and state in it, as torch keeps them).
 """
 import json
 import sys
@@ -30,6 +30,18 @@ init = {"W1": rng.standard_normal((6, 16)) * 0.4, "b1": rng.standard_normal(16) 
 names = ("W1", "b1", "W2", "b2")
 
 
+# dagrad's make_optimizer names, with torch.optim's equivalents (weight decay: L2, or decoupled for AdamW).
+OPTIMIZERS = (
+    ("sgd", torch.optim.SGD, dict(lr=0.1)),
+    ("momentum", torch.optim.SGD, dict(lr=0.05, momentum=0.9)),
+    ("nesterov", torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    ("adagrad", torch.optim.Adagrad, dict(lr=0.1)),
+    ("rmsprop", torch.optim.RMSprop, dict(lr=0.01)),
+    ("adam", torch.optim.Adam, dict(lr=0.01)),
+    ("adamw", torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+)
+
+
 def forward(params, x, y):
     pre = x @ params[0] + params[1]
     logits = torch.relu(pre) @ params[2] + params[3]
@@ -53,7 +65,7 @@ for name, dtype in (("float32", torch.float32), ("bfloat16", torch.bfloat16)):
               "pre": pre.detach().double().tolist(), "logits": logits.detach().double().tolist(),
               "pre_once": pre_once.double().tolist(), "logits_once": logits_once.double().tolist(),
               "loss": loss.item(), "grads": {k: g.double().tolist() for k, g in zip(names, grads)}, "trained": {}}
-    for opt_name, cls, kwargs in (("sgd", torch.optim.SGD, dict(lr=0.1)), ("adam", torch.optim.Adam, dict(lr=0.01))):
+    for opt_name, cls, kwargs in OPTIMIZERS:
         ps = [torch.tensor(init[k]).to(dtype).requires_grad_() for k in names]
         opt = cls(ps, foreach=False, **kwargs)
         for _ in range(30):
