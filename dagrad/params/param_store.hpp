@@ -39,6 +39,8 @@ class ParamStore {
   std::size_t index_of(const Var& p) const { return index(p); }          // position in parameters()
   // Copies `t` into the parameter after checking its shape; nothing changes on error.
   void set(const Var& p, const Tensor& t);
+  // Raw access, as optimizers take it: what is written here must already be a value of the graph's
+  // dtype (set() and the optimizers round; a Program reads these values as they are).
   std::vector<Scalar>& values() { return values_; }
   std::vector<Scalar>& grads() {
     std::fill(grad_fresh_.begin(), grad_fresh_.end(), true);
