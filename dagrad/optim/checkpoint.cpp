@@ -95,8 +95,8 @@ DType stored_dtype(const fs::path& path, const json& entry) {
   DType dtype;
   try {
     dtype = parse_dtype(stores);
-  } catch (const ValueError& e) {
-    fail(path.string(), e.what());
+  } catch (const ValueError&) {  // its text would hold the manifest's bytes as they are
+    fail(path.string(), "unknown dtype '" + data::visible(stores) + "' (float64, float32 or bfloat16)");
   }
   if (entry.at("dtype").get<std::string>() != npy_descr(dtype))
     fail(path.string(), "dtype " + data::visible(entry.at("dtype").get<std::string>()) + " does not store " + stores +

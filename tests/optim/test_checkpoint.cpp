@@ -275,6 +275,34 @@ TEST_CASE("loading rejects corrupt checkpoints with a named error and leaves the
     edit_manifest([&](std::string& t) { replace(t, "\"g1-param0.npy\"", "\"../outside.npy\""); });
     expect_error(dir, *b.store, "outside the directory");
   }
+  SECTION("a manifest written before dtypes (no \"stores\", no \"dtype\") loads as float64") {
+    save();
+    edit_manifest([&](std::string& text) {
+      nlohmann::json m = nlohmann::json::parse(text);
+      m.erase("dtype");
+      for (auto* list : {&m["parameters"], &m["state_buffers"]})
+        for (auto& entry : *list) entry.erase("stores");
+      text = m.dump(1);
+    });
+    load_checkpoint(dir.string(), *b.store);
+    CHECK(b.store->values() == a.store->values());
+  }
+  SECTION("an entry whose dtype does not store what it says") {
+    save();
+    edit_manifest([&](std::string& text) {
+      nlohmann::json m = nlohmann::json::parse(text);
+      m["parameters"][0]["stores"] = "bfloat16";  // the file is still <f8
+      text = m.dump(1);
+    });
+    expect_error(dir, *b.store, "dtype <f8 does not store bfloat16 (<u2)");
+    save();
+    edit_manifest([&](std::string& text) {
+      nlohmann::json m = nlohmann::json::parse(text);
+      m["parameters"][0]["stores"] = "float16";
+      text = m.dump(1);
+    });
+    expect_error(dir, *b.store, "unknown dtype 'float16'");
+  }
   SECTION("optimizer state for another optimizer or of the wrong size") {
     auto momentum = optimizer("momentum");
     CHECK_THROWS_WITH(momentum->load_state(state, a.store->size()), Catch::Contains("saved by optimizer 'adam'"));
