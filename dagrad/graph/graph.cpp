@@ -189,7 +189,6 @@ Var Graph::constant(const Tensor& value, const std::string& name) {
 }
 
 Var Graph::scalar(Scalar value) {
-  value = round_to(opmath(dtype_), value);
   std::uint64_t bits;
   std::memcpy(&bits, &value, sizeof bits);
   std::unique_lock lock(mutex_);

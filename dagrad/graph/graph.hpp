@@ -74,8 +74,8 @@ class Graph {
   const Initializer& initializer(NodeId id) const;
   // Kept exact: a Program rounds it to the dtype, unless it is read only as labels or indices.
   Var constant(const Tensor& value, const std::string& name = "");
-  // Scalar constants are shared per value: derivative rules create many ones and zeros. They are
-  // rounded to the dtype's op-math type (bfloat16 keeps float32 scalars, as PyTorch keeps numbers).
+  // Scalar constants are shared per value: derivative rules create many ones and zeros. A Program
+  // rounds them to the dtype's op-math type (bfloat16 keeps float32 scalars, as PyTorch keeps numbers).
   Var scalar(Scalar value);
   Var apply(std::shared_ptr<const Kernel> op, const std::vector<Var>& inputs);
 

@@ -38,9 +38,7 @@ class Kernel {
   // The same in a float32 or bfloat16 graph (the inputs hold values of that dtype), before the
   // Program rounds the result to it. Kernels whose float64 algorithm would accumulate more exactly
   // than the dtype's own do override it (matmul calls sgemm, as PyTorch's float32 and bfloat16 do).
-  virtual void forward_as(DType /*dtype*/, const std::vector<const View*>& inputs, View& out) const {
-    forward(inputs, out);
-  }
+  virtual void forward_float32(const std::vector<const View*>& inputs, View& out) const { forward(inputs, out); }
   virtual Cost cost(const std::vector<Shape>& inputs, const Shape& out) const = 0;
 };
 

@@ -30,7 +30,7 @@ struct Conv2d : detail::Bilinear<> {
     run(in, out, [](const View& a, const View& b, View& c) { xt::blas::gemm(a, b, c, false, false); });
   }
   // float32 and bfloat16: each image's product by sgemm, accumulated in float32 as PyTorch does.
-  void forward_as(DType, const std::vector<const View*>& in, View& out) const override {
+  void forward_float32(const std::vector<const View*>& in, View& out) const override {
     run(in, out, [](const View& a, const View& b, View& c) {
       detail::sgemm_widened(false, false, a.shape()[0], b.shape()[1], a.shape()[1], a.data(), a.shape()[1], b.data(),
                             b.shape()[1], 0, c.data());

@@ -32,7 +32,7 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
   }
   // float32 and bfloat16: dW accumulates over the batch in float32 (each image's sgemm adds to the
   // float32 sum so far, exact in the float64 buffer), as PyTorch's does.
-  void forward_as(DType, const std::vector<const View*>& in, View& out) const override {
+  void forward_float32(const std::vector<const View*>& in, View& out) const override {
     run(in, out, [](const View& a, const View& b, View& c, Scalar beta) {
       detail::sgemm_widened(false, true, a.shape()[0], b.shape()[0], a.shape()[1], a.data(), a.shape()[1], b.data(),
                             b.shape()[1], beta, c.data());

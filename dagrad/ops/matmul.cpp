@@ -71,7 +71,7 @@ struct Matmul : detail::Bilinear<> {
   // dtype), one sgemm or sgemv, the float32 result widened back for the Program to round. The sum
   // is accumulated in float32, as PyTorch's CPU matmul does in both dtypes (bfloat16 through sgemm
   // where the CPU has no bfloat16 instructions), rather than in float64 and rounded once.
-  void forward_as(DType, const std::vector<const View*>& in, View& out) const override {
+  void forward_float32(const std::vector<const View*>& in, View& out) const override {
     const View &a = *in[0], &b = *in[1];
     // A vector operand is a 1 × k row (a) or a k × 1 column (b) for the GEMM helper.
     const bool a2 = a.dimension() == 2, b2 = b.dimension() == 2;

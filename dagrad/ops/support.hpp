@@ -290,7 +290,7 @@ void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::s
 Scalar* conv_workspace(std::size_t doubles);
 
 // Row-major C (m × n, contiguous) = op(A)·op(B) + beta·C by sgemm, for the float32 and bfloat16
-// paths (Kernel::forward_as): the float64 buffers hold values of the dtype, so narrowing them to
+// paths (Kernel::forward_float32): the float64 buffers hold values of the dtype, so narrowing them to
 // float32 is exact, and the sum accumulates in float32 as PyTorch's does. lda, ldb: row strides.
 void sgemm_widened(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, const Scalar* a,
                    std::size_t lda, const Scalar* b, std::size_t ldb, Scalar beta, Scalar* c);

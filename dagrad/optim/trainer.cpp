@@ -16,9 +16,6 @@
 
 namespace dagrad::optim {
 
-namespace {
-
-// Rows [begin, begin + rows) of a set in order `order` (or in place), into preallocated tensors.
 void gather_rows(const data::Dataset& set, const std::vector<std::size_t>* order, std::size_t begin, Tensor& x,
                  Tensor& y) {
   std::size_t rows = y.size(), d = set.features();
@@ -28,6 +25,8 @@ void gather_rows(const data::Dataset& set, const std::vector<std::size_t>* order
     y(r) = set.y(i);
   }
 }
+
+namespace {
 
 double correct(Task task, const View& out, const Tensor& y) {
   double hits = 0;
@@ -55,7 +54,7 @@ class Evaluator {
     std::size_t n = set.size();
     for (std::size_t begin = 0; begin < n;) {
       std::size_t rows = std::min(eval_batch_, n - begin);
-      Entry& e = entry(rows, set.features());
+      Entry& e = entry(rows);
       gather_rows(set, nullptr, begin, e.xv, e.yv);
       e.program->set(e.x, e.xv);
       e.program->set(e.y, e.yv);
@@ -73,7 +72,7 @@ class Evaluator {
     Tensor xv, yv;
     std::unique_ptr<Program> program;
   };
-  Entry& entry(std::size_t rows, std::size_t features) {
+  Entry& entry(std::size_t rows) {
     auto it = entries_.find(rows);
     if (it != entries_.end()) return it->second;
     Entry e;
@@ -84,7 +83,7 @@ class Evaluator {
     e.y = g_.input("eval_y" + std::to_string(rows), {rows});
     e.output = same ? setup_.output : substitute({setup_.output}, {setup_.x}, {e.x})[0];
     e.loss = setup_.loss(e.output, e.y);
-    e.xv = Tensor::from_shape({rows, features});
+    e.xv = Tensor::from_shape(xs);  // a row of the set's features per example, whatever x's shape (images)
     e.yv = Tensor::from_shape({rows});
     e.program = std::make_unique<Program>(g_, std::vector<Var>{e.output, e.loss});
     e.program->bind(store_);

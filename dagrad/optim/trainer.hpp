@@ -15,7 +15,7 @@ namespace dagrad::optim {
 enum class Task { Classification, Binary, Regression };  // accuracy: argmax, sign against ±1 labels, none
 
 struct TrainSetup {
-  Var x;       // a batch of inputs, (B, features)
+  Var x;       // a batch of inputs, (B, features); evaluate() also takes (B, ...) holding a row's features
   Var y;       // its labels, (B)
   Var output;  // the model's output on x: (B, classes), or (B)
   std::vector<Var> params;
@@ -59,6 +59,11 @@ using ProgressCallback = std::function<void(std::size_t step, std::size_t total_
 std::vector<Metrics> train(Graph& g, const TrainSetup& setup, ParamStore& store, Optimizer& optimizer,
                            const data::Split& data, const TrainOptions& options, const MetricsCallback& on_eval = {},
                            const ProgressCallback& on_step = {});
+
+// Rows [begin, begin + y.size()) of a set in order `order` (or in place, when null) into
+// preallocated tensors: x holds y.size() rows of the set's features, whatever its shape.
+void gather_rows(const data::Dataset& set, const std::vector<std::size_t>* order, std::size_t begin, Tensor& x,
+                 Tensor& y);
 
 // Mean loss and accuracy of the model on a whole data set.
 std::pair<double, double> evaluate(Graph& g, const TrainSetup& setup, ParamStore& store, const data::Dataset& set,

@@ -13,7 +13,6 @@ void plan_steps(Graph& graph, const PassMembership& passes, ProgramPlan& P) {
       continue;
     }
     ProgramPlan::StepPlan s{order[i], n.op.get(), {}, i};
-    s.in_pass = in_pass[order[i]];
     std::size_t step_index = P.steps.size();
     bool reads_pass = false;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {

@@ -19,7 +19,6 @@ struct ProgramPlan {
     std::vector<std::size_t> input_slots;
     std::size_t slot;
     bool selector = false;
-    bool in_pass = false;  // a step of the Clarke directional pass
   };
   std::vector<NodeId> order, outputs;
   std::vector<std::size_t> slot_of_node;  // by node id; kNoNode where the node is not scheduled

@@ -71,7 +71,7 @@ void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
   }
   buffers_.steps.reserve(P.steps.size());
   for (const ProgramPlan::StepPlan& sp : P.steps) {
-    Step s{sp.node, sp.op, {}, sp.slot, sp.selector, sp.in_pass, P.exact_slot[sp.slot]};
+    Step s{sp.node, sp.op, {}, sp.slot, sp.selector};
     for (std::size_t in : sp.input_slots) s.inputs.push_back(&buffers_.views[in]);
     buffers_.steps.push_back(std::move(s));
   }
@@ -222,14 +222,14 @@ void Program::run_steps(std::size_t begin, std::size_t end) {
     if (options_.time_nodes) start = Clock::now();
     try {
       // Clarke's tangents, kept wide, are computed in float64 throughout (no float32 GEMM either).
-      const bool wide = dtype == DType::Float64 || (s.in_pass && options_.wide_directions);
+      const bool wide = dtype == DType::Float64 || (plan_->in_pass_slot[s.slot] && options_.wide_directions);
       if (wide) {
         s.op->forward(s.inputs, out);
       } else {
-        s.op->forward_as(dtype, s.inputs, out);
+        s.op->forward_float32(s.inputs, out);
         // Where a low-precision result is made: on store, once per op (PyTorch's CPU kernels round
         // their float32 results to bfloat16 in the same place).
-        if (!s.exact) round_in_place(dtype, out.data(), out.size());
+        if (!plan_->exact_slot[s.slot]) round_in_place(dtype, out.data(), out.size());
       }
     } catch (const ValueError& e) {
       throw ValueError(graph_->describe(s.node) + ": " + e.what());

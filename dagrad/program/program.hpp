@@ -105,8 +105,6 @@ class Program {
     std::vector<const View*> inputs;
     std::size_t slot;
     bool selector = false;  // a piece selector outside the directional pass: counted for the report
-    bool in_pass = false;   // a step of the Clarke directional pass
-    bool exact = false;     // its output is read only as labels, indices or keys: never rounded
   };
   std::size_t slot_of(const Var& v, const char* what) const;
   void check_leaf_finite(std::size_t slot) const;

@@ -7,6 +7,7 @@
 #include "dagrad/models/models.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
+#include "dagrad/optim/trainer.hpp"
 #include "dagrad/studies/entry.hpp"
 #include "dagrad/studies/studies.hpp"
 #include "dagrad/studies/support.hpp"
@@ -53,14 +54,6 @@ struct Setup {
   std::vector<std::size_t> evaluate_at;  // steps
 };
 
-void fill(const data::Dataset& d, const std::vector<std::size_t>& rows, Tensor& xb, Tensor& yb) {
-  const std::size_t features = d.features();
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    for (std::size_t k = 0; k < features; ++k) xb.flat(i * features + k) = d.X(rows[i], k);
-    yb(i) = d.y(rows[i]);
-  }
-}
-
 Run train(const Setup& s, bool conv, DType dtype, std::size_t policy) {
   const KinksOptions& o = s.o;
   const data::Dataset& train_set = s.split.train;
@@ -76,39 +69,24 @@ Run train(const Setup& s, bool conv, DType dtype, std::size_t policy) {
     mo.outputs = train_set.classes;
     m = models::mlp(x, mo);
   }
-  Var loss = cross_entropy(m.output, y);
+  optim::TrainSetup setup{x, y, m.output, m.params,
+                          [](const Var& out, const Var& labels) { return cross_entropy(out, labels); }};
   ParamStore store(g, o.seed);
-  optim::GradientProgram objective(g, loss, store, {}, {}, policy_of(policy));
-  Program logits(g, {m.output});
-  logits.bind(store);
+  optim::GradientProgram objective(g, setup.loss(m.output, y), store, {}, {}, policy_of(policy));
   optim::GradientDescent sgd({optim::constant(o.lr)});
   std::mt19937_64 rng(o.seed);
-  Tensor xb = Tensor::from_shape(x_shape), yb = Tensor::from_shape({o.n});
+  Tensor xb = Tensor::from_shape(x.shape()), yb = Tensor::from_shape({o.n});
   std::vector<std::size_t> rows(o.n);
   Run run;
   auto evaluate = [&] {
     const data::Dataset& test = s.split.test;
-    std::size_t correct = 0;
-    for (std::size_t first = 0; first < test.size(); first += o.n) {
-      for (std::size_t i = 0; i < o.n; ++i) rows[i] = (first + i) % test.size();  // the last batch wraps
-      fill(test, rows, xb, yb);
-      logits.set(x, xb);
-      logits.run();
-      const View& out = logits.view(m.output);
-      for (std::size_t i = 0; i < o.n && first + i < test.size(); ++i) {
-        std::size_t best = 0;
-        for (std::size_t c = 1; c < test.classes; ++c)
-          if (out(i, c) > out(i, best)) best = c;
-        correct += static_cast<Scalar>(best) == yb(i);
-      }
-    }
-    run.accuracy.push_back(static_cast<Scalar>(correct) / static_cast<Scalar>(test.size()));
+    run.accuracy.push_back(optim::evaluate(g, setup, store, test, test.size()).second);
     run.snapshots.push_back(store.values());
   };
   std::size_t next_eval = 0;
   for (std::size_t t = 1; t <= o.steps; ++t) {
     for (std::size_t& row : rows) row = rng() % train_set.size();
-    fill(train_set, rows, xb, yb);
+    optim::gather_rows(train_set, &rows, 0, xb, yb);
     objective.program().set(x, xb);
     objective.program().set(y, yb);
     objective.run();
