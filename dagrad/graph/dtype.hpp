@@ -1,12 +1,13 @@
 #pragma once
-// The precision a graph computes in. Values are held in float64 memory whatever the dtype, but
-// every stored value is exactly representable in the dtype: each op's result is rounded to it when
-// it is stored (the Program), as are inputs when set, constants, parameters when drawn or set, and
-// optimizer updates and state. Which values are exactly equal, and so which kinks are met, is
-// therefore the dtype's. Exceptions, each for a reason: operands read only as labels, indices or
-// conditions stay exact (PyTorch's int64 labels); numbers (Graph::scalar) take the op-math type;
-// Clarke's directional tangents stay float64 (ProgramOptions::wide_directions). docs/design.md
-// ("Precision") says why the memory stays float64 for now.
+// The precision a graph computes in. Values are held in float64 memory (parameters, inputs, outputs,
+// optimizer state) or, for a float32 or bfloat16 program's intermediates that float32 kernels make,
+// in float32 memory (Kernel::forward_float); every stored value is exactly representable in the
+// dtype: each op's result is rounded to it when it is stored (the Program), as are inputs when set,
+// constants, parameters when drawn or set, and optimizer updates and state. Which values are exactly equal, and so
+// which kinks are met, is therefore the dtype's. Exceptions, each for a reason: operands read only as labels, indices
+// or conditions stay exact (PyTorch's int64 labels); numbers (Graph::scalar) take the op-math type; Clarke's
+// directional tangents stay float64 (ProgramOptions::wide_directions). docs/design.md
+// ("Precision") says which memory is float32 and why the rest stays float64 for now.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -91,6 +92,12 @@ inline void round_in_place(DType dtype, Scalar* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
       data[i] = static_cast<Scalar>(from_bfloat16_bits(bfloat16_bits(static_cast<float>(data[i]))));
   }
+}
+
+// The same for float32 memory (a float32 or bfloat16 program's intermediates): only bfloat16 rounds.
+inline void round_in_place(DType dtype, float* data, std::size_t n) {
+  if (dtype == DType::BFloat16)
+    for (std::size_t i = 0; i < n; ++i) data[i] = from_bfloat16_bits(bfloat16_bits(data[i]));
 }
 
 inline bool representable(DType dtype, Scalar x) { return std::isnan(x) || round_to(dtype, x) == x; }

@@ -1,4 +1,5 @@
 #pragma once
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ struct ShapeMismatch {
   std::string reason;
 };
 
+// A buffer of float32 memory in a float32 or bfloat16 program (Kernel::forward_float).
+struct FloatBuffer {
+  float* data = nullptr;
+  Shape shape;
+  std::size_t size() const { return size_of(shape); }
+};
+
 // What the graph and a Program need of an op: its shape rule, its kernel and its cost. Derivative
 // rules are the ops layer's (ops/op.hpp: Op adds them), so the graph knows nothing of derivatives
 // or of subgradient policies.
@@ -39,7 +47,19 @@ class Kernel {
   // Program rounds the result to it. Kernels whose float64 algorithm would accumulate more exactly
   // than the dtype's own do override it (matmul calls sgemm, as PyTorch's float32 and bfloat16 do).
   virtual void forward_float32(const std::vector<const View*>& inputs, View& out) const { forward(inputs, out); }
+  // Kernels that read and write float32 memory, for the ops that dominate training (GEMMs and the
+  // elementwise glue around them): a float32 or bfloat16 program stores their intermediates in
+  // float32, so no float64 copy is made or read (docs/design.md, "Precision"). The result must be
+  // what forward_float32 gives, rounded to float32: bit for bit, so that the storage a Program picks
+  // never changes a number. runs_in_float says for which shapes forward_float exists.
+  virtual bool runs_in_float(const std::vector<Shape>& /*inputs*/, const Shape& /*out*/) const { return false; }
+  virtual void forward_float(const std::vector<const FloatBuffer*>& inputs, FloatBuffer& out) const;
   virtual Cost cost(const std::vector<Shape>& inputs, const Shape& out) const = 0;
 };
+
+// Only called where runs_in_float said yes (the Program's plan asks it first).
+inline void Kernel::forward_float(const std::vector<const FloatBuffer*>&, FloatBuffer&) const {
+  throw std::logic_error(name() + ": forward_float without a float32 kernel");
+}
 
 }  // namespace dagrad

@@ -8,6 +8,12 @@ namespace {
 struct Div : detail::Elementwise {
   std::string name() const override { return "div"; }
   void forward(const std::vector<const View*>& in, View& out) const override { xt::noalias(out) = *in[0] / *in[1]; }
+  bool runs_in_float(const std::vector<Shape>& in, const Shape& out) const override {
+    return detail::binary_runs_in_float(in, out);
+  }
+  void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
+    detail::float_binary(in, out, [](float a, float b) { return a / b; });
+  }
   std::vector<Tangent> vjp(const DiffContext&, const std::vector<Var>& x, const Var& y, const Var& g) const override {
     Var ga = g / x[1];
     return {detail::unbroadcast(ga, x[0].shape()), detail::unbroadcast(neg(ga * y), x[1].shape())};

@@ -71,15 +71,30 @@ struct Matmul : detail::Bilinear<> {
   // dtype), one sgemm or sgemv, the float32 result widened back for the Program to round. The sum
   // is accumulated in float32, as PyTorch's CPU matmul does in both dtypes (bfloat16 through sgemm
   // where the CPU has no bfloat16 instructions), rather than in float64 and rounded once.
+  // float32 and bfloat16 graphs: the operands narrowed to float32 (exact: they hold values of the
+  // dtype), one sgemm or sgemv, the float32 result widened back for the Program to round. The sum
+  // is accumulated in float32, as PyTorch's CPU matmul does in both dtypes (bfloat16 through sgemm
+  // where the CPU has no bfloat16 instructions), rather than in float64 and rounded once.
   void forward_float32(const std::vector<const View*>& in, View& out) const override {
-    const View &a = *in[0], &b = *in[1];
-    // A vector operand is a 1 × k row (a) or a k × 1 column (b) for the GEMM helper.
-    const bool a2 = a.dimension() == 2, b2 = b.dimension() == 2;
-    const bool at = a2 && ta, bt = b2 && tb;
-    const std::size_t m = a2 ? a.shape()[ta ? 1 : 0] : 1, k = a2 ? a.shape()[ta ? 0 : 1] : a.shape()[0];
-    const std::size_t n = b2 ? b.shape()[tb ? 0 : 1] : 1;
-    const std::size_t lda = a2 ? a.shape()[1] : k, ldb = b2 ? b.shape()[1] : 1;
-    detail::sgemm_widened(at, bt, m, n, k, a.data(), lda, b.data(), ldb, 0, out.data());
+    const Gemm d = gemm_dims(in[0]->shape(), in[1]->shape());
+    detail::sgemm_widened(d.at, d.bt, d.m, d.n, d.k, in[0]->data(), d.lda, in[1]->data(), d.ldb, 0, out.data());
+  }
+  // The same sgemm on float32 memory, with no copies.
+  bool runs_in_float(const std::vector<Shape>&, const Shape&) const override { return true; }
+  void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
+    const Gemm d = gemm_dims(in[0]->shape, in[1]->shape);
+    detail::sgemm(d.at, d.bt, d.m, d.n, d.k, in[0]->data, d.lda, in[1]->data, d.ldb, 0.0f, out.data);
+  }
+  // A vector operand is a 1 × k row (a) or a k × 1 column (b) for the GEMM helpers.
+  struct Gemm {
+    bool at, bt;
+    std::size_t m, n, k, lda, ldb;
+  };
+  template <class ShapeA, class ShapeB>
+  Gemm gemm_dims(const ShapeA& a, const ShapeB& b) const {
+    const bool a2 = a.size() == 2, b2 = b.size() == 2;
+    const std::size_t k = a2 ? a[ta ? 0 : 1] : a[0];
+    return {a2 && ta, b2 && tb, a2 ? a[ta ? 1 : 0] : 1, b2 ? b[tb ? 0 : 1] : 1, k, a2 ? a[1] : k, b2 ? b[1] : 1};
   }
   Var adjoint_a(const Var& g, const Var& a, const Var& b) const override {
     std::size_t ra = a.shape().size(), rb = b.shape().size();

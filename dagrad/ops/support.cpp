@@ -213,32 +213,38 @@ void narrow(const Scalar* from, std::size_t count, std::vector<float>& to) {
 }
 }  // namespace
 
+void sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, const float* a,
+           std::size_t lda, const float* b, std::size_t ldb, float beta, float* c) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum (BLAS would refuse a zero leading dimension)
+    for (std::size_t e = 0; e < m * n; ++e) c[e] = beta == 0 ? 0.0f : c[e] * beta;  // BLAS: beta 0 ignores C
+    return;
+  }
+  const auto i = [](std::size_t v) { return static_cast<int>(v); };
+  if (m == 1 || n == 1) {     // a vector: GEMV (OpenBLAS's GEMM packs the whole matrix operand first)
+    const bool row = m == 1;  // c = op(B)ᵀ a, else c = op(A) b
+    const float* matrix = row ? b : a;
+    const bool t = row ? !transpose_b : transpose_a;
+    const std::size_t rows = row ? (transpose_b ? n : k) : (transpose_a ? k : m), ld = row ? ldb : lda;
+    cblas_sgemv(CblasRowMajor, t ? CblasTrans : CblasNoTrans, i(rows), i(ld), 1.0f, matrix, i(ld), row ? a : b, 1, beta,
+                c, 1);
+  } else {
+    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, i(m),
+                i(n), i(k), 1.0f, a, i(lda), b, i(ldb), beta, c, i(n));
+  }
+}
+
 void sgemm_widened(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, const Scalar* a,
                    std::size_t lda, const Scalar* b, std::size_t ldb, Scalar beta, Scalar* c) {
   if (m == 0 || n == 0) return;
-  if (k == 0) {  // an empty sum (BLAS would refuse a zero leading dimension)
-    for (std::size_t e = 0; e < m * n; ++e) c[e] *= beta;
-    return;
-  }
   thread_local std::vector<float> fa, fb, fc;
-  narrow(a, (transpose_a ? k : m) * lda, fa);
-  narrow(b, (transpose_b ? n : k) * ldb, fb);
+  narrow(a, k == 0 ? 0 : (transpose_a ? k : m) * lda, fa);
+  narrow(b, k == 0 ? 0 : (transpose_b ? n : k) * ldb, fb);
   if (beta != 0)
     narrow(c, m * n, fc);
   else if (fc.size() < m * n)
     fc.resize(m * n);
-  const auto i = [](std::size_t v) { return static_cast<int>(v); };
-  if (m == 1 || n == 1) {     // a vector: GEMV (OpenBLAS's GEMM packs the whole matrix operand first)
-    const bool row = m == 1;  // c = op(B)ᵀ a, else c = op(A) b
-    const float* matrix = row ? fb.data() : fa.data();
-    const bool t = row ? !transpose_b : transpose_a;
-    const std::size_t rows = row ? (transpose_b ? n : k) : (transpose_a ? k : m), ld = row ? ldb : lda;
-    cblas_sgemv(CblasRowMajor, t ? CblasTrans : CblasNoTrans, i(rows), i(ld), 1.0f, matrix, i(ld),
-                row ? fa.data() : fb.data(), 1, static_cast<float>(beta), fc.data(), 1);
-  } else {
-    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, i(m),
-                i(n), i(k), 1.0f, fa.data(), i(lda), fb.data(), i(ldb), static_cast<float>(beta), fc.data(), i(n));
-  }
+  sgemm(transpose_a, transpose_b, m, n, k, fa.data(), lda, fb.data(), ldb, static_cast<float>(beta), fc.data());
   for (std::size_t e = 0, count = m * n; e < count; ++e) c[e] = fc[e];
 }
 

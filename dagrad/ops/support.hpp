@@ -122,30 +122,66 @@ bool is_trailing_block(const PartShape& part, const WholeShape& whole) {
                                             whole.end() - static_cast<std::ptrdiff_t>(rank));
 }
 
-// out = f(a, b) elementwise for the broadcasts training graphs are made of — equal shapes, a
-// scalar side, a trailing block repeated over rows — as plain loops (xtensor's general broadcasting
-// steps a multi-index per element: ~10x slower on a bias add). Returns false for other broadcasts.
+// The broadcasts training graphs are made of — equal shapes, a scalar side, a trailing block
+// repeated over rows — each one plain loop (xtensor's general broadcasting steps a multi-index per
+// element: ~10x slower on a bias add). Any other broadcast is General.
+enum class BinaryLoop { Equal, ScalarB, ScalarA, RowsOfB, RowsOfA, General };
+template <class ShapeA, class ShapeB, class ShapeOut>
+BinaryLoop binary_loop(std::size_t na, const ShapeA& a, std::size_t nb, const ShapeB& b, std::size_t n,
+                       const ShapeOut& out) {
+  if (na == n && nb == n) return BinaryLoop::Equal;
+  if (na == n && nb == 1) return BinaryLoop::ScalarB;
+  if (nb == n && na == 1) return BinaryLoop::ScalarA;
+  if (na == n && nb > 0 && is_trailing_block(b, out)) return BinaryLoop::RowsOfB;
+  if (nb == n && na > 0 && is_trailing_block(a, out)) return BinaryLoop::RowsOfA;
+  return BinaryLoop::General;
+}
+template <class T, class F>
+void run_binary_loop(BinaryLoop loop, const T* pa, std::size_t na, const T* pb, std::size_t nb, T* po, std::size_t n,
+                     F f) {
+  switch (loop) {
+    case BinaryLoop::Equal:
+      for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+      break;
+    case BinaryLoop::ScalarB:
+      for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[0]);
+      break;
+    case BinaryLoop::ScalarA:
+      for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[0], pb[i]);
+      break;
+    case BinaryLoop::RowsOfB:
+      for (std::size_t r = 0; r < n; r += nb)
+        for (std::size_t j = 0; j < nb; ++j) po[r + j] = f(pa[r + j], pb[j]);
+      break;
+    case BinaryLoop::RowsOfA:
+      for (std::size_t r = 0; r < n; r += na)
+        for (std::size_t j = 0; j < na; ++j) po[r + j] = f(pa[j], pb[r + j]);
+      break;
+    case BinaryLoop::General:
+      break;
+  }
+}
+// out = f(a, b) by one of those loops; false for a general broadcast.
 template <class F>
 bool fast_binary(const View& a, const View& b, View& out, F f) {
-  const std::size_t n = out.size(), na = a.size(), nb = b.size();
-  const Scalar *pa = a.data(), *pb = b.data();
-  Scalar* po = out.data();
-  if (na == n && nb == n) {
-    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-  } else if (na == n && nb == 1) {
-    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[0]);
-  } else if (nb == n && na == 1) {
-    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[0], pb[i]);
-  } else if (na == n && nb > 0 && is_trailing_block(b.shape(), out.shape())) {
-    for (std::size_t r = 0; r < n; r += nb)
-      for (std::size_t j = 0; j < nb; ++j) po[r + j] = f(pa[r + j], pb[j]);
-  } else if (nb == n && na > 0 && is_trailing_block(a.shape(), out.shape())) {
-    for (std::size_t r = 0; r < n; r += na)
-      for (std::size_t j = 0; j < na; ++j) po[r + j] = f(pa[j], pb[r + j]);
-  } else {
-    return false;
-  }
+  BinaryLoop loop = binary_loop(a.size(), a.shape(), b.size(), b.shape(), out.size(), out.shape());
+  if (loop == BinaryLoop::General) return false;
+  run_binary_loop(loop, a.data(), a.size(), b.data(), b.size(), out.data(), out.size(), f);
   return true;
+}
+
+// An elementwise binary op's float32 kernel (Kernel::forward_float) is those loops in float32: for
+// + − × ÷ the float32 result is the correctly rounded float64 one (float64 carries more than twice
+// float32's digits), so it equals forward_float32's, rounded, bit for bit.
+inline bool binary_runs_in_float(const std::vector<Shape>& in, const Shape& out) {
+  return in.size() == 2 &&
+         binary_loop(size_of(in[0]), in[0], size_of(in[1]), in[1], size_of(out), out) != BinaryLoop::General;
+}
+template <class F>
+void float_binary(const std::vector<const FloatBuffer*>& in, FloatBuffer& out, F f) {
+  const FloatBuffer &a = *in[0], &b = *in[1];
+  run_binary_loop(binary_loop(a.size(), a.shape, b.size(), b.shape, out.size(), out.shape), a.data, a.size(), b.data,
+                  b.size(), out.data, out.size(), f);
 }
 
 // A value of one input, widened to the output's broadcast shape.
@@ -294,5 +330,8 @@ Scalar* conv_workspace(std::size_t doubles);
 // float32 is exact, and the sum accumulates in float32 as PyTorch's does. lda, ldb: row strides.
 void sgemm_widened(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, const Scalar* a,
                    std::size_t lda, const Scalar* b, std::size_t ldb, Scalar beta, Scalar* c);
+// The same on float32 memory (a float32 kernel, Kernel::forward_float).
+void sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, const float* a,
+           std::size_t lda, const float* b, std::size_t ldb, float beta, float* c);
 
 }  // namespace dagrad::detail

@@ -20,6 +20,9 @@ using Forward = void (*)(const View& x, View& y, Scalar param);
 using Derivative = Var (*)(const DiffContext& ctx, const Var& x, const Var& y, Scalar param);
 
 using LongReference = long double (*)(long double x, long double param);
+// f on float32 memory (Kernel::forward_float), for rows whose float32 arithmetic is exactly f's
+// float64 result rounded to float32 (selection, sign, one product); other rows leave it empty.
+using FloatForward = void (*)(const float* x, float* y, std::size_t n);
 
 struct UnaryRow {
   const char* name;
@@ -30,6 +33,26 @@ struct UnaryRow {
   const char* parameter = nullptr;  // its name, for those that take one
   Scalar example_parameter = 0;
   Scalar lowest = -kInf;  // the domain is (lowest, ∞)
+  FloatForward float_f = nullptr;
+};
+
+template <class F>
+constexpr FloatForward float_map() {
+  return [](const float* x, float* y, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = F{}(x[i]);
+  };
+}
+struct FloatNeg {
+  float operator()(float v) const { return -v; }
+};
+struct FloatSquare {
+  float operator()(float v) const { return v * v; }
+};
+struct FloatRelu {
+  float operator()(float v) const { return v > 0 ? v : 0.0f; }
+};
+struct FloatAbs {
+  float operator()(float v) const { return std::fabs(v); }
 };
 
 template <class F>
@@ -66,10 +89,10 @@ std::pair<Var, Var> hard_pieces(const DiffContext& c, const Var& x, Scalar tie_l
 constexpr UnaryRow kUnaryTable[] = {
     {"neg", [](const View& x, View& y, Scalar) { xt::noalias(y) = -x; },
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return x.graph().scalar(-1); }, 1,
-     [](long double x, long double) { return -x; }},
+     [](long double x, long double) { return -x; }, nullptr, 0, -kInf, float_map<FloatNeg>()},
     {"square", [](const View& x, View& y, Scalar) { xt::noalias(y) = x * x; },
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return 2.0 * x; }, 1,
-     [](long double x, long double) { return x * x; }},
+     [](long double x, long double) { return x * x; }, nullptr, 0, -kInf, float_map<FloatSquare>()},
     {"sqrt", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::sqrt(x); },
      [](const DiffContext&, const Var&, const Var& y, Scalar) { return 0.5 / y; }, 1,
      [](long double x, long double) { return sqrtl(x); }, nullptr, 0, 0},
@@ -96,7 +119,7 @@ constexpr UnaryRow kUnaryTable[] = {
      [](long double x, long double) { return x > 0 ? x + log1pl(expl(-x)) : log1pl(expl(x)); }},
     {"relu", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return v > 0 ? v : Scalar(0); }); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar) { return detail::piece(c, x, c.relu_slope_at_zero); },
-     1, [](long double x, long double) { return x > 0 ? x : 0; }},
+     1, [](long double x, long double) { return x > 0 ? x : 0; }, nullptr, 0, -kInf, float_map<FloatRelu>()},
     {"leaky_relu",
      [](const View& x, View& y, Scalar slope) { map(x, y, [slope](Scalar v) { return v > 0 ? v : slope * v; }); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar slope) {
@@ -106,7 +129,7 @@ constexpr UnaryRow kUnaryTable[] = {
     // abs′ = 2·[x > 0] − 1, with the tie at ½ so that abs′(0) = 0 as in PyTorch and JAX.
     {"abs", [](const View& x, View& y, Scalar) { xt::noalias(y) = xt::abs(x); },
      [](const DiffContext& c, const Var& x, const Var&, Scalar) { return 2.0 * detail::piece(c, x, 0.5) - 1.0; }, 1,
-     [](long double x, long double) { return fabsl(x); }},
+     [](long double x, long double) { return fabsl(x); }, nullptr, 0, -kInf, float_map<FloatAbs>()},
     {"erf", [](const View& x, View& y, Scalar) { map(x, y, [](Scalar v) { return std::erf(v); }); },
      [](const DiffContext&, const Var& x, const Var&, Scalar) { return M_2_SQRTPI * exp(neg(square(x))); }, 1,
      [](long double x, long double) { return erfl(x); }},
@@ -187,6 +210,10 @@ struct Unary : detail::Elementwise {
     return r->parameter ? std::string(r->parameter) + "=" + std::to_string(param) : std::string();
   }
   void forward(const std::vector<const View*>& in, View& out) const override { r->f(*in[0], out, param); }
+  bool runs_in_float(const std::vector<Shape>&, const Shape&) const override { return r->float_f != nullptr; }
+  void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
+    r->float_f(in[0]->data, out.data, out.size());
+  }
   std::vector<Tangent> vjp(const DiffContext& ctx, const std::vector<Var>& x, const Var& y,
                            const Var& g) const override {
     return {g * r->df(ctx, x[0], y, param)};

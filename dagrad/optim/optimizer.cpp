@@ -1,10 +1,28 @@
 #include "dagrad/optim/optimizer.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <sstream>
 #include <utility>
 
 namespace dagrad::optim {
+
+namespace {
+// One pass over the exponent bits, which vectorizes (an isfinite test with an early exit does not);
+// the element is looked for only when the pass finds one.
+bool all_finite(const Scalar* data, std::size_t n) {
+  static_assert(sizeof(Scalar) == sizeof(std::uint64_t));
+  constexpr std::uint64_t kExponent = 0x7FF0000000000000ULL;
+  std::uint64_t non_finite = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t bits;
+    std::memcpy(&bits, data + i, sizeof bits);
+    non_finite |= static_cast<std::uint64_t>((bits & kExponent) == kExponent);
+  }
+  return non_finite == 0;
+}
+}  // namespace
 
 Scalar standard_normal(std::mt19937_64& rng) {
   auto uniform = [&rng] { return (static_cast<Scalar>(rng() >> 11) + 0.5) * 0x1.0p-53; };
@@ -176,7 +194,14 @@ void Optimizer::step(ParamStore& store) {
                 " parameter(s) it owns; run the gradient program (or write store.grad) before step()");
   std::vector<Scalar>& w = store.values();
   const std::vector<Scalar>& grads = std::as_const(store).grads();
-  g_.assign(grads.begin(), grads.end());
+  // Clipping and coupled decay change the gradient, so they work on a copy (the store's gradient
+  // stays what the program computed); otherwise the update reads the store's gradient in place.
+  bool changes_gradient = options_.clip_norm > 0;
+  for (const ParamGroup& group : groups)
+    changes_gradient =
+        changes_gradient || (!decoupled_decay() && group.weight_decay.value_or(options_.weight_decay) != 0);
+  if (changes_gradient) g_.assign(grads.begin(), grads.end());
+  const std::vector<Scalar>& g = changes_gradient ? g_ : grads;
   auto slice_of = [&](std::size_t i) {
     std::size_t begin = store.offset(all[i]);
     return Slice{begin, begin + all[i].size(), parameter_steps_[i]};
@@ -186,11 +211,12 @@ void Optimizer::step(ParamStore& store) {
   for (std::size_t k = 0; k < groups.size(); ++k)
     for (std::size_t i : stepping[k]) {
       Slice s = slice_of(i);
-      for (std::size_t e = s.begin; e < s.end; ++e)
-        if (!std::isfinite(g_[e]))
-          throw NumericError(name() + ": non-finite gradient " + std::to_string(g_[e]) + " at element " +
-                             std::to_string(e - s.begin) + " of " + all[i].graph().describe(all[i].id()) + " in step " +
-                             std::to_string(t_) + "; parameters left unchanged");
+      if (!all_finite(grads.data() + s.begin, s.end - s.begin))
+        for (std::size_t e = s.begin; e < s.end; ++e)
+          if (!std::isfinite(grads[e]))
+            throw NumericError(name() + ": non-finite gradient " + std::to_string(grads[e]) + " at element " +
+                               std::to_string(e - s.begin) + " of " + all[i].graph().describe(all[i].id()) +
+                               " in step " + std::to_string(t_) + "; parameters left unchanged");
       slices[k].push_back(s);
       everything.push_back(s);
     }
@@ -212,7 +238,7 @@ void Optimizer::step(ParamStore& store) {
           else
             g_[e] += decay * w[e];
         }
-    update(w, g_, lr, slices[k]);
+    update(w, g, lr, slices[k]);
     // One rounding per stored value and step: the update is one kernel, computed in float64.
     if (DType dtype = store.graph().dtype(); dtype != DType::Float64) {
       std::vector<std::vector<Scalar>*> state = state_buffers();

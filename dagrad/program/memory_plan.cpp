@@ -27,7 +27,8 @@ void plan_memory(Graph& graph, const std::vector<NodeId>& outputs, const Program
   }
   // The Clarke directional pass gets an arena of its own, allocated at the first run that needs the
   // pass: training that never meets a kink never holds the pass's tangents.
-  ArenaPlanner planner, pass_planner;
+  // Float32 intermediates get one of their own, in float32 elements.
+  ArenaPlanner planner, pass_planner, float_planner;
   P.offset.assign(order.size(), kNoNode);
   P.in_pass_slot.assign(order.size(), false);
   for (std::size_t i = 0; i < order.size(); ++i) P.in_pass_slot[i] = in_pass[order[i]] != 0;
@@ -38,6 +39,9 @@ void plan_memory(Graph& graph, const std::vector<NodeId>& outputs, const Program
   for (NodeId o : outputs) read_outside_pass[P.slot_of_node[o]] = 1;
   for (std::size_t i = 0; i < order.size(); ++i)
     if (graph.node(order[i]).role == Role::Constant && !read_outside_pass[i]) P.in_pass_slot[i] = true;
+  auto planner_of = [&](std::size_t slot) -> ArenaPlanner& {
+    return P.float_slot[slot] ? float_planner : P.in_pass_slot[slot] ? pass_planner : planner;
+  };
   std::vector<std::vector<std::size_t>> release_after(order.size());
   // Leaves hold their values from set() until the run ends, so they are placed before any op.
   for (std::size_t i = 0; i < order.size(); ++i) {
@@ -46,22 +50,24 @@ void plan_memory(Graph& graph, const std::vector<NodeId>& outputs, const Program
     if (n.role == Role::Parameter && options.parameters_outside)
       P.stats.outside_bytes += size_of(n.shape) * sizeof(Scalar);
     else
-      P.offset[i] = (P.in_pass_slot[i] ? pass_planner : planner).allocate(size_of(n.shape));
+      P.offset[i] = planner_of(i).allocate(size_of(n.shape));
   }
   for (std::size_t i = 0; i < order.size(); ++i) {
     const Node& n = graph.node(order[i]);
     if (n.role == Role::Op && !P.outside_output[i]) {
-      P.offset[i] = (P.in_pass_slot[i] ? pass_planner : planner).allocate(size_of(n.shape));
+      P.offset[i] = planner_of(i).allocate(size_of(n.shape));
       // Outputs live to the end; an op's output is placed before its inputs are freed.
       if (!pinned[i]) release_after[std::max(i, last_use[i])].push_back(i);
     }
-    for (std::size_t r : release_after[i]) (P.in_pass_slot[r] ? pass_planner : planner).release(P.offset[r]);
+    for (std::size_t r : release_after[i]) planner_of(r).release(P.offset[r]);
   }
   P.pass_arena_size = pass_planner.end();
   P.arena_size = planner.end();
   P.stats.directional_bytes = pass_planner.end() * sizeof(Scalar);
-  P.stats.arena_bytes = planner.end() * sizeof(Scalar);
-  P.stats.peak_live_bytes = planner.peak() * sizeof(Scalar);
+  P.float_arena_size = float_planner.end();
+  P.stats.arena_bytes = planner.end() * sizeof(Scalar) + float_planner.end() * sizeof(float);
+  // The two arenas' peaks need not coincide: their sum bounds the live memory from above.
+  P.stats.peak_live_bytes = planner.peak() * sizeof(Scalar) + float_planner.peak() * sizeof(float);
 }
 
 }  // namespace dagrad::detail

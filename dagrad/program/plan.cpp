@@ -1,4 +1,7 @@
 #include "dagrad/program/plan.hpp"
+
+#include <algorithm>
+
 #include "dagrad/ops/op.hpp"
 
 namespace dagrad::detail {
@@ -13,6 +16,7 @@ void plan_steps(Graph& graph, const PassMembership& passes, ProgramPlan& P) {
       continue;
     }
     ProgramPlan::StepPlan s{order[i], n.op.get(), {}, i};
+    s.in_float = P.float_step[i];
     std::size_t step_index = P.steps.size();
     bool reads_pass = false;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
@@ -41,16 +45,50 @@ void plan_steps(Graph& graph, const PassMembership& passes, ProgramPlan& P) {
     P.steps.push_back(std::move(s));
   }
   P.stats.ops = P.steps.size();
+  P.stats.float_ops = static_cast<std::size_t>(
+      std::count_if(P.steps.begin(), P.steps.end(), [](const ProgramPlan::StepPlan& s) { return s.in_float; }));
+}
+
+void plan_storage(Graph& graph, const std::vector<NodeId>& outputs, const ProgramOptions& options,
+                  const PassMembership& passes, ProgramPlan& P) {
+  const std::vector<NodeId>& order = P.order;
   std::vector<char> read(order.size(), 0), read_differentiably(order.size(), 0);
-  for (const ProgramPlan::StepPlan& s : P.steps) {
-    const auto* rules = dynamic_cast<const Op*>(s.op);
-    for (std::size_t k = 0; k < s.input_slots.size(); ++k) {
-      read[s.input_slots[k]] = 1;
-      if (!rules || rules->differentiable(k)) read_differentiably[s.input_slots[k]] = 1;
+  for (NodeId id : order) {
+    const Node& n = graph.node(id);
+    if (n.role != Role::Op) continue;
+    const auto* rules = dynamic_cast<const Op*>(n.op.get());
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+      std::size_t in = P.slot_of_node[n.inputs[k]];
+      read[in] = 1;
+      if (!rules || rules->differentiable(k)) read_differentiably[in] = 1;
     }
   }
   P.exact_slot.assign(order.size(), false);
   for (std::size_t i = 0; i < order.size(); ++i) P.exact_slot[i] = read[i] && !read_differentiably[i];
+
+  P.float_step.assign(order.size(), false);
+  P.float_slot.assign(order.size(), false);
+  if (graph.dtype() == DType::Float64 || !options.float_kernels) return;
+  std::vector<char> output(order.size(), 0);
+  for (NodeId o : outputs) output[P.slot_of_node[o]] = 1;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Node& n = graph.node(order[i]);
+    // The directional pass keeps its float64 tangents; selectors report kinks from float64 views;
+    // an exact result is never rounded, so it cannot come from a float32 kernel.
+    if (n.role != Role::Op || passes.in_pass[order[i]] || P.exact_slot[i] ||
+        dynamic_cast<const PieceSelector*>(n.op.get()))
+      continue;
+    std::vector<Shape> shapes;
+    bool narrowable = true;
+    for (NodeId in : n.inputs) {
+      shapes.push_back(graph.node(in).shape);
+      // Labels and indices may not be float32 numbers (an index above 2^24); tangents of the pass
+      // are float64 numbers: such operands are read by float64 kernels only.
+      narrowable = narrowable && !P.exact_slot[P.slot_of_node[in]] && !passes.in_pass[in];
+    }
+    P.float_step[i] = narrowable && n.op->runs_in_float(shapes, n.shape);
+    P.float_slot[i] = P.float_step[i] && !output[i];
+  }
 }
 
 std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<NodeId>& outputs,
@@ -59,6 +97,7 @@ std::shared_ptr<const ProgramPlan> make_plan(Graph& graph, const std::vector<Nod
   plan->outputs = outputs;
   PassMembership passes;
   order_steps(graph, outputs, *plan, passes);
+  plan_storage(graph, outputs, options, passes, *plan);
   plan_memory(graph, outputs, options, passes, *plan);
   plan_steps(graph, passes, *plan);
   return plan;
@@ -70,6 +109,7 @@ Graph::MemoKey plan_key(const std::vector<NodeId>& outputs, const ProgramOptions
   Graph::MemoKey key{0x70726f6772616dULL /* "program" */, outputs.size()};
   key.insert(key.end(), outputs.begin(), outputs.end());
   key.push_back(options.parameters_outside);
+  key.push_back(options.float_kernels);
   key.push_back(options.outputs_outside.size());
   for (const auto& [v, memory] : options.outputs_outside) key.push_back(v.valid() ? v.id() : kNoNode);
   return key;

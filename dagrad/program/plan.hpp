@@ -19,6 +19,7 @@ struct ProgramPlan {
     std::vector<std::size_t> input_slots;
     std::size_t slot;
     bool selector = false;
+    bool in_float = false;  // runs Kernel::forward_float (a float32 or bfloat16 program)
   };
   std::vector<NodeId> order, outputs;
   std::vector<std::size_t> slot_of_node;  // by node id; kNoNode where the node is not scheduled
@@ -28,12 +29,18 @@ struct ProgramPlan {
   // keys): a float32 or bfloat16 program keeps their float64 values, as PyTorch keeps labels int64,
   // so that class 257 stays 257 in bfloat16 (docs/design.md, "Precision").
   std::vector<bool> exact_slot;
+  // In a float32 or bfloat16 program: slots whose op has a float32 kernel (float_step) and whose
+  // buffer is float32 memory in the float arena (float_slot: everything such an op makes except
+  // outputs, which are read as float64 views). Leaves and other slots stay float64; a float step
+  // reads them through a float32 copy made once per run, and other steps read a float slot through
+  // a float64 copy (docs/design.md, "Precision").
+  std::vector<bool> float_step, float_slot;
   std::vector<StepPlan> steps;
   std::vector<std::size_t> leaf_slots, gate_steps;
   std::size_t directional_begin = 0, directional_end = 0;
   bool directional_skippable = false, has_directional_pass = false;
   bool uses_directions = false;  // a selector reads Clarke directions (with or without tangent ops)
-  std::size_t arena_size = 0, pass_arena_size = 0;
+  std::size_t arena_size = 0, pass_arena_size = 0, float_arena_size = 0;
   ProgramStats stats;  // the per-run figures; runs and timings stay zero
 
   // The buffers of the last Program that died, for the next one. One set at most: a loop that
@@ -64,6 +71,9 @@ struct PassMembership {
 // The schedule: late as possible, then partitioned around the directional pass.
 void order_steps(Graph& graph, const std::vector<NodeId>& outputs, ProgramPlan& P, PassMembership& passes);
 
+// Which slots are exact (never rounded) and which run and live in float32.
+void plan_storage(Graph& graph, const std::vector<NodeId>& outputs, const ProgramOptions& options,
+                  const PassMembership& passes, ProgramPlan& P);
 // Where each buffer lives: leaves first (they hold their values for the whole run), then each op's
 // output, freed after its last reader; the conditional pass's buffers get an arena of their own.
 void plan_memory(Graph& graph, const std::vector<NodeId>& outputs, const ProgramOptions& options,

@@ -55,6 +55,7 @@ Program::~Program() {
 Scalar* Program::home_of(std::size_t i, const std::vector<Scalar*>& outside) {
   const ProgramPlan& P = *plan_;
   if (outside[i]) return outside[i];
+  if (P.float_slot[i]) return buffers_.wide_copies[i].empty() ? nullptr : buffers_.wide_copies[i].data();
   return P.offset[i] == kNoNode || P.in_pass_slot[i] ? nullptr : buffers_.arena.data() + P.offset[i];
 }
 
@@ -63,6 +64,7 @@ void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
   require_memory(static_cast<double>(P.arena_size + P.pass_arena_size) * sizeof(Scalar),
                  "Program of " + std::to_string(P.order.size()) + " nodes: its buffers");
   buffers_.arena.assign(std::max<std::size_t>(P.arena_size, 1), 0);
+  lay_out_float_memory();
   buffers_.views.reserve(P.order.size());
   for (std::size_t i = 0; i < P.order.size(); ++i) {
     const Node& n = graph_->node(P.order[i]);
@@ -71,10 +73,67 @@ void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
   }
   buffers_.steps.reserve(P.steps.size());
   for (const ProgramPlan::StepPlan& sp : P.steps) {
-    Step s{sp.node, sp.op, {}, sp.slot, sp.selector};
+    Step s{sp.node, sp.op, {}, sp.slot, sp.selector, {}, nullptr};
     for (std::size_t in : sp.input_slots) s.inputs.push_back(&buffers_.views[in]);
+    if (sp.in_float) {
+      for (std::size_t in : sp.input_slots) s.float_inputs.push_back(&buffers_.floats[in]);
+      s.float_out = &buffers_.floats[sp.slot];
+    }
     buffers_.steps.push_back(std::move(s));
   }
+}
+
+// The float32 side of a float32 or bfloat16 program: the float arena, and the copies that carry
+// values between float32 and float64 kernels (docs/design.md, "Precision").
+void Program::lay_out_float_memory() {
+  const ProgramPlan& P = *plan_;
+  const std::size_t n = P.order.size();
+  buffers_.floats.resize(n);
+  buffers_.narrow_copies.resize(n);
+  buffers_.wide_copies.resize(n);
+  buffers_.copied_in_run.assign(n, 0);
+  std::vector<char> narrow_needed(n, 0), wide_needed(n, 0);
+  for (const ProgramPlan::StepPlan& sp : P.steps) {
+    for (std::size_t in : sp.input_slots) {
+      narrow_needed[in] |= sp.in_float && !P.float_slot[in];
+      wide_needed[in] |= !sp.in_float && P.float_slot[in];
+    }
+    narrow_needed[sp.slot] |= sp.in_float && !P.float_slot[sp.slot];  // made in float32, kept in float64
+  }
+  double bytes = static_cast<double>(P.float_arena_size) * sizeof(float);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double elements = static_cast<double>(size_of(graph_->node(P.order[i]).shape));
+    bytes += narrow_needed[i] * elements * sizeof(float) + wide_needed[i] * elements * sizeof(Scalar);
+  }
+  if (bytes == 0) return;
+  require_memory(bytes, "Program of " + std::to_string(n) + " nodes: its float32 buffers and copies");
+  buffers_.float_arena.assign(std::max<std::size_t>(P.float_arena_size, 1), 0.0f);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Shape& shape = graph_->node(P.order[i]).shape;
+    if (P.float_slot[i]) {
+      buffers_.floats[i] = {buffers_.float_arena.data() + P.offset[i], shape};
+      if (wide_needed[i]) buffers_.wide_copies[i].assign(size_of(shape), 0);
+    } else if (narrow_needed[i]) {
+      buffers_.narrow_copies[i].assign(size_of(shape), 0.0f);
+      buffers_.floats[i] = {buffers_.narrow_copies[i].data(), shape};
+    }
+  }
+}
+
+void Program::narrow_copy(std::size_t slot) {
+  if (buffers_.copied_in_run[slot] == run_serial_) return;
+  const Scalar* from = buffers_.views[slot].data();
+  float* to = buffers_.floats[slot].data;
+  for (std::size_t e = 0, n = buffers_.floats[slot].size(); e < n; ++e) to[e] = static_cast<float>(from[e]);
+  buffers_.copied_in_run[slot] = run_serial_;
+}
+
+void Program::wide_copy(std::size_t slot) {
+  if (buffers_.copied_in_run[slot] == run_serial_) return;
+  const float* from = buffers_.floats[slot].data;
+  Scalar* to = buffers_.wide_copies[slot].data();
+  for (std::size_t e = 0, n = buffers_.wide_copies[slot].size(); e < n; ++e) to[e] = from[e];
+  buffers_.copied_in_run[slot] = run_serial_;
 }
 
 // Buffers from a Program that died: constants and op buffers are as laid out (no op writes a
@@ -82,6 +141,7 @@ void Program::lay_out_buffers(const std::vector<Scalar*>& outside) {
 // and this one's outside outputs may be elsewhere. Re-pointing sets a pointer, so every slot
 // outside the directional pass is simply sent home.
 void Program::reset_views(const std::vector<Scalar*>& outside) {
+  std::fill(buffers_.copied_in_run.begin(), buffers_.copied_in_run.end(), 0);  // that Program's runs
   for (std::size_t i = 0; i < plan_->order.size(); ++i)
     if (!plan_->in_pass_slot[i]) repoint(buffers_.views[i], home_of(i, outside));
 }
@@ -175,11 +235,14 @@ void Program::run() {
     if (options_.check_finite && (!plan_->in_pass_slot[slot] || !buffers_.pass_arena.empty())) check_leaf_finite(slot);
   }
   kinks_.sites.clear();
+  ++run_serial_;
   run_steps(0, plan_->directional_begin);
   bool needed = !plan_->directional_skippable;
-  for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k)
-    needed = static_cast<const PieceSelector*>(buffers_.steps[plan_->gate_steps[k]].op)
-                 ->has_kink(buffers_.steps[plan_->gate_steps[k]].inputs);
+  for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k) {
+    const std::size_t gate = plan_->gate_steps[k], key = plan_->steps[gate].input_slots[0];
+    if (plan_->float_slot[key]) wide_copy(key);  // the value key, made before the pass
+    needed = static_cast<const PieceSelector*>(buffers_.steps[gate].op)->has_kink(buffers_.steps[gate].inputs);
+  }
   kinks_.directional_ops_ran = plan_->has_directional_pass && needed;
   if (kinks_.directional_ops_ran) {
     if (buffers_.pass_arena.empty()) allocate_pass_arena();  // once, at the first kink
@@ -212,41 +275,78 @@ void Program::count_kinks(std::size_t k) {
   it->count.unqualified = std::max(it->count.unqualified, c.unqualified);
 }
 
+namespace {
+template <class T>
+std::size_t first_non_finite(const T* data, std::size_t n) {
+  for (std::size_t e = 0; e < n; ++e)
+    if (!std::isfinite(data[e])) return e;
+  return n;
+}
+}  // namespace
+
+// A float32 kernel on float32 memory. A float64 operand is read through its float32 copy (exact: it
+// holds a value of the dtype); a result kept in float64 is made in float32 and widened (exact).
+void Program::run_float_step(std::size_t k) {
+  const ProgramPlan& P = *plan_;
+  const Step& s = buffers_.steps[k];
+  for (std::size_t in : P.steps[k].input_slots)
+    if (!P.float_slot[in]) narrow_copy(in);
+  s.op->forward_float(s.float_inputs, *s.float_out);
+  round_in_place(graph_->dtype(), s.float_out->data, s.float_out->size());  // on store, as below
+  if (!P.float_slot[s.slot]) {
+    Scalar* to = buffers_.views[s.slot].data();
+    for (std::size_t e = 0, n = s.float_out->size(); e < n; ++e) to[e] = s.float_out->data[e];
+    buffers_.copied_in_run[s.slot] = run_serial_;
+  }
+}
+
+void Program::check_finite_output(const Step& s) const {
+  const bool in_float = plan_->float_slot[s.slot];
+  const std::size_t n = in_float ? s.float_out->size() : buffers_.views[s.slot].size();
+  const std::size_t e =
+      in_float ? first_non_finite(s.float_out->data, n) : first_non_finite(buffers_.views[s.slot].data(), n);
+  if (e == n) return;
+  const double value = in_float ? s.float_out->data[e] : buffers_.views[s.slot].data()[e];
+  const Node& node = graph_->node(s.node);
+  std::string inputs;
+  for (NodeId in : node.inputs) inputs += (inputs.empty() ? "" : ", ") + graph_->describe(in);
+  throw NumericError("first non-finite value (" + std::to_string(value) + ") produced by " + graph_->describe(s.node) +
+                     " at flat index " + std::to_string(e) + "; its inputs: " + inputs);
+}
+
 void Program::run_steps(std::size_t begin, std::size_t end) {
   using Clock = std::chrono::steady_clock;
   const DType dtype = graph_->dtype();
   for (std::size_t k = begin; k < end; ++k) {
     Step& s = buffers_.steps[k];
+    const ProgramPlan::StepPlan& sp = plan_->steps[k];
     View& out = buffers_.views[s.slot];
     Clock::time_point start;
     if (options_.time_nodes) start = Clock::now();
     try {
       // Clarke's tangents, kept wide, are computed in float64 throughout (no float32 GEMM either).
       const bool wide = dtype == DType::Float64 || (plan_->in_pass_slot[s.slot] && options_.wide_directions);
-      if (wide) {
-        s.op->forward(s.inputs, out);
+      if (sp.in_float) {
+        run_float_step(k);
       } else {
-        s.op->forward_float32(s.inputs, out);
-        // Where a low-precision result is made: on store, once per op (PyTorch's CPU kernels round
-        // their float32 results to bfloat16 in the same place).
-        if (!plan_->exact_slot[s.slot]) round_in_place(dtype, out.data(), out.size());
+        if (dtype != DType::Float64)
+          for (std::size_t in : sp.input_slots)
+            if (plan_->float_slot[in]) wide_copy(in);
+        if (wide) {
+          s.op->forward(s.inputs, out);
+        } else {
+          s.op->forward_float32(s.inputs, out);
+          // Where a low-precision result is made: on store, once per op (PyTorch's CPU kernels round
+          // their float32 results to bfloat16 in the same place).
+          if (!plan_->exact_slot[s.slot]) round_in_place(dtype, out.data(), out.size());
+        }
       }
     } catch (const ValueError& e) {
       throw ValueError(graph_->describe(s.node) + ": " + e.what());
     }
     if (options_.time_nodes) stats_.timings[k].seconds += std::chrono::duration<double>(Clock::now() - start).count();
     if (s.selector && options_.report_kinks) count_kinks(k);
-    if (options_.check_finite) {
-      for (std::size_t e = 0; e < out.size(); ++e)
-        if (!std::isfinite(out.data()[e])) {
-          const Node& n = graph_->node(s.node);
-          std::string inputs;
-          for (NodeId in : n.inputs) inputs += (inputs.empty() ? "" : ", ") + graph_->describe(in);
-          throw NumericError("first non-finite value (" + std::to_string(out.data()[e]) + ") produced by " +
-                             graph_->describe(s.node) + " at flat index " + std::to_string(e) +
-                             "; its inputs: " + inputs);
-        }
-    }
+    if (options_.check_finite) check_finite_output(s);
   }
 }
 

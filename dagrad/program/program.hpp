@@ -25,6 +25,11 @@ struct ProgramOptions {
   // dtype: they only decide pieces by their signs, and a tangent that cancels in low precision can
   // round to 0 (undecided) or change sign where float64 decides it (docs/design.md, "Precision").
   bool wide_directions = true;
+  // In a float32 or bfloat16 graph, ops with float32 kernels (matmul and the elementwise glue of
+  // training) run on float32 memory, as PyTorch's do, instead of on float64 buffers holding values
+  // of the dtype. Every number is the same bit for bit either way; false is the reference path the
+  // tests compare with.
+  bool float_kernels = true;
 };
 
 // Where the last run met kinks, per subgradient policy and per nonsmooth node: one entry for each
@@ -70,6 +75,7 @@ struct ProgramStats {
   std::size_t outside_bytes = 0;      // parameters and outputs held outside the arena (ProgramOptions)
   std::size_t directional_bytes = 0;  // the Clarke pass's own arena, held from the first run at a kink
   std::size_t ops = 0;                // scheduled op nodes
+  std::size_t float_ops = 0;          // ... of which run float32 kernels on float32 memory
   bool reused_buffers = false;        // runs in the buffers of a Program of the same outputs that died
   std::vector<NodeTiming> timings;    // filled when ProgramOptions::time_nodes
 };
@@ -105,6 +111,10 @@ class Program {
     std::vector<const View*> inputs;
     std::size_t slot;
     bool selector = false;  // a piece selector outside the directional pass: counted for the report
+    // A float32 kernel's operands (Kernel::forward_float): float slots' buffers, or the float32
+    // copies of float64 slots.
+    std::vector<const FloatBuffer*> float_inputs;
+    FloatBuffer* float_out = nullptr;
   };
   std::size_t slot_of(const Var& v, const char* what) const;
   void check_leaf_finite(std::size_t slot) const;
@@ -115,6 +125,11 @@ class Program {
   Scalar* home_of(std::size_t slot, const std::vector<Scalar*>& outside);
   void count_kinks(std::size_t step);
   void copy_constant(std::size_t slot);
+  void lay_out_float_memory();
+  void narrow_copy(std::size_t slot);  // a float64 slot's float32 copy, made once per run
+  void wide_copy(std::size_t slot);    // a float slot's float64 copy, made once per run
+  void run_float_step(std::size_t step);
+  void check_finite_output(const Step& s) const;
 
   Graph* graph_;
   ProgramOptions options_;
@@ -129,6 +144,15 @@ class Program {
     std::vector<Scalar> pass_arena;  // the directional pass's buffers (empty until needed)
     std::vector<View> views;         // one per scheduled node
     std::vector<Step> steps;
+    // A float32 or bfloat16 program's float32 memory: the float slots' arena, each slot's float32
+    // buffer (into it, or a float64 slot's float32 copy, or none), the float64 copies of float
+    // slots that float64 kernels read (where `views` of float slots point), and the run whose
+    // values each copy holds.
+    std::vector<float> float_arena;
+    std::vector<FloatBuffer> floats;
+    std::vector<std::vector<float>> narrow_copies;
+    std::vector<std::vector<Scalar>> wide_copies;
+    std::vector<std::size_t> copied_in_run;
   };
   friend struct ProgramPlan;
   Buffers buffers_;
@@ -137,6 +161,7 @@ class Program {
   std::vector<std::optional<std::weak_ptr<const bool>>> store_of_;  // parameters following a store: its liveness
   ProgramStats stats_;
   KinkReport kinks_;
+  std::size_t run_serial_ = 0;  // counts runs from 1, so a copy made in no run is stale
 };
 
 }  // namespace dagrad

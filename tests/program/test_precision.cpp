@@ -2,6 +2,7 @@
 // and the kinks that rounding makes.
 #include <catch2/catch.hpp>
 #include <cfloat>
+#include <cstring>
 #include <limits>
 
 #include "dagrad/optim/optimizer.hpp"
@@ -251,5 +252,98 @@ TEST_CASE("losses keep their stable tails in float32 and bfloat16", "[program][d
     CHECK(std::isfinite(p.scalar(ce)));
     CHECK(p.scalar(ce) == round_to(dtype, std::log1p(std::exp(-50.0)) / 2));
     CHECK(p.scalar(lse) == 1000);
+  }
+}
+
+namespace {
+
+// Every element of two programs' outputs, compared as bits (NaN patterns included).
+void check_same_bits(Program& a, Program& b, const std::vector<Var>& outputs) {
+  for (const Var& v : outputs) {
+    INFO(v.graph().describe(v.id()));
+    const View &x = a.view(v), &y = b.view(v);
+    REQUIRE(x.size() == y.size());
+    std::size_t differ = 0;
+    for (std::size_t e = 0; e < x.size(); ++e) differ += std::memcmp(x.data() + e, y.data() + e, sizeof(Scalar)) != 0;
+    CHECK(differ == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("float32 kernels on float32 memory give the float64-memory path's numbers bit for bit", "[program][dtype]") {
+  test::Rng rng(17);
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var x = g.input("x", {6, 5}), labels = g.input("labels", {6});
+    Var w1 = g.parameter("w1", {5, 8}), b1 = g.parameter("b1", {8}), w2 = g.parameter("w2", {8, 3});
+    Var b2 = g.parameter("b2", {3}), v = g.parameter("v", {8});
+    // Each op with a float32 kernel, with each broadcast it takes (rows of a bias, a number on
+    // either side), a vector matmul, and ops without one (cross_entropy, sum) reading float slots.
+    Var h = relu(matmul(x, w1) + b1);
+    Var z = abs(h - 0.25) * h / (square(h) + 1.0) + neg(h) * 0.5 - (2.0 - h);
+    Var loss = cross_entropy(matmul(z, w2) + b2, labels) + 0.01 * sum(matmul(z, v));
+    const std::vector<Var> params{w1, b1, w2, b2, v};
+    std::vector<Var> outputs = grad(loss, params);
+    outputs.push_back(loss);
+    ParamStore store(g, 4);
+    // Zero rows and a zero bias put relu's input exactly at its kink, so Clarke's directions run.
+    Tensor xv = test::random_normal(rng, {6, 5});
+    for (std::size_t j = 0; j < 5; ++j) xv(0, j) = xv(3, j) = 0;
+    Tensor lv = Tensor::from_shape({6});
+    for (std::size_t i = 0; i < 6; ++i) lv(i) = static_cast<Scalar>(i % 3);
+    for (auto& e : store.value(b1)) e = 0;
+    ProgramOptions reference_options;
+    reference_options.float_kernels = false;
+    Program fast(g, outputs), reference(g, outputs, reference_options);
+    CHECK(fast.stats().float_ops >= 12);
+    CHECK(reference.stats().float_ops == 0);
+    for (Program* p : {&fast, &reference}) {
+      p->set(x, xv);
+      p->set(labels, lv);
+      p->bind(store);
+    }
+    for (int run = 0; run < 3; ++run) {
+      INFO("run " << run);
+      fast.run();
+      reference.run();
+      check_same_bits(fast, reference, outputs);
+      CHECK(fast.kink_report().kinks() == reference.kink_report().kinks());
+      CHECK(fast.kink_report().kinks() > 0);
+      // Changed parameters between runs: the float32 copies of float64 slots are made again.
+      for (auto& e : store.values()) e = round_to(dtype, e * 0.75);
+    }
+    // A Program made again runs in the buffers the last one left (the plan's spare): its copies
+    // are of its own runs, not that Program's.
+    for (auto& e : store.values()) e = round_to(dtype, -e);
+    reference.run();
+    for (int again = 0; again < 2; ++again) {
+      Program rebuilt(g, outputs);
+      CHECK(rebuilt.stats().reused_buffers == (again == 1));
+      rebuilt.set(x, xv);
+      rebuilt.set(labels, lv);
+      rebuilt.bind(store);
+      rebuilt.run();
+      check_same_bits(rebuilt, reference, outputs);
+    }
+  }
+}
+
+TEST_CASE("a non-finite float32 intermediate is named by the op that made it", "[program][dtype][errors]") {
+  Graph g(DType::Float32);
+  Var x = g.input("x", {3});
+  Var big = square(x) * 2.0;  // 1e30² overflows float32 in a float32 slot
+  Var out = sum(big);
+  ProgramOptions options;
+  options.check_finite = true;
+  Program p(g, {out}, options);
+  REQUIRE(p.stats().float_ops == 2);
+  p.set(x, filled({3}, 1e30));
+  try {
+    p.run();
+    FAIL("no NumericError");
+  } catch (const NumericError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("square") && Catch::Contains("flat index 0"));
   }
 }
