@@ -318,12 +318,16 @@ class Pooling : public Op {
 
 namespace dagrad::detail {
 
-// im2col of image n of x (N, C, H, W) for a kh × kw kernel, stride 1, zero padding (ph, pw): row
+// im2col of one image (C, H, W) for a kh × kw kernel, stride 1, zero padding (ph, pw): row
 // (c·kh + i)·kw + j holds the (Ho, Wo) window shifted by (i − ph, j − pw). cols: C·kh·kw × Ho·Wo.
-void im2col(const View& x, std::size_t n, std::size_t kh, std::size_t kw, std::size_t ph, std::size_t pw,
-            std::size_t Ho, std::size_t Wo, Scalar* cols);
-// The workspace convolutions fill: one per thread, grown to the largest layer, so runs allocate nothing.
-Scalar* conv_workspace(std::size_t doubles);
+// T: Scalar, or float for the float32 kernels.
+template <class T>
+void im2col(const T* image, std::size_t C, std::size_t H, std::size_t W, std::size_t kh, std::size_t kw, std::size_t ph,
+            std::size_t pw, std::size_t Ho, std::size_t Wo, T* cols);
+// The workspace convolutions fill: one per thread and type, grown to the largest layer, so runs
+// allocate nothing.
+template <class T>
+T* conv_workspace(std::size_t elements);
 
 // Row-major C (m × n, contiguous) = op(A)·op(B) + beta·C by sgemm, for the float32 and bfloat16
 // paths (Kernel::forward_float32): the float64 buffers hold values of the dtype, so narrowing them to

@@ -330,6 +330,32 @@ TEST_CASE("float32 kernels on float32 memory give the float64-memory path's numb
   }
 }
 
+TEST_CASE("float32 convolution kernels give the float64-memory path's numbers bit for bit", "[program][dtype]") {
+  test::Rng rng(23);
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var x = g.input("x", {2, 2, 5, 5});
+    Var w1 = g.parameter("w1", {3, 2, 3, 3}), w2 = g.parameter("w2", {2, 3, 3, 3});
+    Var h = relu(conv2d(x, w1, 1));
+    Var loss = sum(square(conv2d(h, w2, 1)));
+    std::vector<Var> outputs = grad(loss, {x, w1, w2});  // conv2d_weight_grad, and conv2d for dx
+    outputs.push_back(loss);
+    ParamStore store(g, 8);
+    ProgramOptions reference_options;
+    reference_options.float_kernels = false;
+    Program fast(g, outputs), reference(g, outputs, reference_options);
+    CHECK(fast.stats().float_ops >= 6);
+    Tensor xv = test::random_normal(rng, {2, 2, 5, 5});
+    for (Program* p : {&fast, &reference}) {
+      p->set(x, xv);
+      p->bind(store);
+      p->run();
+    }
+    check_same_bits(fast, reference, outputs);
+  }
+}
+
 TEST_CASE("a non-finite float32 intermediate is named by the op that made it", "[program][dtype][errors]") {
   Graph g(DType::Float32);
   Var x = g.input("x", {3});
