@@ -238,14 +238,15 @@ void Optimizer::step(ParamStore& store) {
           else
             g_[e] += decay * w[e];
         }
+    dtype_ = store.graph().dtype();
     update(w, g, lr, slices[k]);
     // One rounding per stored value and step: the update is one kernel, computed in float64.
-    if (DType dtype = store.graph().dtype(); dtype != DType::Float64) {
+    if (dtype_ != DType::Float64) {
       std::vector<std::vector<Scalar>*> state = state_buffers();
       for (const Slice& s : slices[k]) {
-        round_in_place(dtype, w.data() + s.begin, s.end - s.begin);
+        if (!rounds_parameters()) round_in_place(dtype_, w.data() + s.begin, s.end - s.begin);
         for (std::vector<Scalar>* buffer : state)
-          if (buffer->size() >= s.end) round_in_place(dtype, buffer->data() + s.begin, s.end - s.begin);
+          if (buffer->size() >= s.end) round_in_place(dtype_, buffer->data() + s.begin, s.end - s.begin);
       }
     }
   }
@@ -259,8 +260,16 @@ void Optimizer::step(ParamStore& store) {
 
 void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
                              const std::vector<Slice>& slices) {
-  for (const Slice& s : slices)
-    for (std::size_t i = s.begin; i < s.end; ++i) w[i] -= lr * g[i];
+  for (const Slice& s : slices) {
+    Scalar* wp = w.data();
+    const Scalar* gp = g.data();
+    if (dtype_ == DType::Float32)
+      for (std::size_t i = s.begin; i < s.end; ++i) wp[i] = static_cast<float>(wp[i] - lr * gp[i]);
+    else if (dtype_ == DType::BFloat16)
+      for (std::size_t i = s.begin; i < s.end; ++i) wp[i] = round_to(DType::BFloat16, wp[i] - lr * gp[i]);
+    else
+      for (std::size_t i = s.begin; i < s.end; ++i) wp[i] -= lr * gp[i];
+  }
 }
 
 void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,

@@ -81,8 +81,12 @@ class Optimizer {
   virtual std::vector<std::vector<Scalar>*> state_buffers() { return {}; }
   // Decoupled decay (AdamW) replaces the L2 term.
   virtual bool decoupled_decay() const { return false; }
+  // An update that rounds the parameters to dtype_ itself, in its own pass over them (the plain
+  // gradient step: one pass instead of two over the largest buffers).
+  virtual bool rounds_parameters() const { return false; }
   Options options_;
   std::size_t t_ = 0;
+  DType dtype_ = DType::Float64;  // the stepped store's graph's, set before update
 
  private:
   std::vector<Scalar> g_;
@@ -98,6 +102,7 @@ class GradientDescent : public Optimizer {
  protected:
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
               const std::vector<Slice>& slices) override;
+  bool rounds_parameters() const override { return true; }
 };
 
 // torch.optim.SGD's momentum: b ← μb + (1 − dampening)g (b = g at the first step), and the

@@ -210,6 +210,24 @@ TEST_CASE("optimizer updates and state are stored in the dtype", "[program][dtyp
   }
 }
 
+TEST_CASE("a gradient step rounds each parameter once, to the dtype", "[program][dtype][optim]") {
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var w = g.parameter("w", {64});
+    ParamStore store(g, 3);
+    test::Rng rng(9);
+    Tensor gv = test::random_normal(rng, {64});
+    std::vector<Scalar> expected(64);
+    for (std::size_t i = 0; i < 64; ++i) {
+      store.grad(w)(i) = round_to(dtype, gv(i));
+      expected[i] = round_to(dtype, store.value(w)(i) - 0.1 * store.grad(w)(i));  // float64 step, one rounding
+    }
+    optim::GradientDescent({optim::constant(0.1)}).step(store);
+    for (std::size_t i = 0; i < 64; ++i) CHECK(store.value(w)(i) == expected[i]);
+  }
+}
+
 TEST_CASE("reductions over large batches are accumulated in float64 and rounded once", "[program][dtype]") {
   // 2^20 float32 values whose float32 running sum drifts by hundreds of ulps: the graph's sum and
   // mean are the exact sum rounded once (half an ulp), which a float32 accumulator does not give.
