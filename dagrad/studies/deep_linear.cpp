@@ -17,8 +17,8 @@ namespace {
 // The claim this study checks, and where it comes from (the registry shows both).
 constexpr char kDeepLinearSource[] = "Ji & Telgarsky 2019";
 constexpr char kDeepLinearClaim[] =
-    "GD on deep linear nets with logistic loss: layers align (|v_{k+1}^T u_k| > 0.99), each layer tends to rank one "
-    "(s1/|W|_F > 0.99), the end-to-end direction approaches the SVM direction";
+    "GD on deep linear nets with logistic loss: layers align (|v_{k+1}^T u_k| -> 1), each layer tends to rank one "
+    "(s1/|W|_F -> 1), the end-to-end direction approaches the SVM direction";
 
 }  // namespace
 
@@ -62,11 +62,39 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
       r.add("angle_to_svm", angle(Tensor(xt::flatten(end_to_end)), svm.w));
     }
   }
+  // The paper's claims are limits (t -> infinity) with no rate, so they are judged as trends over
+  // the late phase, from the first record where the loss is below half its start (the plateau at a
+  // small init is left) to the end: each deficit (1 - alignment, 1 - s1/|W|_F, the angle to the SVM)
+  // must shrink, its fitted log-log slope against log t negative. A fixed bar (0.99) judged one
+  // set-up's 1e4-step value instead: 16 points in d = 2, width 10, depth 4, lr 0.5 reached s1/|W|_F
+  // 0.9894 there, still rising (0.9834, 0.9868, 0.9883, 0.9893 at t = 229, 744, 2424, 7897).
+  const auto &steps = r.series["step"], &losses = r.series["loss"];
+  std::size_t late = 0;
+  while (late < losses.size() && !(losses[late] < 0.5 * losses[0])) ++late;
+  std::vector<Scalar> log_t, align_deficit, rank_deficit, angle_log;
+  auto log_floor = [](Scalar v) { return std::log(std::max(v, Scalar(1e-16))); };  // a deficit may round to 0
+  for (std::size_t i = late; i < steps.size(); ++i) {
+    log_t.push_back(std::log(steps[i]));
+    align_deficit.push_back(log_floor(1 - r.series["min_alignment"][i]));
+    rank_deficit.push_back(log_floor(1 - r.series["min_rank_one_ratio"][i]));
+    angle_log.push_back(log_floor(r.series["angle_to_svm"][i]));
+  }
+  const bool enough = log_t.size() >= 4;
+  Scalar align_slope = enough ? fitted_slope(log_t, align_deficit) : 0,
+         rank_slope = enough ? fitted_slope(log_t, rank_deficit) : 0,
+         angle_slope = enough ? fitted_slope(log_t, angle_log) : 0;
   Scalar align = r.series["min_alignment"].back(), ratio = r.series["min_rank_one_ratio"].back();
-  Scalar ang = r.series["angle_to_svm"].back(), ang_mid = r.series["angle_to_svm"][r.series["angle_to_svm"].size() / 2];
+  Scalar ang = r.series["angle_to_svm"].back();
   r.measured = "after " + std::to_string(o.steps) + " steps: min alignment " + fmt(align, 6) + ", min s1/|W|_F " +
-               fmt(ratio, 6) + ", angle to SVM " + fmt(ang) + " rad (" + fmt(ang_mid) + " at mid-run)";
-  r.holds = align > 0.99 && ratio > 0.99 && ang < ang_mid;
+               fmt(ratio, 6) + ", angle to SVM " + fmt(ang) + " rad; ";
+  if (enough)
+    r.measured += "over the late phase (from step " + std::to_string(static_cast<std::size_t>(steps[late])) + ", " +
+                  std::to_string(log_t.size()) + " records) the log-log slopes against t of 1 - alignment " +
+                  fmt(align_slope) + ", 1 - s1/|W|_F " + fmt(rank_slope) + ", angle " + fmt(angle_slope) +
+                  " (each must be negative)";
+  else
+    r.measured += "the loss never fell below half its start in enough records to judge a trend";
+  r.holds = enough && align_slope < 0 && rank_slope < 0 && angle_slope < 0;
   return r;
 }
 

@@ -131,11 +131,17 @@ std::vector<StudyEntry> max_margin_entries() {
               max_margin),
           detail::make_entry<MaxMarginOptions>(
               "max-margin-digits", kMaxMarginSource, kMaxMarginClaim, false,
+              // The claims are asymptotic: at 3000 steps the last decade's loss slope is -0.85 and
+              // d|w|/dlog t 1.13 of |w_svm| = 1.71 (the check said NO); from about 2e4 steps both are
+              // within the check's bounds (-0.93 and 1.35 at 3e4), so the quick edition runs 3e4.
               [](MaxMarginOptions& o, bool quick) {
                 o.digits = true;
-                o.steps = quick ? 3000 : 1000000;
+                o.steps = quick ? 30000 : 1000000;
               },
-              max_margin, {{"--n", "its data are the digits 0 and 1"}, {"--d", "its data are the digits 0 and 1"}})};
+              max_margin,
+              {{"--n", "its data are the digits 0 and 1"},
+               {"--d", "its data are the digits 0 and 1"},
+               {"--seed", "nothing in it is random: its data are the digits 0 and 1 and its weights start at zero"}})};
 }
 
 }  // namespace dagrad::studies

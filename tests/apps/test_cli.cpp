@@ -113,46 +113,48 @@ TEST_CASE("checking: names, paths and sizes are refused before any work", "[apps
     INFO(study.name);
     CHECK(check_message({"study", study.name}).empty());  // the full editions fit
   }
-  for (const Bad& b :
-       std::vector<Bad>{{{"train", "--model", "transformer"}, "unknown model 'transformer'"},
-                        {{"train", "--optimizer", "lion"}, "unknown optimizer 'lion'"},
-                        {{"train", "--data", "mnist"}, "unknown data set 'mnist'"},
-                        // A device or FIFO would block or never end.
-                        {{"train", "--data", "/dev/zero"}, "/dev/zero: not a regular file"},
-                        {{"train", "--data", "/nonexistent/x.csv"}, "not a regular file"},
-                        {{"train", "--model", "convnet", "--data", "wine"}, "convnet needs square"},
-                        {{"train", "--out", file}, "exists and is not a directory"},
-                        {{"train", "--checkpoint", file}, "--checkpoint"},
-                        {{"train", "--resume", "/nonexistent/ckpt"}, "no such checkpoint directory"},
-                        // 10^12 weights per layer: refused from the graph's shapes, nothing allocated.
-                        {{"train", "--width", "1000000"}, "more than this machine's"},
-                        {{"train", "--width", "100000000"}, "more than 2^40 elements"},
-                        {{"demo", "--width", "100000"}, "cost table runs one forward-mode pass per parameter"},
-                        {{"demo", "--batch", "10000000000000", "--width", "8"}, "demo: the activations needs"},
-                        {{"cost", "--out", file}, "--out"},
-                        {{"--report-out", file}, "--report-out"},
-                        {{"study", "kinks", "--out", file}, "--out"},
-                        {{"study", "factorization", "--widths", "3"}, "study 'factorization' has no option --widths"},
-                        {{"study", "kinks", "--size", "3"}, "has no option --size"},
-                        {{"study", "transformers"}, "unknown study 'transformers'"},
-                        {{"study", "max-margin-digits", "--n", "5"}, "has no option --n (its data are the digits"},
-                        // Sizes past memory are refused by name before the study allocates (it used to be an
-                        // anonymous bad_alloc, or the OOM killer, after building its data).
-                        {{"study", "max-margin", "--n", "100000000000", "--d", "100000"},
-                         "study 'max-margin' at --n 100000000000 --d 100000"},
-                        {{"study", "mean-field", "--widths", "5,10000000000"}, "--widths 10000000000: its data"},
-                        {{"study", "factorization", "--size", "10000000"}, "more than this machine's"},
-                        {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"},
-                        // Regression: an empty path meant "none" (--resume "" trained from scratch and saved nothing).
-                        {{"train", "--out", ""}, "--out: the path is empty"},
-                        {{"train", "--checkpoint", ""}, "--checkpoint: the path is empty"},
-                        {{"train", "--resume", ""}, "--resume: the path is empty"},
-                        {{"train", "--data", ""}, "--data: the path is empty"},
-                        {{"study", "kinks", "--out", ""}, "--out: the path is empty"},
-                        {{"cost", "--out", ""}, "--out: the path is empty"},
-                        {{"demo", "--out", ""}, "--out: the path is empty"},
-                        {{"--report-out", ""}, "--report-out: the path is empty"},
-                        {{"train", "--overwrite"}, "--overwrite applies to --checkpoint only"}}) {
+  for (const Bad& b : std::vector<Bad>{
+           {{"train", "--model", "transformer"}, "unknown model 'transformer'"},
+           {{"train", "--optimizer", "lion"}, "unknown optimizer 'lion'"},
+           {{"train", "--data", "mnist"}, "unknown data set 'mnist'"},
+           // A device or FIFO would block or never end.
+           {{"train", "--data", "/dev/zero"}, "/dev/zero: not a regular file"},
+           {{"train", "--data", "/nonexistent/x.csv"}, "not a regular file"},
+           {{"train", "--model", "convnet", "--data", "wine"}, "convnet needs square"},
+           {{"train", "--out", file}, "exists and is not a directory"},
+           {{"train", "--checkpoint", file}, "--checkpoint"},
+           {{"train", "--resume", "/nonexistent/ckpt"}, "no such checkpoint directory"},
+           // 10^12 weights per layer: refused from the graph's shapes, nothing allocated.
+           {{"train", "--width", "1000000"}, "more than this machine's"},
+           {{"train", "--width", "100000000"}, "more than 2^40 elements"},
+           {{"demo", "--width", "100000"}, "cost table runs one forward-mode pass per parameter"},
+           {{"demo", "--batch", "10000000000000", "--width", "8"}, "demo: the activations needs"},
+           {{"cost", "--out", file}, "--out"},
+           {{"--report-out", file}, "--report-out"},
+           {{"study", "kinks", "--out", file}, "--out"},
+           {{"study", "factorization", "--widths", "3"}, "study 'factorization' has no option --widths"},
+           {{"study", "kinks", "--size", "3"}, "has no option --size"},
+           {{"study", "transformers"}, "unknown study 'transformers'"},
+           {{"study", "max-margin-digits", "--n", "5"}, "has no option --n (its data are the digits"},
+           // Regression: --seed 3 ran and printed what --seed 0 printed.
+           {{"study", "max-margin-digits", "--seed", "3"}, "has no option --seed (nothing in it is random"},
+           // Sizes past memory are refused by name before the study allocates (it used to be an
+           // anonymous bad_alloc, or the OOM killer, after building its data).
+           {{"study", "max-margin", "--n", "100000000000", "--d", "100000"},
+            "study 'max-margin' at --n 100000000000 --d 100000"},
+           {{"study", "mean-field", "--widths", "5,10000000000"}, "--widths 10000000000: its data"},
+           {{"study", "factorization", "--size", "10000000"}, "more than this machine's"},
+           {{"study", "deep-linear", "--depth", "10000000000"}, "--depth 10000000000"},
+           // Regression: an empty path meant "none" (--resume "" trained from scratch and saved nothing).
+           {{"train", "--out", ""}, "--out: the path is empty"},
+           {{"train", "--checkpoint", ""}, "--checkpoint: the path is empty"},
+           {{"train", "--resume", ""}, "--resume: the path is empty"},
+           {{"train", "--data", ""}, "--data: the path is empty"},
+           {{"study", "kinks", "--out", ""}, "--out: the path is empty"},
+           {{"cost", "--out", ""}, "--out: the path is empty"},
+           {{"demo", "--out", ""}, "--out: the path is empty"},
+           {{"--report-out", ""}, "--report-out: the path is empty"},
+           {{"train", "--overwrite"}, "--overwrite applies to --checkpoint only"}}) {
     INFO(b.args[0] << " " << (b.args.size() > 1 ? b.args[1] : "") << " " << b.args.back());
     CHECK_THAT(check_message(b.args), Catch::Contains(b.expected));
   }

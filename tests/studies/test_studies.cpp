@@ -41,6 +41,30 @@ TEST_CASE("deep-linear (Ji & Telgarsky 2019): alignment, rank one, SVM direction
   }
 }
 
+TEST_CASE("deep-linear judges trends, not one set-up's bar; a wrong-sign step fails it", "[studies][deep-linear]") {
+  // Regression: this set-up was judged NO because s1/|W|_F was 0.9894 (< 0.99) after 1e4 steps,
+  // though it was still rising toward 1.
+  DeepLinearOptions o;
+  o.n = 16;
+  o.d = 2;
+  o.width = 10;
+  o.depth = 4;
+  o.lr = 0.5;
+  o.steps = 10000;
+  StudyResult r = deep_linear(o);
+  INFO(r.measured);
+  CHECK(r.series["min_rank_one_ratio"].back() < 0.99);
+  CHECK(r.holds);
+  // A step 1e5 times too small: the loss never leaves its plateau, so there is no trend to judge
+  // and the verdict says NO. (Gradient ascent ends in a NumericError naming the layer instead.)
+  DeepLinearOptions broken;
+  broken.steps = 2000;
+  broken.lr = 2e-6;
+  StudyResult b = deep_linear(broken);
+  INFO(b.measured);
+  CHECK(!b.holds);
+}
+
 TEST_CASE("balancedness (Du, Hu & Lee 2018) for ReLU, leaky ReLU and linear nets", "[studies][balancedness]") {
   for (const char* activation : {"relu", "leaky_relu", "linear"}) {
     BalancednessOptions o;
