@@ -111,6 +111,9 @@ StudyResult factorization(const FactorizationOptions& o) {
   m.precision(3);
   bool holds = true;
   std::size_t judged = 0;  // converged depth >= 3 runs compared with depth 2
+  // Runs in the claim's scope (the smallest init) still on a plateau when the budget ended: the
+  // claim is not established while one is missing, and the verdict says which.
+  std::vector<std::string> unconverged;
   Scalar smallest_init = *std::min_element(o.init_scales.begin(), o.init_scales.end());
   std::size_t fewest = *std::min_element(o.observed.begin(), o.observed.end());
   for (std::size_t observed : o.observed) {
@@ -151,8 +154,11 @@ StudyResult factorization(const FactorizationOptions& o) {
         by_depth[depth] = run;
       }
       if (init != smallest_init) continue;  // the claim is about small initialisation
-      for (auto it = by_depth.begin(); it != by_depth.end();)
+      for (auto it = by_depth.begin(); it != by_depth.end();) {
+        if (!it->second.converged())
+          unconverged.push_back(std::to_string(it->first) + " at " + std::to_string(observed));
         it = it->second.converged() ? std::next(it) : by_depth.erase(it);
+      }
       if (!by_depth.count(2)) continue;
       const FactorizationRun& two = by_depth[2];
       if (by_depth.count(1))
@@ -167,8 +173,14 @@ StudyResult factorization(const FactorizationOptions& o) {
     }
     m << ". ";
   }
+  m << "Verdict over " << judged << " comparison(s) of depth >= 3 with depth 2 at init " << smallest_init;
+  if (!unconverged.empty()) {
+    m << "; not established: the run(s) at depth ";
+    for (std::size_t i = 0; i < unconverged.size(); ++i) m << (i ? ", " : "") << unconverged[i];
+    m << " observed did not converge (raise --steps)";
+  }
   r.measured = m.str();
-  r.holds = holds && judged > 0;
+  r.holds = holds && judged > 0 && unconverged.empty();
   return r;
 }
 

@@ -159,6 +159,21 @@ TEST_CASE("lazy vs active (Chizat, Oyallon & Bach 2019): displacement ~ 1/alpha,
   CHECK(r.series["distance_to_linearization"].back() < 0.2 * r.series["distance_to_linearization"].front());
 }
 
+TEST_CASE("factorization: a run of the claim's scope that did not converge makes the verdict NO, by name",
+          "[studies][factorization]") {
+  FactorizationOptions o;
+  o.size = 30;
+  o.rank = 2;
+  o.observed = {250};
+  o.depths = {1, 2, 3};
+  o.init_scales = {1e-3};
+  o.steps = 100;  // far too few: the deep runs from 1e-3 are still on their first plateau
+  StudyResult r = factorization(o);
+  INFO(r.measured);
+  CHECK_FALSE(r.holds);
+  CHECK_THAT(r.measured, Catch::Contains("not established") && Catch::Contains("raise --steps"));
+}
+
 TEST_CASE("factorization (Arora et al. 2019), scaled down: deeper recovers better with lower effective rank",
           "[studies][factorization]") {
   FactorizationOptions o;
