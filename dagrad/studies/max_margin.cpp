@@ -18,8 +18,8 @@ namespace {
 // The claim this study checks, and where it comes from (the registry shows both).
 constexpr char kMaxMarginSource[] = "Soudry et al. 2018";
 constexpr char kMaxMarginClaim[] =
-    "GD on logistic loss over separable data: loss ~ 1/t, |w| ~ log t, direction -> SVM; normalized GD (Nacson et al. "
-    "2019) closes the angle faster";
+    "GD on logistic loss over separable data: loss ~ 1/t, |w| ~ log t, angle to the SVM direction O(1/log t); "
+    "normalized GD (Nacson et al. 2019) closes the angle faster";
 
 }  // namespace
 
@@ -93,21 +93,27 @@ StudyResult max_margin(const MaxMarginOptions& o) {
     }
   }
   // The last decade of steps: log-log slope of the loss, and |w| against log t.
-  std::vector<Scalar> lt, ll, nw;
+  // The direction: Soudry et al.'s Theorem 3 gives an angle to the SVM of O(1/log t) for almost
+  // every data set, so the slope of log angle against log log t must be at most -1 (-0.8 allowing
+  // for the fit over one decade). Measured: digits -1.09 (angle·log t stays near 3.1), the
+  // synthetic data faster (-2.5 to -3).
+  std::vector<Scalar> lt, ll, nw, llt, la;
   for (std::size_t i = 0; i < r.series["step"].size(); ++i)
     if (r.series["step"][i] >= static_cast<Scalar>(o.steps) / 10) {
       lt.push_back(std::log(r.series["step"][i]));
       ll.push_back(std::log(r.series["gd_loss"][i]));
       nw.push_back(r.series["gd_norm"][i]);
+      llt.push_back(std::log(lt.back()));
+      la.push_back(std::log(std::max(r.series["gd_angle"][i], Scalar(1e-300))));
     }
-  Scalar slope = fitted_slope(lt, ll), norm_slope = fitted_slope(lt, nw);
-  Scalar angle_gd = r.series["gd_angle"].back(), angle_ngd = r.series["ngd_angle"].back(),
-         angle_early = r.series["gd_angle"][r.series["gd_angle"].size() / 2];
+  Scalar slope = fitted_slope(lt, ll), norm_slope = fitted_slope(lt, nw), angle_slope = fitted_slope(llt, la);
+  Scalar angle_gd = r.series["gd_angle"].back(), angle_ngd = r.series["ngd_angle"].back();
   // Theory: |w_t| ≈ log(t)/γ with γ the max margin (1/‖w_svm‖), so the slope against log t is ≈ ‖w_svm‖.
   r.measured = "loss slope " + fmt(slope) + " (theory -1), d|w|/dlog t " + fmt(norm_slope) +
                " (theory |w_svm| = " + fmt(xt::linalg::norm(svm.w)) + "), angle to SVM after " +
-               std::to_string(o.steps) + " steps: GD " + fmt(angle_gd) + " rad, normalized GD " + fmt(angle_ngd) +
-               " rad; SVM KKT residual " + fmt(svm.kkt_residual, 2);
+               std::to_string(o.steps) + " steps: GD " + fmt(angle_gd) + " rad (log-log-t slope " + fmt(angle_slope) +
+               ", theory <= -1), normalized GD " + fmt(angle_ngd) + " rad; SVM KKT residual " +
+               fmt(svm.kkt_residual, 2);
   // Normalized GD's margins grow linearly, so its loss soon underflows float64; its gradient, and
   // with it the direction, freezes there. Said in the report so a flat angle curve is not misread.
   const auto& ngd_loss = r.series["ngd_loss"];
@@ -117,7 +123,7 @@ StudyResult max_margin(const MaxMarginOptions& o) {
                     std::to_string(static_cast<std::size_t>(r.series["step"][i])) + ", where its direction freezes";
       break;
     }
-  r.holds = std::fabs(slope + 1) <= 0.1 && angle_gd < angle_early && angle_ngd < 0.5 * angle_gd &&
+  r.holds = std::fabs(slope + 1) <= 0.1 && angle_slope <= -0.8 && angle_ngd < 0.5 * angle_gd &&
             std::fabs(norm_slope / xt::linalg::norm(svm.w) - 1) < 0.25;
   return r;
 }
