@@ -80,8 +80,18 @@ StudyResult mean_field(const MeanFieldOptions& o) {
     m << (m.tellp() ? "; " : "") << "m = " << width << ": mean final loss " << mean_loss.back() << " (worst seed "
       << worst << ")";
   }
+  // Judged over the whole sweep, not its two ends: the fitted slope of log mean loss against log m
+  // must be negative, the widest students must fit 10x better than the narrowest, on every seed.
+  std::vector<Scalar> log_width, log_loss;
+  for (std::size_t k = 0; k < o.widths.size(); ++k) {
+    log_width.push_back(std::log(static_cast<Scalar>(o.widths[k])));
+    log_loss.push_back(std::log(std::max(mean_loss[k], Scalar(1e-300))));
+  }
+  const Scalar sweep_slope = o.widths.size() > 1 ? fitted_slope(log_width, log_loss) : 0;
+  m << "; log-log slope of the mean final loss against m over the sweep " << sweep_slope << " (must be negative)";
   r.measured = m.str() + " after " + std::to_string(o.steps) + " GD steps";
-  r.holds = mean_loss.back() < 0.1 * mean_loss.front() && worst_loss.back() < 1e-3;
+  r.holds =
+      o.widths.size() > 1 && sweep_slope < 0 && mean_loss.back() < 0.1 * mean_loss.front() && worst_loss.back() < 1e-3;
   return r;
 }
 
