@@ -39,29 +39,25 @@ struct Conv2d : detail::Bilinear<> {
   template <class Gemm>
   void run(const std::vector<const View*>& in, View& out, Gemm gemm) const {
     const View &x = *in[0], &w = *in[1];
-    std::size_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3], K = w.shape()[0];
-    std::size_t kh = w.shape()[2], kw = w.shape()[3];
-    std::size_t Ho = out.shape()[2], Wo = out.shape()[3], rows = C * kh * kw, cols_n = Ho * Wo;
-    Scalar* cols = detail::conv_workspace<Scalar>(rows * cols_n);
-    View col_view = make_view(cols, {rows, cols_n});
+    const std::size_t K = w.shape()[0], rows = w.shape()[1] * w.shape()[2] * w.shape()[3];
+    const std::size_t Ho = out.shape()[2], Wo = out.shape()[3], cols_n = Ho * Wo;
     View w_mat = make_view(const_cast<Scalar*>(w.data()), {K, rows});
-    for (std::size_t n = 0; n < N; ++n) {
-      detail::im2col(x.data() + n * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols);
-      View out_n = make_view(out.data() + n * K * cols_n, {K, cols_n});
-      gemm(w_mat, col_view, out_n);
-    }
+    detail::for_each_im2col(x.data(), x.shape(), w.shape()[2], w.shape()[3], ph, pw, Ho, Wo,
+                            [&](std::size_t n, Scalar* cols) {
+                              View col_view = make_view(cols, {rows, cols_n});
+                              View out_n = make_view(out.data() + n * K * cols_n, {K, cols_n});
+                              gemm(w_mat, col_view, out_n);
+                            });
   }
   // The same sgemm per image on float32 memory: no copies of the weights, images or results.
   bool runs_in_float(const std::vector<Shape>&, const Shape&) const override { return true; }
   void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
     const FloatBuffer &x = *in[0], &w = *in[1];
-    std::size_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3], K = w.shape[0], kh = w.shape[2];
-    std::size_t kw = w.shape[3], Ho = out.shape[2], Wo = out.shape[3], rows = C * kh * kw, cols_n = Ho * Wo;
-    float* cols = detail::conv_workspace<float>(rows * cols_n);
-    for (std::size_t n = 0; n < N; ++n) {
-      detail::im2col(x.data + n * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols);
+    const std::size_t K = w.shape[0], rows = w.shape[1] * w.shape[2] * w.shape[3];
+    const std::size_t Ho = out.shape[2], Wo = out.shape[3], cols_n = Ho * Wo;
+    detail::for_each_im2col(x.data, x.shape, w.shape[2], w.shape[3], ph, pw, Ho, Wo, [&](std::size_t n, float* cols) {
       detail::sgemm(false, false, K, cols_n, rows, w.data, rows, cols, cols_n, 0.0f, out.data + n * K * cols_n);
-    }
+    });
   }
   Var adjoint_a(const Var& g, const Var&, const Var& w) const override {
     Shape ws = w.shape();

@@ -41,32 +41,27 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
   template <class Gemm>
   void run(const std::vector<const View*>& in, View& out, Gemm gemm) const {
     const View &x = *in[0], &g = *in[1];
-    std::size_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3], K = g.shape()[1];
-    std::size_t Ho = g.shape()[2], Wo = g.shape()[3], kh = out.shape()[2], kw = out.shape()[3];
-    std::size_t rows = C * kh * kw, cols_n = Ho * Wo;
-    Scalar* cols = detail::conv_workspace<Scalar>(rows * cols_n);
-    View col_view = make_view(cols, {rows, cols_n});
+    const std::size_t K = g.shape()[1], Ho = g.shape()[2], Wo = g.shape()[3], kh = out.shape()[2];
+    const std::size_t kw = out.shape()[3], rows = x.shape()[1] * kh * kw, cols_n = Ho * Wo;
     View dw = make_view(out.data(), {K, rows});
-    for (std::size_t n = 0; n < N; ++n) {
-      detail::im2col(x.data() + n * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols);
+    detail::for_each_im2col(x.data(), x.shape(), kh, kw, ph, pw, Ho, Wo, [&](std::size_t n, Scalar* cols) {
+      View col_view = make_view(cols, {rows, cols_n});
       View g_n = make_view(const_cast<Scalar*>(g.data()) + n * K * cols_n, {K, cols_n});
       gemm(g_n, col_view, dw, n == 0 ? Scalar(0) : Scalar(1));
-    }
-    if (N == 0) std::fill(out.begin(), out.end(), Scalar(0));
+    });
+    if (x.shape()[0] == 0) std::fill(out.begin(), out.end(), Scalar(0));
   }
   // The same accumulation on float32 memory.
   bool runs_in_float(const std::vector<Shape>&, const Shape&) const override { return true; }
   void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
     const FloatBuffer &x = *in[0], &g = *in[1];
-    std::size_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3], K = g.shape[1], Ho = g.shape[2];
-    std::size_t Wo = g.shape[3], kh = out.shape[2], kw = out.shape[3], rows = C * kh * kw, cols_n = Ho * Wo;
-    float* cols = detail::conv_workspace<float>(rows * cols_n);
-    for (std::size_t n = 0; n < N; ++n) {
-      detail::im2col(x.data + n * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols);
+    const std::size_t K = g.shape[1], Ho = g.shape[2], Wo = g.shape[3], kh = out.shape[2], kw = out.shape[3];
+    const std::size_t rows = x.shape[1] * kh * kw, cols_n = Ho * Wo;
+    detail::for_each_im2col(x.data, x.shape, kh, kw, ph, pw, Ho, Wo, [&](std::size_t n, float* cols) {
       detail::sgemm(false, true, K, rows, cols_n, g.data + n * K * cols_n, cols_n, cols, cols_n, n == 0 ? 0.0f : 1.0f,
                     out.data);
-    }
-    if (N == 0) std::fill(out.data, out.data + out.size(), 0.0f);
+    });
+    if (x.shape[0] == 0) std::fill(out.data, out.data + out.size(), 0.0f);
   }
   Var adjoint_a(const Var& G, const Var&, const Var& g) const override {
     Shape ws = G.shape();

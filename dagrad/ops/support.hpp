@@ -329,6 +329,19 @@ void im2col(const T* image, std::size_t C, std::size_t H, std::size_t W, std::si
 template <class T>
 T* conv_workspace(std::size_t elements);
 
+// Each image of x (N, C, H, W) as its im2col matrix (C·kh·kw × Ho·Wo, in the per-thread
+// workspace), handed to f(n, cols) in turn: the loop both convolutions run, in float64 and float32.
+template <class T, class XShape, class F>
+void for_each_im2col(const T* x, const XShape& shape, std::size_t kh, std::size_t kw, std::size_t ph, std::size_t pw,
+                     std::size_t Ho, std::size_t Wo, F f) {
+  const std::size_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
+  T* cols = conv_workspace<T>(C * kh * kw * Ho * Wo);
+  for (std::size_t n = 0; n < N; ++n) {
+    im2col(x + n * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols);
+    f(n, cols);
+  }
+}
+
 // Row-major C (m × n, contiguous) = op(A)·op(B) + beta·C by sgemm, for the float32 and bfloat16
 // paths (Kernel::forward_float32): the float64 buffers hold values of the dtype, so narrowing them to
 // float32 is exact, and the sum accumulates in float32 as PyTorch's does. lda, ldb: row strides.
