@@ -100,6 +100,15 @@ inline void round_in_place(DType dtype, float* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) data[i] = from_bfloat16_bits(bfloat16_bits(data[i]));
 }
 
+// Between float64 memory holding values of a float32 or bfloat16 dtype and float32 memory: both
+// exact. Through raw pointers: xtensor's iterators would cost several times the conversion itself.
+inline void narrow_to_float(const Scalar* from, std::size_t n, float* to) {
+  for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<float>(from[i]);
+}
+inline void widen_to_scalar(const float* from, std::size_t n, Scalar* to) {
+  for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+}
+
 inline bool representable(DType dtype, Scalar x) { return std::isnan(x) || round_to(dtype, x) == x; }
 
 // The type a dtype's arithmetic is done in when it is not its own (PyTorch's opmath type):

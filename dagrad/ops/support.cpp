@@ -214,10 +214,9 @@ template Scalar* conv_workspace(std::size_t);
 template float* conv_workspace(std::size_t);
 
 namespace {
-// Through raw pointers: xtensor's iterators would cost several times the conversion itself.
 void narrow(const Scalar* from, std::size_t count, std::vector<float>& to) {
   if (to.size() < count) to.resize(count);  // grown once per thread, then reused
-  for (std::size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+  narrow_to_float(from, count, to.data());
 }
 }  // namespace
 
@@ -253,7 +252,7 @@ void sgemm_widened(bool transpose_a, bool transpose_b, std::size_t m, std::size_
   else if (fc.size() < m * n)
     fc.resize(m * n);
   sgemm(transpose_a, transpose_b, m, n, k, fa.data(), lda, fb.data(), ldb, static_cast<float>(beta), fc.data());
-  for (std::size_t e = 0, count = m * n; e < count; ++e) c[e] = fc[e];
+  widen_to_scalar(fc.data(), m * n, c);
 }
 
 }  // namespace detail

@@ -122,17 +122,13 @@ void Program::lay_out_float_memory() {
 
 void Program::narrow_copy(std::size_t slot) {
   if (buffers_.copied_in_run[slot] == run_serial_) return;
-  const Scalar* from = buffers_.views[slot].data();
-  float* to = buffers_.floats[slot].data;
-  for (std::size_t e = 0, n = buffers_.floats[slot].size(); e < n; ++e) to[e] = static_cast<float>(from[e]);
+  narrow_to_float(buffers_.views[slot].data(), buffers_.floats[slot].size(), buffers_.floats[slot].data);
   buffers_.copied_in_run[slot] = run_serial_;
 }
 
 void Program::wide_copy(std::size_t slot) {
   if (buffers_.copied_in_run[slot] == run_serial_) return;
-  const float* from = buffers_.floats[slot].data;
-  Scalar* to = buffers_.wide_copies[slot].data();
-  for (std::size_t e = 0, n = buffers_.wide_copies[slot].size(); e < n; ++e) to[e] = from[e];
+  widen_to_scalar(buffers_.floats[slot].data, buffers_.wide_copies[slot].size(), buffers_.wide_copies[slot].data());
   buffers_.copied_in_run[slot] = run_serial_;
 }
 
@@ -294,8 +290,7 @@ void Program::run_float_step(std::size_t k) {
   s.op->forward_float(s.float_inputs, *s.float_out);
   round_in_place(graph_->dtype(), s.float_out->data, s.float_out->size());  // on store, as below
   if (!P.float_slot[s.slot]) {
-    Scalar* to = buffers_.views[s.slot].data();
-    for (std::size_t e = 0, n = s.float_out->size(); e < n; ++e) to[e] = s.float_out->data[e];
+    widen_to_scalar(s.float_out->data, s.float_out->size(), buffers_.views[s.slot].data());
     buffers_.copied_in_run[s.slot] = run_serial_;
   }
 }
