@@ -115,7 +115,7 @@ struct TorchModel {
   // In the dagrad model's dtype: its rounded initial weights and data, converted exactly.
   TorchModel(const Case& c, const DagradModel& d) : kind(c.kind) {
     const torch::ScalarType type = torch_type(d.g.dtype());
-    for (const Var& p : d.model.params) params.push_back(to_torch(d.store->value(p)).to(type).requires_grad_(true));
+    for (const Var& p : d.model.params) params.push_back(to_torch(d.store->get(p)).to(type).requires_grad_(true));
     x = to_torch(d.xv).to(type);
     y = to_torch(d.yv).to(torch::kInt64);
     sgd = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(kLr));
@@ -150,7 +150,8 @@ struct TorchModel {
   }
 };
 
-double max_abs_diff(const View& a, const torch::Tensor& b) {
+template <class Values>
+double max_abs_diff(const Values& a, const torch::Tensor& b) {
   torch::Tensor bc = b.to(torch::kFloat64).contiguous();
   double worst = 0;
   for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a.data()[i] - bc.data_ptr<double>()[i]));
@@ -169,12 +170,12 @@ void check_equal(const Case& c, DType dtype) {
   lt.backward();
   double worst = std::fabs(ld - lt.to(torch::kFloat64).item<double>());
   for (std::size_t i = 0; i < t.params.size(); ++i)
-    worst = std::max(worst, max_abs_diff(d.store->grad(d.model.params[i]), t.params[i].grad()));
+    worst = std::max(worst, max_abs_diff(d.store->get_grad(d.model.params[i]), t.params[i].grad()));
   d.sgd.step(*d.store);
   t.sgd->step();
   for (int s = 0; s < 2; ++s) d.train_step(), t.train_step();
   for (std::size_t i = 0; i < t.params.size(); ++i)
-    worst = std::max(worst, max_abs_diff(d.store->value(d.model.params[i]), t.params[i].detach()));
+    worst = std::max(worst, max_abs_diff(d.store->get(d.model.params[i]), t.params[i].detach()));
   std::printf("check %-10s %-8s loss %.6f: largest difference in loss, gradients and weights after 3 SGD steps %.2e\n",
               c.name.c_str(), to_string(dtype), ld, worst);
   double bound = dtype == DType::Float64 ? 1e-10 : 64 * epsilon(dtype);
@@ -201,8 +202,7 @@ void register_low_precision(const Case& c) {
       DagradModel d(c, dtype);
       for (auto _ : state) benchmark::DoNotOptimize(d.train_step());
       const ProgramStats& stats = d.step_program->program().stats();
-      report_flops(state,
-                   stats.per_run.flops - stats.directional.flops + 2.0 * static_cast<double>(d.store->values().size()));
+      report_flops(state, stats.per_run.flops - stats.directional.flops + 2.0 * static_cast<double>(d.store->size()));
     })->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("torch_step" + suffix).c_str(), [c, dtype](benchmark::State& state) {
       set_threads(1);
@@ -222,8 +222,7 @@ void register_case(const Case& c) {
       for (auto _ : state) benchmark::DoNotOptimize(d.train_step());
       // Counted flops of what runs: the Clarke directional pass is skipped without kinks.
       const ProgramStats& stats = d.step_program->program().stats();
-      report_flops(state,
-                   stats.per_run.flops - stats.directional.flops + 2.0 * static_cast<double>(d.store->values().size()));
+      report_flops(state, stats.per_run.flops - stats.directional.flops + 2.0 * static_cast<double>(d.store->size()));
     })->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("torch_step" + suffix).c_str(), [c, threads](benchmark::State& state) {
       set_threads(threads);
@@ -300,7 +299,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
 // Clarke pass's own arena, held only after a step meets a kink, is printed beside it.
 void print_memory(const Case& c) {
   DagradModel d(c);
-  std::size_t params = d.store->values().size() * sizeof(Scalar), activations = 0, largest = 0;
+  std::size_t params = d.store->size() * sizeof(Scalar), activations = 0, largest = 0;
   for (NodeId id = 0; id < d.g.size(); ++id) {
     const Node& n = d.g.node(id);
     if (n.role != Role::Op || n.derivative) continue;

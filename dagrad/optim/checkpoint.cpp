@@ -320,7 +320,7 @@ void CheckpointDirectory::save(const ParamStore& store, const TrainingState& sta
   // Parameters in the model's dtype; state buffers in float64, which holds any state exactly (a
   // moment rounded to the dtype, or a table that is not).
   const DType dtype = store.graph().dtype();
-  for (const Var& v : vars) write(v.name(), store.value(v).data(), v.shape(), dtype, params);
+  for (const Var& v : vars) write(v.name(), store.get(v).data(), v.shape(), dtype, params);  // get: exposes nothing
   for (const auto& [name, values] : state.buffers) write(name, values.data(), {values.size()}, DType::Float64, buffers);
   sync_directory(dir);  // the new files' names are durable before the manifest points at them
   // The previous generation's files stay listed as pending until a save finds them gone: a process
@@ -375,8 +375,11 @@ TrainingState load_checkpoint(const std::string& directory, ParamStore& store) {
     state.values = manifest.at("state_values").get<std::map<std::string, std::string>>();
     // Everything read and checked: only now does the store change.
     const std::vector<Var>& vars = store.parameters();
-    for (std::size_t k = 0; k < vars.size(); ++k)
-      std::copy(values[k].begin(), values[k].end(), store.value(vars[k]).begin());
+    for (std::size_t k = 0; k < vars.size(); ++k) {
+      Tensor t = Tensor::from_shape(vars[k].shape());
+      std::copy(values[k].begin(), values[k].end(), t.begin());
+      store.set(vars[k], t);  // values of the dtype, so set's rounding keeps them; exposes nothing
+    }
     return state;
   } catch (const json::exception& e) {
     fail(path.string(), std::string("malformed manifest: ") + e.what());

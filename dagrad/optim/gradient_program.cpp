@@ -23,9 +23,12 @@ GradientProgram::GradientProgram(Graph& g, const Var& loss, ParamStore& store, s
     if (g.node(gv.id()).role != Role::Op || taken[gv.id()]) continue;
     taken[gv.id()] = true;
     copied_[i] = false;
-    // Read through the const accessor: making the program is not computing a gradient.
-    options.outputs_outside.push_back({gv, const_cast<Scalar*>(std::as_const(store).grad(params_[i]).data())});
+    options.outputs_outside.push_back({gv, store.grad_memory(params_[i])});
+    // A float32 or bfloat16 store's gradients are made in its float32 memory (ParamStore).
+    if (store.holds_float())
+      options.float_outputs_outside.push_back({gv, store.float_grads() + store.offset(params_[i])});
   }
+  options.float_outputs_store = &store;
   program_ = std::make_unique<Program>(g, outputs, options);
   program_->bind(store);
 }
@@ -33,10 +36,16 @@ GradientProgram::GradientProgram(Graph& g, const Var& loss, ParamStore& store, s
 Scalar GradientProgram::run() {
   program_->run();
   for (std::size_t i = 0; i < params_.size(); ++i) {
-    store_.mark_grad_fresh(params_[i]);
-    if (!copied_[i]) continue;
-    const View& g = program_->view(grads_[i]);
-    std::copy(g.begin(), g.end(), store_.grad(params_[i]).begin());
+    const Var& p = params_[i];
+    store_.mark_grad_fresh(p);
+    // Both sides of the store end holding the gradient where the program did not make it in float32.
+    Scalar* wide = store_.grad_memory(p);
+    if (copied_[i]) {
+      const View& g = program_->view(grads_[i]);
+      std::copy(g.begin(), g.end(), wide);
+    }
+    if (store_.holds_float() && (copied_[i] || !program_->made_in_float(grads_[i])))
+      narrow_to_float(wide, p.size(), store_.float_grads() + store_.offset(p));
   }
   return program_->scalar(loss_);
 }

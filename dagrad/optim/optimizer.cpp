@@ -22,6 +22,28 @@ bool all_finite(const Scalar* data, std::size_t n) {
   }
   return non_finite == 0;
 }
+bool all_finite(const float* data, std::size_t n) {
+  constexpr std::uint32_t kExponent = 0x7F800000U;
+  std::uint32_t non_finite = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, data + i, sizeof bits);
+    non_finite |= static_cast<std::uint32_t>((bits & kExponent) == kExponent);
+  }
+  return non_finite == 0;
+}
+
+// The first non-finite gradient element of a slice, named; nothing when all are finite.
+template <class T>
+void require_finite(const T* grads, std::size_t begin, std::size_t end, const std::string& optimizer, const Var& p,
+                    std::size_t step) {
+  if (all_finite(grads + begin, end - begin)) return;
+  for (std::size_t e = begin; e < end; ++e)
+    if (!std::isfinite(grads[e]))
+      throw NumericError(optimizer + ": non-finite gradient " + std::to_string(grads[e]) + " at element " +
+                         std::to_string(e - begin) + " of " + p.graph().describe(p.id()) + " in step " +
+                         std::to_string(step) + "; parameters left unchanged");
+}
 }  // namespace
 
 Scalar standard_normal(std::mt19937_64& rng) {
@@ -192,16 +214,14 @@ void Optimizer::step(ParamStore& store) {
     throw Error(name() + ": no gradient was computed since the last step for any of the " +
                 std::to_string(owned_count) +
                 " parameter(s) it owns; run the gradient program (or write store.grad) before step()");
-  std::vector<Scalar>& w = store.values();
-  const std::vector<Scalar>& grads = std::as_const(store).grads();
   // Clipping and coupled decay change the gradient, so they work on a copy (the store's gradient
   // stays what the program computed); otherwise the update reads the store's gradient in place.
-  bool changes_gradient = options_.clip_norm > 0;
-  for (const ParamGroup& group : groups)
+  bool changes_gradient = options_.clip_norm > 0, decays = false;
+  for (const ParamGroup& group : groups) {
+    decays = decays || group.weight_decay.value_or(options_.weight_decay) != 0;
     changes_gradient =
         changes_gradient || (!decoupled_decay() && group.weight_decay.value_or(options_.weight_decay) != 0);
-  if (changes_gradient) g_.assign(grads.begin(), grads.end());
-  const std::vector<Scalar>& g = changes_gradient ? g_ : grads;
+  }
   auto slice_of = [&](std::size_t i) {
     std::size_t begin = store.offset(all[i]);
     return Slice{begin, begin + all[i].size(), parameter_steps_[i]};
@@ -210,16 +230,32 @@ void Optimizer::step(ParamStore& store) {
   std::vector<Slice> everything;
   for (std::size_t k = 0; k < groups.size(); ++k)
     for (std::size_t i : stepping[k]) {
-      Slice s = slice_of(i);
-      if (!all_finite(grads.data() + s.begin, s.end - s.begin))
-        for (std::size_t e = s.begin; e < s.end; ++e)
-          if (!std::isfinite(grads[e]))
-            throw NumericError(name() + ": non-finite gradient " + std::to_string(grads[e]) + " at element " +
-                               std::to_string(e - s.begin) + " of " + all[i].graph().describe(all[i].id()) +
-                               " in step " + std::to_string(t_) + "; parameters left unchanged");
-      slices[k].push_back(s);
-      everything.push_back(s);
+      slices[k].push_back(slice_of(i));
+      everything.push_back(slices[k].back());
     }
+  dtype_ = store.graph().dtype();
+  // A float32 or bfloat16 store whose float64 side nobody holds is updated where its programs read
+  // it, when the optimizer has a float32 update and nothing changes the gradient first.
+  if (store.values_in_float() && store.grads_in_float() && has_float_update() && !changes_gradient && !decays) {
+    const float* grads = store.float_grads();
+    for (std::size_t k = 0; k < groups.size(); ++k)
+      for (std::size_t j = 0; j < stepping[k].size(); ++j)
+        require_finite(grads, slices[k][j].begin, slices[k][j].end, name(), all[stepping[k][j]], t_);
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      if (stepping[k].empty()) continue;
+      Scalar lr = groups[k].lr ? (*groups[k].lr)(t_) : options_.lr(t_);
+      update_float(store.float_values(), grads, lr, slices[k]);
+    }
+    finish_step(store, stepping);
+    return;
+  }
+  std::vector<Scalar>& w = store.float64_values();
+  const std::vector<Scalar>& grads = store.float64_grads();
+  if (changes_gradient) g_.assign(grads.begin(), grads.end());
+  const std::vector<Scalar>& g = changes_gradient ? g_ : grads;
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (std::size_t j = 0; j < stepping[k].size(); ++j)
+      require_finite(grads.data(), slices[k][j].begin, slices[k][j].end, name(), all[stepping[k][j]], t_);
   if (options_.clip_norm > 0) {
     Scalar norm = norm_over(g_, everything);  // of everything that steps
     if (norm > options_.clip_norm)
@@ -238,7 +274,6 @@ void Optimizer::step(ParamStore& store) {
           else
             g_[e] += decay * w[e];
         }
-    dtype_ = store.graph().dtype();
     update(w, g, lr, slices[k]);
     // One rounding per stored value and step: the update is one kernel, computed in float64.
     if (dtype_ != DType::Float64) {
@@ -250,6 +285,12 @@ void Optimizer::step(ParamStore& store) {
       }
     }
   }
+  store.float64_values_written();
+  finish_step(store, stepping);
+}
+
+void Optimizer::finish_step(ParamStore& store, const std::vector<std::vector<std::size_t>>& stepping) {
+  const std::vector<Var>& all = store.parameters();
   for (const auto& group : stepping)
     for (std::size_t i : group) {
       ++parameter_steps_[i];
@@ -269,6 +310,18 @@ void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& 
       for (std::size_t i = s.begin; i < s.end; ++i) wp[i] = round_to(DType::BFloat16, wp[i] - lr * gp[i]);
     else
       for (std::size_t i = s.begin; i < s.end; ++i) wp[i] -= lr * gp[i];
+  }
+}
+
+void GradientDescent::update_float(float* w, const float* g, Scalar lr, const std::vector<Slice>& slices) {
+  for (const Slice& s : slices) {
+    if (dtype_ == DType::BFloat16)
+      for (std::size_t i = s.begin; i < s.end; ++i)
+        w[i] =
+            static_cast<float>(round_to(DType::BFloat16, static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i])));
+    else  // the float64 result rounded once, as update() computes it
+      for (std::size_t i = s.begin; i < s.end; ++i)
+        w[i] = static_cast<float>(static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i]));
   }
 }
 

@@ -75,6 +75,11 @@ class Optimizer {
   // buffers are as long as the store's flat buffers. Called with t_ = optimizer steps so far.
   virtual void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
                       const std::vector<Slice>& slices) = 0;
+  // The same update on a float32 or bfloat16 store's float32 buffers, the ones its programs read and
+  // write (ParamStore's class comment), with one rounding to dtype_ per value; false where the
+  // optimizer has none (has_float_update), and step() updates the float64 side instead.
+  virtual bool has_float_update() const { return false; }
+  virtual void update_float(float* /*w*/, const float* /*g*/, Scalar /*lr*/, const std::vector<Slice>& /*slices*/) {}
   static Scalar norm_over(const std::vector<Scalar>& g, const std::vector<Slice>& slices);  // ‖g‖ on the slices
   // The flat state buffers (empty or as long as the store's): in a float32 or bfloat16 graph they
   // are rounded to the dtype after each update, as torch keeps them in the parameter's dtype.
@@ -89,6 +94,7 @@ class Optimizer {
   DType dtype_ = DType::Float64;  // the stepped store's graph's, set before update
 
  private:
+  void finish_step(ParamStore& store, const std::vector<std::vector<std::size_t>>& stepping);
   std::vector<Scalar> g_;
   std::vector<std::size_t> parameter_steps_;  // per store parameter; empty until the first step
 };
@@ -102,6 +108,8 @@ class GradientDescent : public Optimizer {
  protected:
   void update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
               const std::vector<Slice>& slices) override;
+  bool has_float_update() const override { return true; }
+  void update_float(float* w, const float* g, Scalar lr, const std::vector<Slice>& slices) override;
   bool rounds_parameters() const override { return true; }
 };
 

@@ -165,7 +165,7 @@ LoopState resume(CheckpointDirectory& checkpoint, const std::map<std::string, st
                  std::size_t per_epoch, ParamStore& store, Optimizer& optimizer, const std::string& dir) {
   // load_checkpoint checks its files before it writes the store; what it cannot check (the run's
   // identity, the loop's and the optimizer's state) is checked here.
-  std::vector<Scalar> before = store.values();
+  std::vector<Scalar> before = store.float64_values();
   try {
     TrainingState state = checkpoint.load(store);
     for (const auto& [key, value] : identity) {
@@ -200,7 +200,8 @@ LoopState resume(CheckpointDirectory& checkpoint, const std::map<std::string, st
     optimizer.load_state(state, store.size());
     return loop;
   } catch (...) {
-    store.values() = before;
+    store.float64_values() = before;
+    store.float64_values_written();
     throw;
   }
 }

@@ -24,6 +24,17 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   const ProgramPlan& P = *plan_;
   std::vector<Scalar*> outside(P.order.size(), nullptr);
   for (const auto& [v, memory] : options_.outputs_outside) outside[P.slot_of_node[v.id()]] = memory;
+  float_outside_.assign(P.order.size(), nullptr);
+  for (const auto& [v, memory] : options_.float_outputs_outside) {
+    graph.check_owns(v, "ProgramOptions::float_outputs_outside");
+    if (v.id() < P.slot_of_node.size() && P.slot_of_node[v.id()] != kNoNode && is_output(v))
+      float_outside_[P.slot_of_node[v.id()]] = memory;
+  }
+  for (const ProgramPlan::StepPlan& sp : P.steps)
+    if (!sp.in_float || P.float_slot[sp.slot]) float_outside_[sp.slot] = nullptr;  // made in float64 only
+  float_store_of_.assign(P.order.size(), nullptr);
+  float_parameter_.assign(P.order.size(), nullptr);
+  double_stale_.assign(P.order.size(), 0);
   stats_ = P.stats;
   kinks_.has_directional_pass = P.has_directional_pass || P.uses_directions;
   if (std::optional<Buffers> spare = P.take_spare()) {
@@ -100,6 +111,8 @@ void Program::lay_out_float_memory() {
     }
     narrow_needed[sp.slot] |= sp.in_float && !P.float_slot[sp.slot];  // made in float32, kept in float64
   }
+  for (std::size_t i = 0; i < n; ++i) narrow_needed[i] &= !float_outside_[i];
+  buffers_.narrow_needed = narrow_needed;
   double bytes = static_cast<double>(P.float_arena_size) * sizeof(float);
   for (std::size_t i = 0; i < n; ++i) {
     const double elements = static_cast<double>(size_of(graph_->node(P.order[i]).shape));
@@ -113,6 +126,8 @@ void Program::lay_out_float_memory() {
     if (P.float_slot[i]) {
       buffers_.floats[i] = {buffers_.float_arena.data() + P.offset[i], shape};
       if (wide_needed[i]) buffers_.wide_copies[i].assign(size_of(shape), 0);
+    } else if (float_outside_[i]) {
+      buffers_.floats[i] = {float_outside_[i], shape};
     } else if (narrow_needed[i]) {
       buffers_.narrow_copies[i].assign(size_of(shape), 0.0f);
       buffers_.floats[i] = {buffers_.narrow_copies[i].data(), shape};
@@ -138,8 +153,18 @@ void Program::wide_copy(std::size_t slot) {
 // outside the directional pass is simply sent home.
 void Program::reset_views(const std::vector<Scalar*>& outside) {
   std::fill(buffers_.copied_in_run.begin(), buffers_.copied_in_run.end(), 0);  // that Program's runs
-  for (std::size_t i = 0; i < plan_->order.size(); ++i)
-    if (!plan_->in_pass_slot[i]) repoint(buffers_.views[i], home_of(i, outside));
+  for (std::size_t i = 0; i < plan_->order.size(); ++i) {
+    if (plan_->in_pass_slot[i]) continue;
+    repoint(buffers_.views[i], home_of(i, outside));
+    // Float32 buffers that pointed at that Program's outside memory (a store's) come home too.
+    if (plan_->float_slot[i] || buffers_.narrow_needed.empty()) continue;
+    if (float_outside_[i]) {
+      buffers_.floats[i].data = float_outside_[i];
+    } else if (buffers_.narrow_needed[i] || !buffers_.narrow_copies[i].empty()) {
+      if (buffers_.narrow_copies[i].empty()) buffers_.narrow_copies[i].assign(buffers_.floats[i].size(), 0.0f);
+      buffers_.floats[i].data = buffers_.narrow_copies[i].data();
+    }
+  }
 }
 
 void Program::allocate_pass_arena() {
@@ -190,6 +215,9 @@ void Program::set(const Var& leaf, const Tensor& value) {
   Scalar* own = plan_->offset[slot] == kNoNode ? own_[slot].data() : buffers_.arena.data() + plan_->offset[slot];
   repoint(buffers_.views[slot], own);  // stop following a ParamStore
   store_of_[slot].reset();
+  float_store_of_[slot] = nullptr;
+  double_stale_[slot] = 0;
+  point_parameter_float(slot);
   View& target = buffers_.views[slot];
   std::copy(value.begin(), value.end(), target.begin());
   if (!plan_->exact_slot[slot]) round_in_place(graph_->dtype(), target.data(), target.size());
@@ -203,11 +231,43 @@ void Program::bind(ParamStore& store) {
     if (graph_->node(id).role != Role::Parameter) continue;
     Var p(graph_, id);
     if (!store.contains(p)) continue;
-    View& v = store.value(p);
-    repoint(buffers_.views[slot], v.data());
+    repoint(buffers_.views[slot], store.value_memory(p));  // exposes nothing (ParamStore's class comment)
     bound_[slot] = true;
     store_of_[slot] = store.liveness();
+    float_store_of_[slot] = store.holds_float() ? &store : nullptr;
+    float_parameter_[slot] = store.holds_float() ? store.float_values() + store.offset(p) : nullptr;
   }
+}
+
+// A parameter of a store whose float32 memory holds it is read there by float32 kernels (no copy),
+// and its float64 memory is made current only for a float64 kernel; otherwise float32 kernels read
+// the float32 copy of its float64 memory, made once per run.
+void Program::point_parameter_float(std::size_t slot) {
+  if (buffers_.floats.empty() || plan_->float_slot[slot]) return;
+  const bool in_float = float_store_of_[slot] && float_store_of_[slot]->values_in_float();
+  if (in_float) {
+    buffers_.floats[slot].data = float_parameter_[slot];
+    buffers_.copied_in_run[slot] = run_serial_;
+  } else if (!buffers_.narrow_copies[slot].empty()) {
+    buffers_.floats[slot].data = buffers_.narrow_copies[slot].data();
+  }
+  double_stale_[slot] = in_float;
+}
+
+void Program::ensure_double(std::size_t slot) const {
+  if (!double_stale_[slot]) return;
+  if (float_store_of_[slot]) {
+    float_store_of_[slot]->widen_value(Var(graph_, plan_->order[slot]));
+  } else {
+    const FloatBuffer& f = buffers_.floats[slot];
+    widen_to_scalar(f.data, f.size(), const_cast<Scalar*>(buffers_.views[slot].data()));  // memory this program writes
+  }
+  double_stale_[slot] = 0;
+}
+
+bool Program::made_in_float(const Var& output) const {
+  const std::size_t slot = slot_of(output, "Program::made_in_float");
+  return float_outside_[slot] != nullptr;
 }
 
 void Program::check_leaf_finite(std::size_t slot) const {
@@ -228,15 +288,21 @@ void Program::run() {
       throw BindError("Program::run: " + graph_->describe(plan_->order[slot]) + " is unbound; " +
                       (n.role == Role::Parameter ? "bind a ParamStore or set() it" : "set() it") + " before running");
     }
-    if (options_.check_finite && (!plan_->in_pass_slot[slot] || !buffers_.pass_arena.empty())) check_leaf_finite(slot);
+    if (options_.check_finite && (!plan_->in_pass_slot[slot] || !buffers_.pass_arena.empty())) {
+      if (float_store_of_[slot]) float_store_of_[slot]->widen_value(Var(graph_, plan_->order[slot]));
+      check_leaf_finite(slot);
+    }
   }
   kinks_.sites.clear();
   ++run_serial_;
+  for (std::size_t slot : plan_->leaf_slots)
+    if (float_store_of_[slot]) point_parameter_float(slot);
   run_steps(0, plan_->directional_begin);
   bool needed = !plan_->directional_skippable;
   for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k) {
     const std::size_t gate = plan_->gate_steps[k], key = plan_->steps[gate].input_slots[0];
     if (plan_->float_slot[key]) wide_copy(key);  // the value key, made before the pass
+    ensure_double(key);
     needed = static_cast<const PieceSelector*>(buffers_.steps[gate].op)->has_kink(buffers_.steps[gate].inputs);
   }
   kinks_.directional_ops_ran = plan_->has_directional_pass && needed;
@@ -290,7 +356,10 @@ void Program::run_float_step(std::size_t k) {
   s.op->forward_float(s.float_inputs, *s.float_out);
   round_in_place(graph_->dtype(), s.float_out->data, s.float_out->size());  // on store, as below
   if (!P.float_slot[s.slot]) {
-    widen_to_scalar(s.float_out->data, s.float_out->size(), buffers_.views[s.slot].data());
+    // A store's gradient is widened only while its float64 side is exposed (ParamStore).
+    const ParamStore* store = options_.float_outputs_store;
+    double_stale_[s.slot] = float_outside_[s.slot] && store && store->grads_in_float();
+    if (!double_stale_[s.slot]) widen_to_scalar(s.float_out->data, s.float_out->size(), buffers_.views[s.slot].data());
     buffers_.copied_in_run[s.slot] = run_serial_;
   }
 }
@@ -325,8 +394,10 @@ void Program::run_steps(std::size_t begin, std::size_t end) {
         run_float_step(k);
       } else {
         if (dtype != DType::Float64)
-          for (std::size_t in : sp.input_slots)
+          for (std::size_t in : sp.input_slots) {
             if (plan_->float_slot[in]) wide_copy(in);
+            ensure_double(in);
+          }
         if (wide) {
           s.op->forward(s.inputs, out);
         } else {
@@ -358,6 +429,7 @@ const View& Program::view(const Var& v) const {
                     " is an intermediate whose buffer is reused; compile it as an output to read it");
   if (graph_->node(v.id()).role != Role::Op && !bound_[slot])
     throw BindError("Program::get: " + graph_->describe(v.id()) + " is unbound; bind or set() it before reading it");
+  ensure_double(slot);
   return buffers_.views[slot];
 }
 

@@ -21,6 +21,12 @@ struct ProgramOptions {
   // buffer: no arena copy, no copy after each run). Each must be an output computed by an op; the
   // memory must hold the output's size.
   std::vector<std::pair<Var, Scalar*>> outputs_outside = {};
+  // A float32 or bfloat16 program makes these outputs' float32 results here (a ParamStore's float32
+  // gradients), where their op runs a float32 kernel (made_in_float), and widens them into their
+  // float64 memory only while `float_outputs_store` has its gradients exposed, or when view() or
+  // get() reads them.
+  std::vector<std::pair<Var, float*>> float_outputs_outside = {};
+  const ParamStore* float_outputs_store = nullptr;
   // In a float32 or bfloat16 graph, the Clarke directional pass's tangents are not rounded to the
   // dtype: they only decide pieces by their signs, and a tangent that cancels in low precision can
   // round to 0 (undecided) or change sign where float64 decides it (docs/design.md, "Precision").
@@ -103,6 +109,9 @@ class Program {
   const KinkReport& kink_report() const { return kinks_; }
   const std::vector<NodeId>& schedule() const;
   bool is_output(const Var& v) const;
+  // Whether the last runs wrote `output`'s float32 result to its ProgramOptions::float_outputs_outside
+  // memory (its op has a float32 kernel here); otherwise only its float64 memory holds it.
+  bool made_in_float(const Var& output) const;
 
  private:
   struct Step {
@@ -129,6 +138,8 @@ class Program {
   void narrow_copy(std::size_t slot);  // a float64 slot's float32 copy, made once per run
   void wide_copy(std::size_t slot);    // a float slot's float64 copy, made once per run
   void run_float_step(std::size_t step);
+  void ensure_double(std::size_t slot) const;    // a slot's float64 memory, current before a float64 read
+  void point_parameter_float(std::size_t slot);  // where float32 kernels read a parameter this run
   void check_finite_output(const Step& s) const;
 
   Graph* graph_;
@@ -153,12 +164,19 @@ class Program {
     std::vector<std::vector<float>> narrow_copies;
     std::vector<std::vector<Scalar>> wide_copies;
     std::vector<std::size_t> copied_in_run;
+    std::vector<char> narrow_needed;  // a float64 slot that float32 kernels read or a float32 kernel makes
   };
   friend struct ProgramPlan;
   Buffers buffers_;
   std::vector<std::vector<Scalar>> own_;                            // buffers of outside parameters that were set()
   std::vector<bool> bound_;                                         // leaves only
   std::vector<std::optional<std::weak_ptr<const bool>>> store_of_;  // parameters following a store: its liveness
+  // A float32 or bfloat16 store's parameters are read from its float32 memory while that holds them
+  // (ParamStore's class comment): per parameter slot, the store and the float32 values.
+  std::vector<const ParamStore*> float_store_of_;
+  std::vector<float*> float_parameter_;
+  std::vector<float*> float_outside_;       // per slot: ProgramOptions::float_outputs_outside, where honoured
+  mutable std::vector<char> double_stale_;  // per slot: its float64 memory lags its float32 values
   ProgramStats stats_;
   KinkReport kinks_;
   std::size_t run_serial_ = 0;  // counts runs from 1, so a copy made in no run is stale

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
 #include "support.hpp"
 
@@ -389,5 +390,139 @@ TEST_CASE("a non-finite float32 intermediate is named by the op that made it", "
     FAIL("no NumericError");
   } catch (const NumericError& e) {
     CHECK_THAT(e.what(), Catch::Contains("square") && Catch::Contains("flat index 0"));
+  }
+}
+
+namespace {
+
+// A small ReLU classifier in `dtype` whose relu meets its kink (a zero row of x and a zero bias).
+struct Classifier {
+  Graph g;
+  Var x, labels, loss;
+  std::vector<Var> params;
+  Tensor xv, lv;
+  explicit Classifier(DType dtype) : g(dtype) {
+    x = g.input("x", {6, 5});
+    labels = g.input("labels", {6});
+    Var w1 = g.parameter("w1", {5, 8}), b1 = g.parameter("b1", {8}), w2 = g.parameter("w2", {8, 3});
+    Var b2 = g.parameter("b2", {3});
+    params = {w1, b1, w2, b2};
+    loss = cross_entropy(matmul(relu(matmul(x, w1) + b1), w2) + b2, labels);
+    test::Rng rng(31);
+    xv = test::random_normal(rng, {6, 5});
+    for (std::size_t j = 0; j < 5; ++j) xv(2, j) = 0;
+    lv = Tensor::from_shape({6});
+    for (std::size_t i = 0; i < 6; ++i) lv(i) = static_cast<Scalar>(i % 3);
+  }
+  void zero_bias(ParamStore& store) { store.set(params[1], filled({8}, 0)); }
+};
+
+bool same_bits(Scalar a, Scalar b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+}  // namespace
+
+TEST_CASE("a float32 store nobody exposed trains on float32 memory alone, bit for bit the exposed store's numbers",
+          "[program][dtype][optim]") {
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Classifier c(dtype);
+    ParamStore hidden(c.g, 5), exposed(c.g, 5);
+    c.zero_bias(hidden);
+    c.zero_bias(exposed);
+    exposed.values();
+    exposed.grads();
+    optim::GradientProgram hidden_step(c.g, c.loss, hidden), exposed_step(c.g, c.loss, exposed);
+    for (optim::GradientProgram* gp : {&hidden_step, &exposed_step}) {
+      gp->program().set(c.x, c.xv);
+      gp->program().set(c.labels, c.lv);
+    }
+    optim::GradientDescent gd_hidden({optim::constant(0.3)}), gd_exposed({optim::constant(0.3)});
+    // The float64 side of `exposed` is held and written through between steps, as a user may: the
+    // programs see it. `hidden` gets the same change through set(), which exposes nothing.
+    std::vector<Scalar>& held = exposed.values();
+    for (int step = 0; step < 6; ++step) {
+      INFO("step " << step);
+      const Scalar loss_hidden = hidden_step.run(), loss_exposed = exposed_step.run();
+      CHECK(same_bits(loss_hidden, loss_exposed));
+      CHECK(hidden_step.program().kink_report().kinks() == exposed_step.program().kink_report().kinks());
+      gd_hidden.step(hidden);
+      gd_exposed.step(exposed);
+      // get() makes the float64 side current as it copies: read only at the end and at step 2, so
+      // the runs between read what the float32 side alone holds.
+      if (step == 2) {
+        held[0] = round_to(dtype, held[0] + 0.5);
+        Tensor w1 = hidden.get(c.params[0]);
+        w1.data()[0] = round_to(dtype, w1.data()[0] + 0.5);
+        hidden.set(c.params[0], w1);
+      }
+      CHECK(hidden.values_in_float());
+      CHECK(hidden.grads_in_float());
+    }
+    CHECK_FALSE(exposed.values_in_float());
+    CHECK_FALSE(exposed.grads_in_float());
+    for (const Var& p : c.params) {
+      Tensor a = hidden.get(p), b = exposed.get(p), ga = hidden.get_grad(p), gb = exposed.get_grad(p);
+      for (std::size_t e = 0; e < a.size(); ++e) CHECK(same_bits(a.data()[e], b.data()[e]));
+      for (std::size_t e = 0; e < a.size(); ++e) CHECK(same_bits(ga.data()[e], gb.data()[e]));
+    }
+  }
+}
+
+TEST_CASE("a float32 store's gradient step on float32 memory rounds each parameter once; a NaN changes nothing",
+          "[program][dtype][optim][errors]") {
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Graph g(dtype);
+    Var w = g.parameter("w", {64}), c = g.input("c", {64});
+    ParamStore store(g, 3);
+    optim::GradientProgram gp(g, sum(w * c), store);  // the gradient is c, rounded to the dtype
+    test::Rng rng(9);
+    Tensor cv = test::random_normal(rng, {64});
+    gp.program().set(c, cv);
+    gp.run();
+    const Tensor before = store.get(w);
+    optim::GradientDescent gd({optim::constant(0.1)});
+    gd.step(store);
+    REQUIRE(store.values_in_float());
+    const Tensor after = store.get(w);
+    for (std::size_t i = 0; i < 64; ++i)
+      CHECK(after(i) == round_to(dtype, before(i) - 0.1 * round_to(dtype, cv(i))));  // float64 step, one rounding
+    cv(17) = std::numeric_limits<Scalar>::quiet_NaN();
+    gp.program().set(c, cv);
+    gp.run();
+    CHECK_THROWS_WITH(gd.step(store), Catch::Contains("non-finite gradient") && Catch::Contains("element 17") &&
+                                          Catch::Contains("parameters left unchanged"));
+    const Tensor kept = store.get(w);
+    for (std::size_t i = 0; i < 64; ++i) CHECK(same_bits(kept(i), after(i)));
+  }
+}
+
+TEST_CASE("optimizers without a float32 update step a float32 store through its float64 side, same numbers",
+          "[program][dtype][optim]") {
+  for (DType dtype : kLow) {
+    INFO(to_string(dtype));
+    Classifier c(dtype);
+    ParamStore hidden(c.g, 6), exposed(c.g, 6);
+    exposed.values();
+    optim::GradientProgram hidden_step(c.g, c.loss, hidden), exposed_step(c.g, c.loss, exposed);
+    for (optim::GradientProgram* gp : {&hidden_step, &exposed_step}) {
+      gp->program().set(c.x, c.xv);
+      gp->program().set(c.labels, c.lv);
+    }
+    optim::Options options{optim::constant(0.05)};
+    options.weight_decay = 0.01;  // also keeps GradientDescent off its float32 update
+    optim::Momentum m_hidden(options, 0.9), m_exposed(options, 0.9);
+    optim::GradientDescent gd_hidden(options), gd_exposed(options);
+    for (int step = 0; step < 4; ++step) {
+      hidden_step.run();
+      exposed_step.run();
+      (step % 2 ? static_cast<optim::Optimizer&>(gd_hidden) : m_hidden).step(hidden);
+      (step % 2 ? static_cast<optim::Optimizer&>(gd_exposed) : m_exposed).step(exposed);
+      for (const Var& p : c.params) {
+        Tensor a = hidden.get(p), b = exposed.get(p);
+        for (std::size_t e = 0; e < a.size(); ++e) CHECK(same_bits(a.data()[e], b.data()[e]));
+      }
+    }
+    CHECK(hidden.values_in_float());
   }
 }
