@@ -10,28 +10,22 @@ namespace dagrad::optim {
 
 namespace {
 // One pass over the exponent bits, which vectorizes (an isfinite test with an early exit does not);
-// the element is looked for only when the pass finds one.
+// the element is looked for only when the pass finds one. For float64 and float32 gradients.
+template <class T, class Bits>
+bool all_finite_bits(const T* data, std::size_t n, Bits exponent) {
+  static_assert(sizeof(T) == sizeof(Bits));
+  Bits non_finite = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    Bits bits;
+    std::memcpy(&bits, data + i, sizeof bits);
+    non_finite |= static_cast<Bits>((bits & exponent) == exponent);
+  }
+  return non_finite == 0;
+}
 bool all_finite(const Scalar* data, std::size_t n) {
-  static_assert(sizeof(Scalar) == sizeof(std::uint64_t));
-  constexpr std::uint64_t kExponent = 0x7FF0000000000000ULL;
-  std::uint64_t non_finite = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint64_t bits;
-    std::memcpy(&bits, data + i, sizeof bits);
-    non_finite |= static_cast<std::uint64_t>((bits & kExponent) == kExponent);
-  }
-  return non_finite == 0;
+  return all_finite_bits(data, n, std::uint64_t{0x7FF0000000000000ULL});
 }
-bool all_finite(const float* data, std::size_t n) {
-  constexpr std::uint32_t kExponent = 0x7F800000U;
-  std::uint32_t non_finite = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, data + i, sizeof bits);
-    non_finite |= static_cast<std::uint32_t>((bits & kExponent) == kExponent);
-  }
-  return non_finite == 0;
-}
+bool all_finite(const float* data, std::size_t n) { return all_finite_bits(data, n, std::uint32_t{0x7F800000U}); }
 
 // The first non-finite gradient element of a slice, named; nothing when all are finite.
 template <class T>

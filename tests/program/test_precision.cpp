@@ -415,9 +415,21 @@ struct Classifier {
     for (std::size_t i = 0; i < 6; ++i) lv(i) = static_cast<Scalar>(i % 3);
   }
   void zero_bias(ParamStore& store) { store.set(params[1], filled({8}, 0)); }
+  void feed(optim::GradientProgram& gp) const {
+    gp.program().set(x, xv);
+    gp.program().set(labels, lv);
+  }
 };
 
 bool same_bits(Scalar a, Scalar b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Every value of `params` in two stores, compared as bits; through get(), which exposes nothing.
+void check_same_values(const std::vector<Var>& params, const ParamStore& a, const ParamStore& b) {
+  for (const Var& p : params) {
+    Tensor va = a.get(p), vb = b.get(p);
+    for (std::size_t e = 0; e < va.size(); ++e) CHECK(same_bits(va.data()[e], vb.data()[e]));
+  }
+}
 
 }  // namespace
 
@@ -432,10 +444,8 @@ TEST_CASE("a float32 store nobody exposed trains on float32 memory alone, bit fo
     exposed.values();
     exposed.grads();
     optim::GradientProgram hidden_step(c.g, c.loss, hidden), exposed_step(c.g, c.loss, exposed);
-    for (optim::GradientProgram* gp : {&hidden_step, &exposed_step}) {
-      gp->program().set(c.x, c.xv);
-      gp->program().set(c.labels, c.lv);
-    }
+    c.feed(hidden_step);
+    c.feed(exposed_step);
     optim::GradientDescent gd_hidden({optim::constant(0.3)}), gd_exposed({optim::constant(0.3)});
     // The float64 side of `exposed` is held and written through between steps, as a user may: the
     // programs see it. `hidden` gets the same change through set(), which exposes nothing.
@@ -460,10 +470,10 @@ TEST_CASE("a float32 store nobody exposed trains on float32 memory alone, bit fo
     }
     CHECK_FALSE(exposed.values_in_float());
     CHECK_FALSE(exposed.grads_in_float());
+    check_same_values(c.params, hidden, exposed);
     for (const Var& p : c.params) {
-      Tensor a = hidden.get(p), b = exposed.get(p), ga = hidden.get_grad(p), gb = exposed.get_grad(p);
-      for (std::size_t e = 0; e < a.size(); ++e) CHECK(same_bits(a.data()[e], b.data()[e]));
-      for (std::size_t e = 0; e < a.size(); ++e) CHECK(same_bits(ga.data()[e], gb.data()[e]));
+      Tensor ga = hidden.get_grad(p), gb = exposed.get_grad(p);
+      for (std::size_t e = 0; e < ga.size(); ++e) CHECK(same_bits(ga.data()[e], gb.data()[e]));
     }
   }
 }
@@ -505,10 +515,8 @@ TEST_CASE("optimizers without a float32 update step a float32 store through its 
     ParamStore hidden(c.g, 6), exposed(c.g, 6);
     exposed.values();
     optim::GradientProgram hidden_step(c.g, c.loss, hidden), exposed_step(c.g, c.loss, exposed);
-    for (optim::GradientProgram* gp : {&hidden_step, &exposed_step}) {
-      gp->program().set(c.x, c.xv);
-      gp->program().set(c.labels, c.lv);
-    }
+    c.feed(hidden_step);
+    c.feed(exposed_step);
     optim::Options options{optim::constant(0.05)};
     options.weight_decay = 0.01;  // also keeps GradientDescent off its float32 update
     optim::Momentum m_hidden(options, 0.9), m_exposed(options, 0.9);
@@ -518,10 +526,7 @@ TEST_CASE("optimizers without a float32 update step a float32 store through its 
       exposed_step.run();
       (step % 2 ? static_cast<optim::Optimizer&>(gd_hidden) : m_hidden).step(hidden);
       (step % 2 ? static_cast<optim::Optimizer&>(gd_exposed) : m_exposed).step(exposed);
-      for (const Var& p : c.params) {
-        Tensor a = hidden.get(p), b = exposed.get(p);
-        for (std::size_t e = 0; e < a.size(); ++e) CHECK(same_bits(a.data()[e], b.data()[e]));
-      }
+      check_same_values(c.params, hidden, exposed);
     }
     CHECK(hidden.values_in_float());
   }
