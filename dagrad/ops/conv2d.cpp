@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <vector>
 
 #include <xtensor-blas/xblas.hpp>
 
@@ -50,25 +49,15 @@ struct Conv2d : detail::Bilinear<> {
                               gemm(w_mat, col_view, out_n);
                             });
   }
-  // On float32 memory: one sgemm per block of images (for_each_im2col_block) into a K × count·Ho·Wo
-  // product, whose rows are then scattered to the (N, K, Ho, Wo) output. Each element is the same
-  // dot product over C·kh·kw as one image's sgemm computes, accumulated in float32.
+  // The same sgemm per image on float32 memory: no copies of the weights, images or results.
   bool runs_in_float(const std::vector<Shape>&, const Shape&) const override { return true; }
   void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
     const FloatBuffer &x = *in[0], &w = *in[1];
     const std::size_t K = w.shape[0], rows = w.shape[1] * w.shape[2] * w.shape[3];
     const std::size_t Ho = out.shape[2], Wo = out.shape[3], cols_n = Ho * Wo;
-    thread_local std::vector<float> product;
-    detail::for_each_im2col_block(
-        x.data, x.shape, w.shape[2], w.shape[3], ph, pw, Ho, Wo,
-        [&](std::size_t first, std::size_t count, float* cols) {
-          const std::size_t width = count * cols_n;
-          if (product.size() < K * width) product.resize(K * width);
-          detail::sgemm(false, false, K, width, rows, w.data, rows, cols, width, 0.0f, product.data());
-          for (std::size_t i = 0; i < count; ++i)
-            for (std::size_t k = 0; k < K; ++k)
-              std::copy_n(product.data() + k * width + i * cols_n, cols_n, out.data + ((first + i) * K + k) * cols_n);
-        });
+    detail::for_each_im2col(x.data, x.shape, w.shape[2], w.shape[3], ph, pw, Ho, Wo, [&](std::size_t n, float* cols) {
+      detail::sgemm(false, false, K, cols_n, rows, w.data, rows, cols, cols_n, 0.0f, out.data + n * K * cols_n);
+    });
   }
   Var adjoint_a(const Var& g, const Var&, const Var& w) const override {
     Shape ws = w.shape();

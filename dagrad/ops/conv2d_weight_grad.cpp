@@ -1,6 +1,3 @@
-#include <algorithm>
-#include <vector>
-
 #include <xtensor-blas/xblas.hpp>
 
 #include "dagrad/ops/registry.hpp"
@@ -33,10 +30,13 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
       xt::blas::gemm(a, b, c, false, true, Scalar(1), beta);
     });
   }
-  // float32 and bfloat16: the float32 kernel's blocked sums on narrowed copies, so that float32
-  // and float64 memory give the same dW bit for bit.
+  // float32 and bfloat16: dW accumulates over the batch in float32 (each image's sgemm adds to the
+  // float32 sum so far, exact in the float64 buffer), as PyTorch's does.
   void forward_float32(const std::vector<const View*>& in, View& out) const override {
-    detail::forward_float_narrowed(*this, in, out);
+    run(in, out, [](const View& a, const View& b, View& c, Scalar beta) {
+      detail::sgemm_widened(false, true, a.shape()[0], b.shape()[0], a.shape()[1], a.data(), a.shape()[1], b.data(),
+                            b.shape()[1], beta, c.data());
+    });
   }
   template <class Gemm>
   void run(const std::vector<const View*>& in, View& out, Gemm gemm) const {
@@ -51,25 +51,16 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
     });
     if (x.shape()[0] == 0) std::fill(out.begin(), out.end(), Scalar(0));
   }
-  // On float32 memory, a block of images at a time (for_each_im2col_block): the block's cotangents
-  // gathered into one K × count·Ho·Wo matrix, then one sgemm adds its product with the block's
-  // im2col matrix to dW. The sum over images and positions is one float32 accumulation per block.
+  // The same accumulation on float32 memory.
   bool runs_in_float(const std::vector<Shape>&, const Shape&) const override { return true; }
   void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
     const FloatBuffer &x = *in[0], &g = *in[1];
     const std::size_t K = g.shape[1], Ho = g.shape[2], Wo = g.shape[3], kh = out.shape[2], kw = out.shape[3];
     const std::size_t rows = x.shape[1] * kh * kw, cols_n = Ho * Wo;
-    thread_local std::vector<float> gathered;
-    detail::for_each_im2col_block(
-        x.data, x.shape, kh, kw, ph, pw, Ho, Wo, [&](std::size_t first, std::size_t count, float* cols) {
-          const std::size_t width = count * cols_n;
-          if (gathered.size() < K * width) gathered.resize(K * width);
-          for (std::size_t i = 0; i < count; ++i)
-            for (std::size_t k = 0; k < K; ++k)
-              std::copy_n(g.data + ((first + i) * K + k) * cols_n, cols_n, gathered.data() + k * width + i * cols_n);
-          detail::sgemm(false, true, K, rows, width, gathered.data(), width, cols, width, first == 0 ? 0.0f : 1.0f,
-                        out.data);
-        });
+    detail::for_each_im2col(x.data, x.shape, kh, kw, ph, pw, Ho, Wo, [&](std::size_t n, float* cols) {
+      detail::sgemm(false, true, K, rows, cols_n, g.data + n * K * cols_n, cols_n, cols, cols_n, n == 0 ? 0.0f : 1.0f,
+                    out.data);
+    });
     if (x.shape[0] == 0) std::fill(out.data, out.data + out.size(), 0.0f);
   }
   Var adjoint_a(const Var& G, const Var&, const Var& g) const override {

@@ -177,35 +177,32 @@ namespace detail {
 // bench's 8 × 8 conv net half its step).
 template <class T>
 void im2col(const T* image, std::size_t C, std::size_t H, std::size_t W, std::size_t kh, std::size_t kw, std::size_t ph,
-            std::size_t pw, std::size_t Ho, std::size_t Wo, T* cols, std::size_t row_stride) {
-  // Padding is written as zeros where a window leaves the image, rather than by copying the image
-  // into a padded one first: one pass over cols, none over a padded copy.
+            std::size_t pw, std::size_t Ho, std::size_t Wo, T* cols) {
+  const std::size_t Hp = H + 2 * ph, Wp = W + 2 * pw, cols_n = Ho * Wo;
+  const T* padded = image;
+  if (ph || pw) {
+    thread_local std::vector<T> workspace;
+    if (workspace.size() < C * Hp * Wp) workspace.resize(C * Hp * Wp);
+    T* p = workspace.data();
+    std::fill(p, p + C * Hp * Wp, T(0));
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t y = 0; y < H; ++y)
+        std::copy(image + (c * H + y) * W, image + (c * H + y + 1) * W, p + (c * Hp + y + ph) * Wp + pw);
+    padded = p;
+  }
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t i = 0; i < kh; ++i)
       for (std::size_t j = 0; j < kw; ++j) {
-        T* dst = cols + ((c * kh + i) * kw + j) * row_stride;
-        // Output columns v read image column v + j − pw: inside the image for v in [v_begin, v_end).
-        const std::size_t v_begin = std::min(Wo, pw > j ? pw - j : 0);
-        const std::size_t v_end = std::max(v_begin, std::min(Wo, W + pw > j ? W + pw - j : 0));
-        for (std::size_t h = 0; h < Ho; ++h, dst += Wo) {
-          const std::size_t y = h + i;  // row in padded coordinates
-          if (y < ph || y >= H + ph) {
-            std::fill(dst, dst + Wo, T(0));
-            continue;
-          }
-          std::fill(dst, dst + v_begin, T(0));
-          if (v_end > v_begin) {
-            const T* src = image + (c * H + (y - ph)) * W + (v_begin + j - pw);
-            std::copy(src, src + (v_end - v_begin), dst + v_begin);
-          }
-          std::fill(dst + v_end, dst + Wo, T(0));
-        }
+        T* dst = cols + ((c * kh + i) * kw + j) * cols_n;
+        const T* src = padded + (c * Hp + i) * Wp + j;
+        for (std::size_t h = 0; h < Ho; ++h, dst += Wo, src += Wp)
+          for (std::size_t v = 0; v < Wo; ++v) dst[v] = src[v];
       }
 }
 template void im2col(const Scalar*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                     std::size_t, std::size_t, std::size_t, Scalar*, std::size_t);
+                     std::size_t, std::size_t, std::size_t, Scalar*);
 template void im2col(const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                     std::size_t, std::size_t, std::size_t, float*, std::size_t);
+                     std::size_t, std::size_t, std::size_t, float*);
 
 template <class T>
 T* conv_workspace(std::size_t elements) {
@@ -242,23 +239,6 @@ void sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, i(m),
                 i(n), i(k), 1.0f, a, i(lda), b, i(ldb), beta, c, i(n));
   }
-}
-
-void forward_float_narrowed(const Kernel& kernel, const std::vector<const View*>& in, View& out) {
-  thread_local std::vector<std::vector<float>> copies;  // per input slot, grown once, then reused
-  thread_local std::vector<float> result;
-  if (copies.size() < in.size()) copies.resize(in.size());
-  std::vector<FloatBuffer> buffers(in.size());
-  std::vector<const FloatBuffer*> pointers(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    narrow(in[i]->data(), in[i]->size(), copies[i]);
-    buffers[i] = FloatBuffer{copies[i].data(), Shape(in[i]->shape().begin(), in[i]->shape().end())};
-    pointers[i] = &buffers[i];
-  }
-  if (result.size() < out.size()) result.resize(out.size());
-  FloatBuffer out_buffer{result.data(), Shape(out.shape().begin(), out.shape().end())};
-  kernel.forward_float(pointers, out_buffer);
-  widen_to_scalar(result.data(), out.size(), out.data());
 }
 
 void sgemm_widened(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, const Scalar* a,

@@ -319,59 +319,28 @@ class Pooling : public Op {
 namespace dagrad::detail {
 
 // im2col of one image (C, H, W) for a kh × kw kernel, stride 1, zero padding (ph, pw): row
-// (c·kh + i)·kw + j holds the (Ho, Wo) window shifted by (i − ph, j − pw). cols: C·kh·kw rows of
-// Ho·Wo, row r starting at cols + r·row_stride (Ho·Wo for one image alone, wider when several
-// images share one matrix). T: Scalar, or float for the float32 kernels.
+// (c·kh + i)·kw + j holds the (Ho, Wo) window shifted by (i − ph, j − pw). cols: C·kh·kw × Ho·Wo.
+// T: Scalar, or float for the float32 kernels.
 template <class T>
 void im2col(const T* image, std::size_t C, std::size_t H, std::size_t W, std::size_t kh, std::size_t kw, std::size_t ph,
-            std::size_t pw, std::size_t Ho, std::size_t Wo, T* cols, std::size_t row_stride);
+            std::size_t pw, std::size_t Ho, std::size_t Wo, T* cols);
 // The workspace convolutions fill: one per thread and type, grown to the largest layer, so runs
 // allocate nothing.
 template <class T>
 T* conv_workspace(std::size_t elements);
 
 // Each image of x (N, C, H, W) as its im2col matrix (C·kh·kw × Ho·Wo, in the per-thread
-// workspace), handed to f(n, cols) in turn: the loop both convolutions run in float64.
+// workspace), handed to f(n, cols) in turn: the loop both convolutions run, in float64 and float32.
 template <class T, class XShape, class F>
 void for_each_im2col(const T* x, const XShape& shape, std::size_t kh, std::size_t kw, std::size_t ph, std::size_t pw,
                      std::size_t Ho, std::size_t Wo, F f) {
   const std::size_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
   T* cols = conv_workspace<T>(C * kh * kw * Ho * Wo);
   for (std::size_t n = 0; n < N; ++n) {
-    im2col(x + n * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols, Ho * Wo);
+    im2col(x + n * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols);
     f(n, cols);
   }
 }
-
-// The most workspace elements a block of images' im2col matrix may take (16 MiB of float32).
-inline constexpr std::size_t kConvBlockElements = std::size_t(1) << 22;
-
-// Images [first, first + count) of x side by side in one im2col matrix (C·kh·kw × count·Ho·Wo;
-// image first + i in columns [i·Ho·Wo, (i + 1)·Ho·Wo)), handed to f(first, count, cols) block by
-// block. Why: small convolutions as one GEMM per image (16 × 144 × 64 in the benchmark's conv
-// net) spend more time packing than multiplying; one GEMM per block is count times wider. The
-// trade is memory: blocks hold up to kConvBlockElements, so a layer whose single image needs more
-// runs one image per block, as before.
-template <class T, class XShape, class F>
-void for_each_im2col_block(const T* x, const XShape& shape, std::size_t kh, std::size_t kw, std::size_t ph,
-                           std::size_t pw, std::size_t Ho, std::size_t Wo, F f) {
-  const std::size_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
-  const std::size_t per_image = C * kh * kw * Ho * Wo;
-  const std::size_t block =
-      std::max<std::size_t>(1, std::min(N, kConvBlockElements / std::max<std::size_t>(per_image, 1)));
-  T* cols = conv_workspace<T>(per_image * block);
-  for (std::size_t first = 0; first < N; first += block) {
-    const std::size_t count = std::min(block, N - first);
-    for (std::size_t i = 0; i < count; ++i)
-      im2col(x + (first + i) * C * H * W, C, H, W, kh, kw, ph, pw, Ho, Wo, cols + i * Ho * Wo, count * Ho * Wo);
-    f(first, count, cols);
-  }
-}
-
-// Kernel::forward_float32 as the kernel's own forward_float on narrowed copies of the inputs,
-// widened back: for kernels whose float32 sums are ordered differently from a per-call sgemm on
-// float64 memory, so that both storages give one answer bit for bit (the copies are exact).
-void forward_float_narrowed(const Kernel& kernel, const std::vector<const View*>& in, View& out);
 
 // Row-major C (m × n, contiguous) = op(A)·op(B) + beta·C by sgemm, for the float32 and bfloat16
 // paths (Kernel::forward_float32): the float64 buffers hold values of the dtype, so narrowing them to
