@@ -3,6 +3,7 @@
 // and how nonsmooth ops choose a piece at a kink (DiffContext, PieceSelector). Subgradient policies
 // (autodiff/) fill the context; the ops only read it.
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,23 @@ class PieceSelector : public PiecewiseConstant {
   virtual KinkCount count_kinks(const std::vector<const View*>& inputs) const = 0;
   // Whether it reads Clarke directional keys (Convention's selectors read the value key only).
   virtual bool uses_directions(std::size_t inputs) const { return inputs > 1; }
+
+  // Selectors that read their value key (input 0) from float32 memory in a float32 or bfloat16
+  // program, where that key is a float32 pre-activation: widening it for a float64 selector and
+  // narrowing the piece again for the float32 multiply cost more than the selection itself. The
+  // directional and gap keys (inputs 1...) stay float64 views, read at kinks only. A tie in the
+  // stored float32 value is a tie in its float64 widening, so both storages select alike.
+  virtual bool selects_in_float() const { return false; }
+  virtual void forward_float_key(const FloatBuffer& /*key0*/, const std::vector<const View*>& /*inputs*/,
+                                 FloatBuffer& /*out*/) const {
+    throw std::logic_error(name() + ": forward_float_key without a float32 selector");
+  }
+  virtual bool has_kink_float(const FloatBuffer& /*key0*/) const {
+    throw std::logic_error(name() + ": has_kink_float without a float32 selector");
+  }
+  virtual KinkCount count_kinks_float(const FloatBuffer& /*key0*/, const std::vector<const View*>& /*inputs*/) const {
+    throw std::logic_error(name() + ": count_kinks_float without a float32 selector");
+  }
 };
 
 }  // namespace dagrad

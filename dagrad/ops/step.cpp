@@ -29,37 +29,53 @@ struct Step : PieceSelector {
     return in[0];
   }
   void forward(const std::vector<const View*>& in, View& out) const override {
-    const Scalar* key0 = in[0]->data();
-    Scalar* po = out.data();
-    const std::size_t n = out.size();
+    select(in[0]->data(), in, out.data(), out.size());
+  }
+  bool selects_in_float() const override { return true; }
+  void forward_float_key(const FloatBuffer& key0, const std::vector<const View*>& in, FloatBuffer& out) const override {
+    select(key0.data, in, out.data, out.size());
+  }
+  bool uses_directions(std::size_t) const override { return keys > 1; }  // later inputs are gap keys
+  bool has_kink(const std::vector<const View*>& in) const override { return any_zero(in[0]->data(), in[0]->size()); }
+  bool has_kink_float(const FloatBuffer& key0) const override { return any_zero(key0.data, key0.size()); }
+  KinkCount count_kinks(const std::vector<const View*>& in) const override {
+    return count(in[0]->data(), in[0]->size(), in);
+  }
+  KinkCount count_kinks_float(const FloatBuffer& key0, const std::vector<const View*>& in) const override {
+    return count(key0.data, key0.size(), in);
+  }
+
+  // The value key is float64 or float32 memory (forward_float_key); the pieces are written in the
+  // key's type. Directional and gap keys (in[1...]) are float64 views either way.
+  template <class T>
+  void select(const T* key0, const std::vector<const View*>& in, T* po, std::size_t n) const {
     // On locals (a store through po could alias this->tie) and without a tie counter in the loop,
     // so it vectorises (8x faster); kinks are rare, so the directional keys are read in a second
     // pass only when a zero key exists.
-    const Scalar at_tie = tie;
+    const T at_tie = static_cast<T>(tie);
     for (std::size_t e = 0; e < n; ++e) {
-      Scalar k = key0[e];
-      po[e] = k > 0 ? Scalar(1) : (k == 0 ? at_tie : Scalar(0));
+      T k = key0[e];
+      po[e] = k > 0 ? T(1) : (k == 0 ? at_tie : T(0));
     }
-    if (!has_kink(in)) return;
+    if (!any_zero(key0, n)) return;
     for (std::size_t e = 0; e < n; ++e) {
       if (key0[e] != 0) continue;
       for (std::size_t j = 1; j < keys; ++j)  // only a kink reads the directional keys
         if (Scalar k = in[j]->data()[e]; k != 0) {
-          po[e] = k > 0 ? 1 : 0;
+          po[e] = k > 0 ? T(1) : T(0);
           break;
         }
     }
   }
-  bool uses_directions(std::size_t) const override { return keys > 1; }  // later inputs are gap keys
-  bool has_kink(const std::vector<const View*>& in) const override {
-    const Scalar* key0 = in[0]->data();
-    const std::size_t n = in[0]->size();
-    return std::find(key0, key0 + n, Scalar(0)) != key0 + n;
+  template <class T>
+  static bool any_zero(const T* key0, std::size_t n) {
+    return std::find(key0, key0 + n, T(0)) != key0 + n;
   }
-  KinkCount count_kinks(const std::vector<const View*>& in) const override {
+  template <class T>
+  KinkCount count(const T* key0, std::size_t n, const std::vector<const View*>& in) const {
     KinkCount c;
-    for (std::size_t e = 0, n = in[0]->size(); e < n; ++e) {
-      if (in[0]->data()[e] != 0) continue;
+    for (std::size_t e = 0; e < n; ++e) {
+      if (key0[e] != 0) continue;
       ++c.kinks;
       bool decided = false;
       for (std::size_t j = 1; j < keys && !decided; ++j) decided = in[j]->data()[e] != 0;

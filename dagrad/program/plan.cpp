@@ -73,20 +73,23 @@ void plan_storage(Graph& graph, const std::vector<NodeId>& outputs, const Progra
   for (NodeId o : outputs) output[P.slot_of_node[o]] = 1;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const Node& n = graph.node(order[i]);
-    // The directional pass keeps its float64 tangents; selectors report kinks from float64 views;
-    // an exact result is never rounded, so it cannot come from a float32 kernel.
-    if (n.role != Role::Op || passes.in_pass[order[i]] || P.exact_slot[i] ||
-        dynamic_cast<const PieceSelector*>(n.op.get()))
-      continue;
-    std::vector<Shape> shapes;
-    bool narrowable = true;
-    for (NodeId in : n.inputs) {
-      shapes.push_back(graph.node(in).shape);
-      // Labels and indices may not be float32 numbers (an index above 2^24); tangents of the pass
-      // are float64 numbers: such operands are read by float64 kernels only.
-      narrowable = narrowable && !P.exact_slot[P.slot_of_node[in]] && !passes.in_pass[in];
+    // The directional pass keeps its float64 tangents; an exact result is never rounded, so it
+    // cannot come from a float32 kernel.
+    if (n.role != Role::Op || passes.in_pass[order[i]] || P.exact_slot[i]) continue;
+    // Labels and indices may not be float32 numbers (an index above 2^24); tangents of the pass
+    // are float64 numbers: such operands are read by float64 kernels only.
+    auto narrowable = [&](NodeId in) { return !P.exact_slot[P.slot_of_node[in]] && !passes.in_pass[in]; };
+    if (const auto* selector = dynamic_cast<const PieceSelector*>(n.op.get())) {
+      // Its value key in float32 memory; its other keys are float64 views (PieceSelector).
+      bool others_float64 = std::none_of(n.inputs.begin() + 1, n.inputs.end(),
+                                         [&](NodeId in) { return P.float_slot[P.slot_of_node[in]]; });
+      P.float_step[i] = selector->selects_in_float() && narrowable(n.inputs[0]) && others_float64;
+    } else {
+      std::vector<Shape> shapes;
+      for (NodeId in : n.inputs) shapes.push_back(graph.node(in).shape);
+      P.float_step[i] =
+          std::all_of(n.inputs.begin(), n.inputs.end(), narrowable) && n.op->runs_in_float(shapes, n.shape);
     }
-    P.float_step[i] = narrowable && n.op->runs_in_float(shapes, n.shape);
     P.float_slot[i] = P.float_step[i] && !output[i];
   }
 }

@@ -20,6 +20,9 @@ struct ProgramPlan {
     std::size_t slot;
     bool selector = false;
     bool in_float = false;  // runs Kernel::forward_float (a float32 or bfloat16 program)
+    // Whether input k is read from float32 memory: every input of a float step, except a float
+    // selector's directional and gap keys (PieceSelector::forward_float_key).
+    bool reads_float(std::size_t k) const { return in_float && (!selector || k == 0); }
   };
   std::vector<NodeId> order, outputs;
   std::vector<std::size_t> slot_of_node;  // by node id; kNoNode where the node is not scheduled

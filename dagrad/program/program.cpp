@@ -105,9 +105,10 @@ void Program::lay_out_float_memory() {
   buffers_.copied_in_run.assign(n, 0);
   std::vector<char> narrow_needed(n, 0), wide_needed(n, 0);
   for (const ProgramPlan::StepPlan& sp : P.steps) {
-    for (std::size_t in : sp.input_slots) {
-      narrow_needed[in] |= sp.in_float && !P.float_slot[in];
-      wide_needed[in] |= !sp.in_float && P.float_slot[in];
+    for (std::size_t k = 0; k < sp.input_slots.size(); ++k) {
+      const std::size_t in = sp.input_slots[k];
+      narrow_needed[in] |= sp.reads_float(k) && !P.float_slot[in];
+      wide_needed[in] |= !sp.reads_float(k) && P.float_slot[in];
     }
     narrow_needed[sp.slot] |= sp.in_float && !P.float_slot[sp.slot];  // made in float32, kept in float64
   }
@@ -301,9 +302,15 @@ void Program::run() {
   bool needed = !plan_->directional_skippable;
   for (std::size_t k = 0; !needed && k < plan_->gate_steps.size(); ++k) {
     const std::size_t gate = plan_->gate_steps[k], key = plan_->steps[gate].input_slots[0];
-    if (plan_->float_slot[key]) wide_copy(key);  // the value key, made before the pass
-    ensure_double(key);
-    needed = static_cast<const PieceSelector*>(buffers_.steps[gate].op)->has_kink(buffers_.steps[gate].inputs);
+    const auto* selector = static_cast<const PieceSelector*>(buffers_.steps[gate].op);
+    // The value key, made before the pass: read where it lives.
+    if (plan_->steps[gate].in_float && plan_->float_slot[key]) {
+      needed = selector->has_kink_float(buffers_.floats[key]);
+    } else {
+      if (plan_->float_slot[key]) wide_copy(key);
+      ensure_double(key);
+      needed = selector->has_kink(buffers_.steps[gate].inputs);
+    }
   }
   kinks_.directional_ops_ran = plan_->has_directional_pass && needed;
   if (kinks_.directional_ops_ran) {
@@ -323,7 +330,9 @@ void Program::run() {
 // same elements, so a site keeps the largest count rather than the sum.
 void Program::count_kinks(std::size_t k) {
   const auto* selector = static_cast<const PieceSelector*>(buffers_.steps[k].op);
-  KinkCount c = selector->count_kinks(buffers_.steps[k].inputs);
+  const Step& step = buffers_.steps[k];
+  KinkCount c = plan_->steps[k].in_float ? selector->count_kinks_float(*step.float_inputs[0], step.inputs)
+                                         : selector->count_kinks(step.inputs);
   if (c.kinks == 0) return;
   std::string site = selector->site().empty() ? graph_->node(buffers_.steps[k].node).name : selector->site();
   // Counts of one node under two policies are kept apart: Convention's ties are not Clarke's.
@@ -351,9 +360,17 @@ std::size_t first_non_finite(const T* data, std::size_t n) {
 void Program::run_float_step(std::size_t k) {
   const ProgramPlan& P = *plan_;
   const Step& s = buffers_.steps[k];
-  for (std::size_t in : P.steps[k].input_slots)
-    if (!P.float_slot[in]) narrow_copy(in);
-  s.op->forward_float(s.float_inputs, *s.float_out);
+  const ProgramPlan::StepPlan& sp = P.steps[k];
+  for (std::size_t j = 0; j < sp.input_slots.size(); ++j) {
+    if (!sp.reads_float(j))
+      ensure_double(sp.input_slots[j]);
+    else if (!P.float_slot[sp.input_slots[j]])
+      narrow_copy(sp.input_slots[j]);
+  }
+  if (sp.selector)
+    static_cast<const PieceSelector*>(s.op)->forward_float_key(*s.float_inputs[0], s.inputs, *s.float_out);
+  else
+    s.op->forward_float(s.float_inputs, *s.float_out);
   round_in_place(graph_->dtype(), s.float_out->data, s.float_out->size());  // on store, as below
   if (!P.float_slot[s.slot]) {
     // A store's gradient is widened only while its float64 side is exposed (ParamStore).
