@@ -53,11 +53,13 @@ struct Step : PieceSelector {
     // so it vectorises (8x faster); kinks are rare, so the directional keys are read in a second
     // pass only when a zero key exists.
     const T at_tie = static_cast<T>(tie);
+    int tied = 0;  // an int, not a bool, so the reduction vectorises with the selection
     for (std::size_t e = 0; e < n; ++e) {
       T k = key0[e];
       po[e] = k > 0 ? T(1) : (k == 0 ? at_tie : T(0));
+      tied |= k == 0;
     }
-    if (!any_zero(key0, n)) return;
+    if (!tied) return;
     for (std::size_t e = 0; e < n; ++e) {
       if (key0[e] != 0) continue;
       for (std::size_t j = 1; j < keys; ++j)  // only a kink reads the directional keys
@@ -67,13 +69,22 @@ struct Step : PieceSelector {
         }
     }
   }
+  // Blocks of a vectorised reduction rather than std::find, whose early exit keeps it to one
+  // element at a time: with no kink (the common case) every element is read either way.
   template <class T>
   static bool any_zero(const T* key0, std::size_t n) {
-    return std::find(key0, key0 + n, T(0)) != key0 + n;
+    constexpr std::size_t block = 512;
+    for (std::size_t begin = 0; begin < n; begin += block) {
+      int zero = 0;
+      for (std::size_t e = begin, end = std::min(n, begin + block); e < end; ++e) zero |= key0[e] == 0;
+      if (zero) return true;
+    }
+    return false;
   }
   template <class T>
   KinkCount count(const T* key0, std::size_t n, const std::vector<const View*>& in) const {
     KinkCount c;
+    if (!any_zero(key0, n)) return c;
     for (std::size_t e = 0; e < n; ++e) {
       if (key0[e] != 0) continue;
       ++c.kinks;
