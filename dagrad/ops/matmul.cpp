@@ -67,10 +67,6 @@ struct Matmul : detail::Bilinear<> {
     else
       out.data()[0] = std::inner_product(a.begin(), a.end(), b.begin(), Scalar(0));
   }
-  // float32 and bfloat16 graphs: the operands widened to float32 (exact: they hold values of the
-  // dtype), one sgemm or sgemv, the float32 result widened back for the Program to round. The sum
-  // is accumulated in float32, as PyTorch's CPU matmul does in both dtypes (bfloat16 through sgemm
-  // where the CPU has no bfloat16 instructions), rather than in float64 and rounded once.
   // float32 and bfloat16 graphs: the operands narrowed to float32 (exact: they hold values of the
   // dtype), one sgemm or sgemv, the float32 result widened back for the Program to round. The sum
   // is accumulated in float32, as PyTorch's CPU matmul does in both dtypes (bfloat16 through sgemm

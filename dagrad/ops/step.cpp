@@ -49,9 +49,9 @@ struct Step : PieceSelector {
   // key's type. Directional and gap keys (in[1...]) are float64 views either way.
   template <class T>
   void select(const T* key0, const std::vector<const View*>& in, T* po, std::size_t n) const {
-    // On locals (a store through po could alias this->tie) and without a tie counter in the loop,
-    // so it vectorises (8x faster); kinks are rare, so the directional keys are read in a second
-    // pass only when a zero key exists.
+    // On locals (a store through po could alias this->tie), with the tie test an OR-reduction
+    // rather than a counter, so it vectorises (8x faster); kinks are rare, so the directional keys
+    // are read in a second pass only when a zero key exists.
     const T at_tie = static_cast<T>(tie);
     int tied = 0;  // an int, not a bool, so the reduction vectorises with the selection
     for (std::size_t e = 0; e < n; ++e) {
