@@ -1,6 +1,8 @@
 #include "dagrad/ops/onednn.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <vector>
 
 #include "dagrad/graph/error.hpp"
 
@@ -127,8 +129,7 @@ bool any_zero(const Shape& s) {
 
 Key conv_key(int kind, const Shape& xs, const Shape& ws, std::size_t ph, std::size_t pw, bool bfloat16) {
   auto d = [](std::size_t v) { return static_cast<std::int64_t>(v); };
-  return {kind,   d(xs[0]), d(xs[1]), d(xs[2]), d(xs[3]), d(ws[0]), d(ws[2]), d(ws[3]), d(ph), d(pw), bfloat16,
-          0};
+  return {kind, d(xs[0]), d(xs[1]), d(xs[2]), d(xs[3]), d(ws[0]), d(ws[2]), d(ws[3]), d(ph), d(pw), bfloat16, 0};
 }
 
 }  // namespace
@@ -173,8 +174,8 @@ bool conv2d_weight_grad(const float* x, const Shape& xs, const float* g, const S
       const DataType in = bfloat16 ? DataType::bf16 : DataType::f32;
       auto hint = forward_desc(c, in);
       memory::desc xd(c.x, in, Tag::any), dwd(c.w, DataType::f32, Tag::any), gd(c.y, in, Tag::any);
-      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, xd, dwd, gd, c.strides,
-                                                 c.padding, c.padding);
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, xd, dwd, gd, c.strides, c.padding,
+                                                 c.padding);
       dnnl::convolution_backward_weights::primitive_desc pd(d, cpu().engine, hint);
       entry->conv = dnnl::convolution_backward_weights(pd);
       entry->x = Staged(plain(c.x), pd.src_desc(), true);
@@ -266,4 +267,25 @@ bool matmul_bfloat16(bool, bool, std::size_t, std::size_t, std::size_t, const fl
 #endif
 
 }  // namespace detail::onednn
+
+bool detail::onednn_float_kernel(const Kernel& kernel, const std::vector<const View*>& in, View& out, DType dtype) {
+  if (!onednn_enabled()) return false;
+  thread_local std::vector<std::vector<float>> copies;
+  thread_local std::vector<float> result;
+  if (copies.size() < in.size()) copies.resize(in.size());
+  std::vector<FloatBuffer> buffers(in.size());
+  std::vector<const FloatBuffer*> pointers;
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    const View& v = *in[k];
+    copies[k].resize(v.size());
+    std::transform(v.data(), v.data() + v.size(), copies[k].begin(), [](Scalar e) { return static_cast<float>(e); });
+    buffers[k] = {copies[k].data(), Shape(v.shape().begin(), v.shape().end()), dtype};
+    pointers.push_back(&buffers[k]);
+  }
+  result.resize(out.size());
+  FloatBuffer target{result.data(), Shape(out.shape().begin(), out.shape().end()), dtype};
+  kernel.forward_float(pointers, target);
+  std::copy(result.begin(), result.end(), out.data());
+  return true;
+}
 }  // namespace dagrad

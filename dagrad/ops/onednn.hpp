@@ -13,13 +13,16 @@
 // treat subnormal operands and results as zero.
 #include <cstddef>
 
+#include <vector>
+
+#include "dagrad/graph/kernel.hpp"
 #include "dagrad/graph/tensor.hpp"
 
 namespace dagrad {
 
-bool onednn_built();          // compiled with oneDNN
-void use_onednn(bool on);     // process-wide; true by default where built (tests compare both paths)
-bool onednn_enabled();        // built and on
+bool onednn_built();                   // compiled with oneDNN
+void use_onednn(bool on);              // process-wide; true by default where built (tests compare both paths)
+bool onednn_enabled();                 // built and on
 void set_onednn_threads(int threads);  // oneDNN's OpenMP threads (set_blas_threads calls it)
 
 namespace detail::onednn {
@@ -30,8 +33,8 @@ namespace detail::onednn {
 //
 // y (N, K, Ho, Wo) = x (N, C, H, W) cross-correlated with w (K, C, kh, kw), stride 1, zero padding
 // (ph, pw) on both sides of each axis.
-bool conv2d(const float* x, const Shape& x_shape, const float* w, const Shape& w_shape, std::size_t ph,
-            std::size_t pw, float* y, bool bfloat16);
+bool conv2d(const float* x, const Shape& x_shape, const float* w, const Shape& w_shape, std::size_t ph, std::size_t pw,
+            float* y, bool bfloat16);
 // dw (K, C, kh, kw) = the weight gradient of that convolution for output cotangent g (N, K, Ho, Wo).
 bool conv2d_weight_grad(const float* x, const Shape& x_shape, const float* g, const Shape& g_shape,
                         const Shape& w_shape, std::size_t ph, std::size_t pw, float* dw, bool bfloat16);
@@ -40,4 +43,12 @@ bool matmul_bfloat16(bool transpose_a, bool transpose_b, std::size_t m, std::siz
                      std::size_t lda, const float* b, std::size_t ldb, float* c);
 
 }  // namespace detail::onednn
+
+namespace detail {
+// The float64-memory path (Kernel::forward_float32) of an op whose float32 kernel may be oneDNN's:
+// when oneDNN is on, the kernel's forward_float runs on float32 copies of the views (exact: they
+// hold values of the dtype) and its result is widened into out, so both storages agree bit for bit.
+// False, having done nothing, when oneDNN is off.
+bool onednn_float_kernel(const Kernel& kernel, const std::vector<const View*>& in, View& out, DType dtype);
+}  // namespace detail
 }  // namespace dagrad
