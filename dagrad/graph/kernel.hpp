@@ -28,6 +28,9 @@ struct ShapeMismatch {
 struct FloatBuffer {
   float* data = nullptr;
   Shape shape;
+  // The graph's dtype: under BFloat16 every value is a bfloat16 number, so a kernel may hand the
+  // values to bfloat16 instructions (truncating to the upper 16 bits is exact).
+  DType dtype = DType::Float32;
   std::size_t size() const { return size_of(shape); }
 };
 
@@ -46,7 +49,9 @@ class Kernel {
   // The same in a float32 or bfloat16 graph (the inputs hold values of that dtype), before the
   // Program rounds the result to it. Kernels whose float64 algorithm would accumulate more exactly
   // than the dtype's own do override it (matmul calls sgemm, as PyTorch's float32 and bfloat16 do).
-  virtual void forward_float32(const std::vector<const View*>& inputs, View& out) const { forward(inputs, out); }
+  virtual void forward_float32(const std::vector<const View*>& inputs, View& out, DType /*dtype*/) const {
+    forward(inputs, out);
+  }
   // Kernels that read and write float32 memory, for the ops that dominate training (GEMMs and the
   // elementwise glue around them): a float32 or bfloat16 program stores their intermediates in
   // float32, so no float64 copy is made or read (docs/design.md, "Precision"). The result must be

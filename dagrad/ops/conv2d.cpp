@@ -2,6 +2,7 @@
 
 #include <xtensor-blas/xblas.hpp>
 
+#include "dagrad/ops/onednn.hpp"
 #include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
@@ -30,7 +31,8 @@ struct Conv2d : detail::Bilinear<> {
     run(in, out, [](const View& a, const View& b, View& c) { xt::blas::gemm(a, b, c, false, false); });
   }
   // float32 and bfloat16: each image's product by sgemm, accumulated in float32 as PyTorch does.
-  void forward_float32(const std::vector<const View*>& in, View& out) const override {
+  void forward_float32(const std::vector<const View*>& in, View& out, DType dtype) const override {
+    if (detail::onednn_float_kernel(*this, in, out, dtype)) return;
     run(in, out, [](const View& a, const View& b, View& c) {
       detail::sgemm_widened(false, false, a.shape()[0], b.shape()[1], a.shape()[1], a.data(), a.shape()[1], b.data(),
                             b.shape()[1], 0, c.data());
@@ -55,6 +57,8 @@ struct Conv2d : detail::Bilinear<> {
     const FloatBuffer &x = *in[0], &w = *in[1];
     const std::size_t K = w.shape[0], rows = w.shape[1] * w.shape[2] * w.shape[3];
     const std::size_t Ho = out.shape[2], Wo = out.shape[3], cols_n = Ho * Wo;
+    if (detail::onednn::conv2d(x.data, x.shape, w.data, w.shape, ph, pw, out.data, out.dtype == DType::BFloat16))
+      return;
     detail::for_each_im2col(x.data, x.shape, w.shape[2], w.shape[3], ph, pw, Ho, Wo, [&](std::size_t n, float* cols) {
       detail::sgemm(false, false, K, cols_n, rows, w.data, rows, cols, cols_n, 0.0f, out.data + n * K * cols_n);
     });

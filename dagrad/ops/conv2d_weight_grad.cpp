@@ -1,5 +1,6 @@
 #include <xtensor-blas/xblas.hpp>
 
+#include "dagrad/ops/onednn.hpp"
 #include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
@@ -32,7 +33,8 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
   }
   // float32 and bfloat16: dW accumulates over the batch in float32 (each image's sgemm adds to the
   // float32 sum so far, exact in the float64 buffer), as PyTorch's does.
-  void forward_float32(const std::vector<const View*>& in, View& out) const override {
+  void forward_float32(const std::vector<const View*>& in, View& out, DType dtype) const override {
+    if (detail::onednn_float_kernel(*this, in, out, dtype)) return;
     run(in, out, [](const View& a, const View& b, View& c, Scalar beta) {
       detail::sgemm_widened(false, true, a.shape()[0], b.shape()[0], a.shape()[1], a.data(), a.shape()[1], b.data(),
                             b.shape()[1], beta, c.data());
@@ -57,6 +59,9 @@ struct Conv2dWeightGrad : detail::Bilinear<> {
     const FloatBuffer &x = *in[0], &g = *in[1];
     const std::size_t K = g.shape[1], Ho = g.shape[2], Wo = g.shape[3], kh = out.shape[2], kw = out.shape[3];
     const std::size_t rows = x.shape[1] * kh * kw, cols_n = Ho * Wo;
+    if (detail::onednn::conv2d_weight_grad(x.data, x.shape, g.data, g.shape, out.shape, ph, pw, out.data,
+                                           out.dtype == DType::BFloat16))
+      return;
     detail::for_each_im2col(x.data, x.shape, kh, kw, ph, pw, Ho, Wo, [&](std::size_t n, float* cols) {
       detail::sgemm(false, true, K, rows, cols_n, g.data + n * K * cols_n, cols_n, cols, cols_n, n == 0 ? 0.0f : 1.0f,
                     out.data);

@@ -2,6 +2,7 @@
 
 #include <xtensor-blas/xblas.hpp>
 
+#include "dagrad/ops/onednn.hpp"
 #include "dagrad/ops/registry.hpp"
 #include "dagrad/ops/support.hpp"
 
@@ -71,7 +72,11 @@ struct Matmul : detail::Bilinear<> {
   // dtype), one sgemm or sgemv, the float32 result widened back for the Program to round. The sum
   // is accumulated in float32, as PyTorch's CPU matmul does in both dtypes (bfloat16 through sgemm
   // where the CPU has no bfloat16 instructions), rather than in float64 and rounded once.
-  void forward_float32(const std::vector<const View*>& in, View& out) const override {
+  // bfloat16 with oneDNN (ops/onednn.hpp): bfloat16 products accumulated in float32, as LibTorch's
+  // oneDNN matmul does on CPUs with bfloat16 instructions; the float64-memory path runs the same
+  // kernel on float32 copies, so both storages agree bit for bit.
+  void forward_float32(const std::vector<const View*>& in, View& out, DType dtype) const override {
+    if (dtype == DType::BFloat16 && detail::onednn_float_kernel(*this, in, out, dtype)) return;
     const Gemm d = gemm_dims(in[0]->shape(), in[1]->shape());
     detail::sgemm_widened(d.at, d.bt, d.m, d.n, d.k, in[0]->data(), d.lda, in[1]->data(), d.ldb, 0, out.data());
   }
@@ -79,6 +84,9 @@ struct Matmul : detail::Bilinear<> {
   bool runs_in_float(const std::vector<Shape>&, const Shape&) const override { return true; }
   void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
     const Gemm d = gemm_dims(in[0]->shape, in[1]->shape);
+    if (out.dtype == DType::BFloat16 &&
+        detail::onednn::matmul_bfloat16(d.at, d.bt, d.m, d.n, d.k, in[0]->data, d.lda, in[1]->data, d.ldb, out.data))
+      return;
     detail::sgemm(d.at, d.bt, d.m, d.n, d.k, in[0]->data, d.lda, in[1]->data, d.ldb, 0.0f, out.data);
   }
   // A vector operand is a 1 × k row (a) or a k × 1 column (b) for the GEMM helpers.

@@ -124,6 +124,7 @@ void Program::lay_out_float_memory() {
   buffers_.float_arena.assign(std::max<std::size_t>(P.float_arena_size, 1), 0.0f);
   for (std::size_t i = 0; i < n; ++i) {
     const Shape& shape = graph_->node(P.order[i]).shape;
+    buffers_.floats[i].dtype = graph_->dtype();
     if (P.float_slot[i]) {
       buffers_.floats[i] = {buffers_.float_arena.data() + P.offset[i], shape};
       if (wide_needed[i]) buffers_.wide_copies[i].assign(size_of(shape), 0);
@@ -418,7 +419,7 @@ void Program::run_steps(std::size_t begin, std::size_t end) {
         if (wide) {
           s.op->forward(s.inputs, out);
         } else {
-          s.op->forward_float32(s.inputs, out);
+          s.op->forward_float32(s.inputs, out, dtype);
           // Where a low-precision result is made: on store, once per op (PyTorch's CPU kernels round
           // their float32 results to bfloat16 in the same place).
           if (!plan_->exact_slot[s.slot]) round_in_place(dtype, out.data(), out.size());

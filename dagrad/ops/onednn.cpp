@@ -1,0 +1,291 @@
+#include "dagrad/ops/onednn.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "dagrad/graph/error.hpp"
+
+#ifdef DAGRAD_HAS_ONEDNN
+#include <omp.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
+#endif
+
+namespace dagrad {
+namespace {
+std::atomic<bool> onednn_on{true};
+}
+
+#ifdef DAGRAD_HAS_ONEDNN
+bool onednn_built() { return true; }
+void set_onednn_threads(int threads) { omp_set_num_threads(threads); }
+#else
+bool onednn_built() { return false; }
+void set_onednn_threads(int) {}
+#endif
+void use_onednn(bool on) { onednn_on = on; }
+bool onednn_enabled() { return onednn_built() && onednn_on; }
+
+namespace detail::onednn {
+
+#ifdef DAGRAD_HAS_ONEDNN
+namespace {
+
+using dnnl::memory;
+using Dims = memory::dims;
+using Tag = memory::format_tag;
+using DataType = memory::data_type;
+
+struct Engine {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+Engine& cpu() {
+  thread_local Engine e;
+  return e;
+}
+
+// An operand in the caller's plain float32 layout and where the primitive wants it (a blocked
+// layout, bfloat16 for bfloat16 operands): one reorder between the two, none when they agree.
+struct Staged {
+  memory user, inner;
+  dnnl::reorder to_inner, to_user;
+  bool same = false;
+  Staged() = default;
+  Staged(const memory::desc& user_desc, const memory::desc& inner_desc, bool input) {
+    Engine& e = cpu();
+    user = memory(user_desc, e.engine, DNNL_MEMORY_NONE);
+    same = user_desc == inner_desc;
+    inner = same ? user : memory(inner_desc, e.engine);
+    if (same) return;
+    if (input)
+      to_inner = dnnl::reorder(user, inner);
+    else
+      to_user = dnnl::reorder(inner, user);
+  }
+  const memory& stage_in(const float* data) {
+    user.set_data_handle(const_cast<float*>(data));
+    if (!same) to_inner.execute(cpu().stream, user, inner);
+    return inner;
+  }
+  const memory& target(float* data) {
+    user.set_data_handle(data);
+    return inner;
+  }
+  void stage_out() {
+    if (!same) to_user.execute(cpu().stream, inner, user);
+  }
+};
+
+memory::desc plain(const Dims& dims, DataType type = DataType::f32) {
+  return {dims, type, dims.size() == 4 ? Tag::abcd : Tag::ab};
+}
+
+using Key = std::array<std::int64_t, 12>;
+
+struct ConvForward {
+  bool available = false;
+  dnnl::convolution_forward conv;
+  Staged x, w, y;
+};
+
+struct ConvWeightGrad {
+  bool available = false;
+  dnnl::convolution_backward_weights conv;
+  Staged x, g, dw;
+};
+
+struct ConvDims {
+  Dims x, w, y, strides{1, 1}, padding;
+};
+ConvDims conv_dims(const Shape& xs, const Shape& ws, std::size_t ph, std::size_t pw) {
+  auto d = [](std::size_t v) { return static_cast<memory::dim>(v); };
+  return {{d(xs[0]), d(xs[1]), d(xs[2]), d(xs[3])},
+          {d(ws[0]), d(ws[1]), d(ws[2]), d(ws[3])},
+          {d(xs[0]), d(ws[0]), d(xs[2] + 2 * ph - ws[2] + 1), d(xs[3] + 2 * pw - ws[3] + 1)},
+          {1, 1},
+          {d(ph), d(pw)}};
+}
+
+dnnl::convolution_forward::primitive_desc forward_desc(const ConvDims& c, DataType in) {
+  memory::desc x(c.x, in, Tag::any), w(c.w, in, Tag::any), y(c.y, DataType::f32, Tag::any);
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, x, w, y,
+                                    c.strides, c.padding, c.padding);
+  return {d, cpu().engine};
+}
+
+bool any_zero(const Shape& s) {
+  for (std::size_t v : s)
+    if (v == 0) return true;
+  return false;
+}
+
+Key conv_key(int kind, const Shape& xs, const Shape& ws, std::size_t ph, std::size_t pw, bool bfloat16) {
+  auto d = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+  return {kind, d(xs[0]), d(xs[1]), d(xs[2]), d(xs[3]), d(ws[0]), d(ws[2]), d(ws[3]), d(ph), d(pw), bfloat16, 0};
+}
+
+}  // namespace
+
+bool conv2d(const float* x, const Shape& xs, const float* w, const Shape& ws, std::size_t ph, std::size_t pw, float* y,
+            bool bfloat16) {
+  if (!onednn_enabled() || any_zero(xs) || any_zero(ws)) return false;
+  thread_local std::map<Key, std::unique_ptr<ConvForward>> cache;
+  std::unique_ptr<ConvForward>& entry = cache[conv_key(0, xs, ws, ph, pw, bfloat16)];
+  if (!entry) {
+    entry = std::make_unique<ConvForward>();
+    try {
+      const ConvDims c = conv_dims(xs, ws, ph, pw);
+      auto pd = forward_desc(c, bfloat16 ? DataType::bf16 : DataType::f32);
+      entry->conv = dnnl::convolution_forward(pd);
+      entry->x = Staged(plain(c.x), pd.src_desc(), true);
+      entry->w = Staged(plain(c.w), pd.weights_desc(), true);
+      entry->y = Staged(plain(c.y), pd.dst_desc(), false);
+      entry->available = true;
+    } catch (const dnnl::error&) {
+      entry->available = false;  // no kernel for this case: the caller's own runs, now and later
+    }
+  }
+  if (!entry->available) return false;
+  ConvForward& f = *entry;
+  f.conv.execute(cpu().stream,
+                 {{DNNL_ARG_SRC, f.x.stage_in(x)}, {DNNL_ARG_WEIGHTS, f.w.stage_in(w)}, {DNNL_ARG_DST, f.y.target(y)}});
+  f.y.stage_out();
+  cpu().stream.wait();
+  return true;
+}
+
+bool conv2d_weight_grad(const float* x, const Shape& xs, const float* g, const Shape& gs, const Shape& ws,
+                        std::size_t ph, std::size_t pw, float* dw, bool bfloat16) {
+  if (!onednn_enabled() || any_zero(xs) || any_zero(gs) || any_zero(ws)) return false;
+  thread_local std::map<Key, std::unique_ptr<ConvWeightGrad>> cache;
+  std::unique_ptr<ConvWeightGrad>& entry = cache[conv_key(1, xs, ws, ph, pw, bfloat16)];
+  if (!entry) {
+    entry = std::make_unique<ConvWeightGrad>();
+    try {
+      const ConvDims c = conv_dims(xs, ws, ph, pw);
+      const DataType in = bfloat16 ? DataType::bf16 : DataType::f32;
+      auto hint = forward_desc(c, in);
+      memory::desc xd(c.x, in, Tag::any), dwd(c.w, DataType::f32, Tag::any), gd(c.y, in, Tag::any);
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, xd, dwd, gd, c.strides, c.padding,
+                                                 c.padding);
+      dnnl::convolution_backward_weights::primitive_desc pd(d, cpu().engine, hint);
+      entry->conv = dnnl::convolution_backward_weights(pd);
+      entry->x = Staged(plain(c.x), pd.src_desc(), true);
+      entry->g = Staged(plain(c.y), pd.diff_dst_desc(), true);
+      entry->dw = Staged(plain(c.w), pd.diff_weights_desc(), false);
+      entry->available = true;
+    } catch (const dnnl::error&) {
+      entry->available = false;
+    }
+  }
+  if (!entry->available) return false;
+  ConvWeightGrad& b = *entry;
+  b.conv.execute(cpu().stream, {{DNNL_ARG_SRC, b.x.stage_in(x)},
+                                {DNNL_ARG_DIFF_DST, b.g.stage_in(g)},
+                                {DNNL_ARG_DIFF_WEIGHTS, b.dw.target(dw)}});
+  b.dw.stage_out();
+  cpu().stream.wait();
+  return true;
+}
+
+namespace {
+struct Matmul {
+  bool available = false;
+  dnnl::matmul product;
+  memory a, b, c;
+};
+
+// The upper half of each float32: exact, since the values are bfloat16 numbers.
+void to_bfloat16(const float* from, std::size_t n, std::vector<std::uint16_t>& to) {
+  if (to.size() < n) to.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, from + i, sizeof bits);
+    to[i] = static_cast<std::uint16_t>(bits >> 16);
+  }
+}
+}  // namespace
+
+bool matmul_bfloat16(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                     const float* b, std::size_t ldb, float* c) {
+  if (!onednn_enabled() || m == 0 || n == 0 || k == 0) return false;
+  thread_local std::map<Key, std::unique_ptr<Matmul>> cache;
+  auto d = [](std::size_t v) { return static_cast<memory::dim>(v); };
+  std::unique_ptr<Matmul>& entry = cache[{2, ta, tb, d(m), d(n), d(k), d(lda), d(ldb), 0, 0, 0, 0}];
+  if (!entry) {
+    entry = std::make_unique<Matmul>();
+    try {
+      // op(A) is m × k: A itself is stored m × k (row stride lda) or k × m (transposed).
+      memory::desc ad({d(m), d(k)}, DataType::bf16, ta ? Dims{1, d(lda)} : Dims{d(lda), 1});
+      memory::desc bd({d(k), d(n)}, DataType::bf16, tb ? Dims{1, d(ldb)} : Dims{d(ldb), 1});
+      memory::desc cd({d(m), d(n)}, DataType::f32, Dims{d(n), 1});
+      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(ad, bd, cd), cpu().engine);
+      entry->product = dnnl::matmul(pd);
+      entry->a = memory(ad, cpu().engine, DNNL_MEMORY_NONE);
+      entry->b = memory(bd, cpu().engine, DNNL_MEMORY_NONE);
+      entry->c = memory(cd, cpu().engine, DNNL_MEMORY_NONE);
+      entry->available = true;
+    } catch (const dnnl::error&) {
+      entry->available = false;
+    }
+  }
+  if (!entry->available) return false;
+  thread_local std::vector<std::uint16_t> a16, b16;
+  to_bfloat16(a, (ta ? k : m) * lda, a16);
+  to_bfloat16(b, (tb ? n : k) * ldb, b16);
+  Matmul& p = *entry;
+  p.a.set_data_handle(a16.data());
+  p.b.set_data_handle(b16.data());
+  p.c.set_data_handle(c);
+  p.product.execute(cpu().stream, {{DNNL_ARG_SRC, p.a}, {DNNL_ARG_WEIGHTS, p.b}, {DNNL_ARG_DST, p.c}});
+  cpu().stream.wait();
+  return true;
+}
+
+#else  // built without oneDNN: every case runs the caller's own kernel
+
+bool conv2d(const float*, const Shape&, const float*, const Shape&, std::size_t, std::size_t, float*, bool) {
+  return false;
+}
+bool conv2d_weight_grad(const float*, const Shape&, const float*, const Shape&, const Shape&, std::size_t, std::size_t,
+                        float*, bool) {
+  return false;
+}
+bool matmul_bfloat16(bool, bool, std::size_t, std::size_t, std::size_t, const float*, std::size_t, const float*,
+                     std::size_t, float*) {
+  return false;
+}
+
+#endif
+
+}  // namespace detail::onednn
+
+bool detail::onednn_float_kernel(const Kernel& kernel, const std::vector<const View*>& in, View& out, DType dtype) {
+  if (!onednn_enabled()) return false;
+  thread_local std::vector<std::vector<float>> copies;
+  thread_local std::vector<float> result;
+  if (copies.size() < in.size()) copies.resize(in.size());
+  std::vector<FloatBuffer> buffers(in.size());
+  std::vector<const FloatBuffer*> pointers;
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    const View& v = *in[k];
+    copies[k].resize(v.size());
+    std::transform(v.data(), v.data() + v.size(), copies[k].begin(), [](Scalar e) { return static_cast<float>(e); });
+    buffers[k] = {copies[k].data(), Shape(v.shape().begin(), v.shape().end()), dtype};
+    pointers.push_back(&buffers[k]);
+  }
+  result.resize(out.size());
+  FloatBuffer target{result.data(), Shape(out.shape().begin(), out.shape().end()), dtype};
+  kernel.forward_float(pointers, target);
+  std::copy(result.begin(), result.end(), out.data());
+  return true;
+}
+}  // namespace dagrad
