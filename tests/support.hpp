@@ -6,6 +6,7 @@
 #include <xtensor/xview.hpp>
 
 #include "dagrad/dagrad.hpp"
+#include "dagrad/ops/onednn.hpp"
 
 namespace dagrad::test {
 
@@ -36,6 +37,15 @@ inline double inner(const Tensor& a, const Tensor& b) {
   for (std::size_t i = 0; i < a.size(); ++i) s += a.flat(i) * b.flat(i);
   return s;
 }
+
+// oneDNN's kernels on or off for a scope (dagrad/ops/onednn.hpp), on again however the scope ends:
+// tests run both paths.
+struct OnednnSwitch {
+  explicit OnednnSwitch(bool on) { use_onednn(on); }
+  ~OnednnSwitch() { use_onednn(true); }
+  OnednnSwitch(const OnednnSwitch&) = delete;
+  OnednnSwitch& operator=(const OnednnSwitch&) = delete;
+};
 
 inline double max_abs_diff(const Tensor& a, const Tensor& b) {
   double m = 0;

@@ -21,7 +21,8 @@
 namespace dagrad {
 namespace {
 std::atomic<bool> onednn_on{true};
-}
+std::atomic<std::size_t> calls_run{0};
+}  // namespace
 
 #ifdef DAGRAD_HAS_ONEDNN
 bool onednn_built() { return true; }
@@ -32,6 +33,7 @@ void set_onednn_threads(int) {}
 #endif
 void use_onednn(bool on) { onednn_on = on; }
 bool onednn_enabled() { return onednn_built() && onednn_on; }
+std::size_t onednn_calls() { return calls_run; }
 
 namespace detail::onednn {
 
@@ -159,6 +161,7 @@ bool conv2d(const float* x, const Shape& xs, const float* w, const Shape& ws, st
                  {{DNNL_ARG_SRC, f.x.stage_in(x)}, {DNNL_ARG_WEIGHTS, f.w.stage_in(w)}, {DNNL_ARG_DST, f.y.target(y)}});
   f.y.stage_out();
   cpu().stream.wait();
+  ++calls_run;
   return true;
 }
 
@@ -193,6 +196,7 @@ bool conv2d_weight_grad(const float* x, const Shape& xs, const float* g, const S
                                 {DNNL_ARG_DIFF_WEIGHTS, b.dw.target(dw)}});
   b.dw.stage_out();
   cpu().stream.wait();
+  ++calls_run;
   return true;
 }
 
@@ -247,6 +251,7 @@ bool matmul_bfloat16(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t
   p.c.set_data_handle(c);
   p.product.execute(cpu().stream, {{DNNL_ARG_SRC, p.a}, {DNNL_ARG_WEIGHTS, p.b}, {DNNL_ARG_DST, p.c}});
   cpu().stream.wait();
+  ++calls_run;
   return true;
 }
 

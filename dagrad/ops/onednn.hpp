@@ -24,6 +24,9 @@ bool onednn_built();                   // compiled with oneDNN
 void use_onednn(bool on);              // process-wide; true by default where built (tests compare both paths)
 bool onednn_enabled();                 // built and on
 void set_onednn_threads(int threads);  // oneDNN's OpenMP threads (set_blas_threads calls it)
+// How many kernel calls oneDNN has run in this process: lets a test tell that a case really took the
+// oneDNN path rather than falling back to the op's own kernel.
+std::size_t onednn_calls();
 
 namespace detail::onednn {
 

@@ -124,15 +124,14 @@ void Program::lay_out_float_memory() {
   buffers_.float_arena.assign(std::max<std::size_t>(P.float_arena_size, 1), 0.0f);
   for (std::size_t i = 0; i < n; ++i) {
     const Shape& shape = graph_->node(P.order[i]).shape;
-    buffers_.floats[i].dtype = graph_->dtype();
     if (P.float_slot[i]) {
-      buffers_.floats[i] = {buffers_.float_arena.data() + P.offset[i], shape};
+      buffers_.floats[i] = {buffers_.float_arena.data() + P.offset[i], shape, graph_->dtype()};
       if (wide_needed[i]) buffers_.wide_copies[i].assign(size_of(shape), 0);
     } else if (float_outside_[i]) {
-      buffers_.floats[i] = {float_outside_[i], shape};
+      buffers_.floats[i] = {float_outside_[i], shape, graph_->dtype()};
     } else if (narrow_needed[i]) {
       buffers_.narrow_copies[i].assign(size_of(shape), 0.0f);
-      buffers_.floats[i] = {buffers_.narrow_copies[i].data(), shape};
+      buffers_.floats[i] = {buffers_.narrow_copies[i].data(), shape, graph_->dtype()};
     }
   }
 }

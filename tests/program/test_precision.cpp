@@ -292,87 +292,95 @@ void check_same_bits(Program& a, Program& b, const std::vector<Var>& outputs) {
 
 TEST_CASE("float32 kernels on float32 memory give the float64-memory path's numbers bit for bit", "[program][dtype]") {
   test::Rng rng(17);
-  for (DType dtype : kLow) {
-    INFO(to_string(dtype));
-    Graph g(dtype);
-    Var x = g.input("x", {6, 5}), labels = g.input("labels", {6});
-    Var w1 = g.parameter("w1", {5, 8}), b1 = g.parameter("b1", {8}), w2 = g.parameter("w2", {8, 3});
-    Var b2 = g.parameter("b2", {3}), v = g.parameter("v", {8});
-    // Each op with a float32 kernel, with each broadcast it takes (rows of a bias, a number on
-    // either side), a vector matmul, and ops without one (cross_entropy, sum) reading float slots.
-    Var h = relu(matmul(x, w1) + b1);
-    Var z = abs(h - 0.25) * h / (square(h) + 1.0) + neg(h) * 0.5 - (2.0 - h);
-    Var loss = cross_entropy(matmul(z, w2) + b2, labels) + 0.01 * sum(matmul(z, v));
-    const std::vector<Var> params{w1, b1, w2, b2, v};
-    std::vector<Var> outputs = grad(loss, params);
-    outputs.push_back(loss);
-    ParamStore store(g, 4);
-    // Zero rows and a zero bias put relu's input exactly at its kink, so Clarke's directions run.
-    Tensor xv = test::random_normal(rng, {6, 5});
-    for (std::size_t j = 0; j < 5; ++j) xv(0, j) = xv(3, j) = 0;
-    Tensor lv = Tensor::from_shape({6});
-    for (std::size_t i = 0; i < 6; ++i) lv(i) = static_cast<Scalar>(i % 3);
-    for (auto& e : store.value(b1)) e = 0;
-    ProgramOptions reference_options;
-    reference_options.float_kernels = false;
-    Program fast(g, outputs), reference(g, outputs, reference_options);
-    CHECK(fast.stats().float_ops >= 52);  // relu's and abs's piece selectors among them (50 without)
-    CHECK(reference.stats().float_ops == 0);
-    for (Program* p : {&fast, &reference}) {
-      p->set(x, xv);
-      p->set(labels, lv);
-      p->bind(store);
-    }
-    for (int run = 0; run < 3; ++run) {
-      INFO("run " << run);
-      fast.run();
+  // Both storages call the same kernels, oneDNN's where built or dagrad's own (tests/ops/test_onednn.cpp
+  // compares the two).
+  for (bool onednn : {true, false})
+    for (DType dtype : kLow) {
+      INFO(to_string(dtype) << (onednn ? ", oneDNN on where built" : ", oneDNN off"));
+      test::OnednnSwitch use(onednn);
+      Graph g(dtype);
+      Var x = g.input("x", {6, 5}), labels = g.input("labels", {6});
+      Var w1 = g.parameter("w1", {5, 8}), b1 = g.parameter("b1", {8}), w2 = g.parameter("w2", {8, 3});
+      Var b2 = g.parameter("b2", {3}), v = g.parameter("v", {8});
+      // Each op with a float32 kernel, with each broadcast it takes (rows of a bias, a number on
+      // either side), a vector matmul, and ops without one (cross_entropy, sum) reading float slots.
+      Var h = relu(matmul(x, w1) + b1);
+      Var z = abs(h - 0.25) * h / (square(h) + 1.0) + neg(h) * 0.5 - (2.0 - h);
+      Var loss = cross_entropy(matmul(z, w2) + b2, labels) + 0.01 * sum(matmul(z, v));
+      const std::vector<Var> params{w1, b1, w2, b2, v};
+      std::vector<Var> outputs = grad(loss, params);
+      outputs.push_back(loss);
+      ParamStore store(g, 4);
+      // Zero rows and a zero bias put relu's input exactly at its kink, so Clarke's directions run.
+      Tensor xv = test::random_normal(rng, {6, 5});
+      for (std::size_t j = 0; j < 5; ++j) xv(0, j) = xv(3, j) = 0;
+      Tensor lv = Tensor::from_shape({6});
+      for (std::size_t i = 0; i < 6; ++i) lv(i) = static_cast<Scalar>(i % 3);
+      for (auto& e : store.value(b1)) e = 0;
+      ProgramOptions reference_options;
+      reference_options.float_kernels = false;
+      Program fast(g, outputs), reference(g, outputs, reference_options);
+      CHECK(fast.stats().float_ops >= 52);  // relu's and abs's piece selectors among them (50 without)
+      CHECK(reference.stats().float_ops == 0);
+      for (Program* p : {&fast, &reference}) {
+        p->set(x, xv);
+        p->set(labels, lv);
+        p->bind(store);
+      }
+      for (int run = 0; run < 3; ++run) {
+        INFO("run " << run);
+        fast.run();
+        reference.run();
+        check_same_bits(fast, reference, outputs);
+        CHECK(fast.kink_report().kinks() == reference.kink_report().kinks());
+        CHECK(fast.kink_report().kinks() > 0);
+        // Changed parameters between runs: the float32 copies of float64 slots are made again.
+        for (auto& e : store.values()) e = round_to(dtype, e * 0.75);
+      }
+      // A Program made again runs in the buffers the last one left (the plan's spare): its copies
+      // are of its own runs, not that Program's.
+      for (auto& e : store.values()) e = round_to(dtype, -e);
       reference.run();
-      check_same_bits(fast, reference, outputs);
-      CHECK(fast.kink_report().kinks() == reference.kink_report().kinks());
-      CHECK(fast.kink_report().kinks() > 0);
-      // Changed parameters between runs: the float32 copies of float64 slots are made again.
-      for (auto& e : store.values()) e = round_to(dtype, e * 0.75);
+      for (int again = 0; again < 2; ++again) {
+        Program rebuilt(g, outputs);
+        CHECK(rebuilt.stats().reused_buffers == (again == 1));
+        rebuilt.set(x, xv);
+        rebuilt.set(labels, lv);
+        rebuilt.bind(store);
+        rebuilt.run();
+        check_same_bits(rebuilt, reference, outputs);
+      }
     }
-    // A Program made again runs in the buffers the last one left (the plan's spare): its copies
-    // are of its own runs, not that Program's.
-    for (auto& e : store.values()) e = round_to(dtype, -e);
-    reference.run();
-    for (int again = 0; again < 2; ++again) {
-      Program rebuilt(g, outputs);
-      CHECK(rebuilt.stats().reused_buffers == (again == 1));
-      rebuilt.set(x, xv);
-      rebuilt.set(labels, lv);
-      rebuilt.bind(store);
-      rebuilt.run();
-      check_same_bits(rebuilt, reference, outputs);
-    }
-  }
 }
 
 TEST_CASE("float32 convolution kernels give the float64-memory path's numbers bit for bit", "[program][dtype]") {
   test::Rng rng(23);
-  for (DType dtype : kLow) {
-    INFO(to_string(dtype));
-    Graph g(dtype);
-    Var x = g.input("x", {2, 2, 5, 5});
-    Var w1 = g.parameter("w1", {3, 2, 3, 3}), w2 = g.parameter("w2", {2, 3, 3, 3});
-    Var h = relu(conv2d(x, w1, 1));
-    Var loss = sum(square(conv2d(h, w2, 1)));
-    std::vector<Var> outputs = grad(loss, {x, w1, w2});  // conv2d_weight_grad, and conv2d for dx
-    outputs.push_back(loss);
-    ParamStore store(g, 8);
-    ProgramOptions reference_options;
-    reference_options.float_kernels = false;
-    Program fast(g, outputs), reference(g, outputs, reference_options);
-    CHECK(fast.stats().float_ops >= 6);
-    Tensor xv = test::random_normal(rng, {2, 2, 5, 5});
-    for (Program* p : {&fast, &reference}) {
-      p->set(x, xv);
-      p->bind(store);
-      p->run();
+  // Both storages call the same kernels, oneDNN's where built or dagrad's own (tests/ops/test_onednn.cpp
+  // compares the two).
+  for (bool onednn : {true, false})
+    for (DType dtype : kLow) {
+      INFO(to_string(dtype) << (onednn ? ", oneDNN on where built" : ", oneDNN off"));
+      test::OnednnSwitch use(onednn);
+      Graph g(dtype);
+      Var x = g.input("x", {2, 2, 5, 5});
+      Var w1 = g.parameter("w1", {3, 2, 3, 3}), w2 = g.parameter("w2", {2, 3, 3, 3});
+      Var h = relu(conv2d(x, w1, 1));
+      Var loss = sum(square(conv2d(h, w2, 1)));
+      std::vector<Var> outputs = grad(loss, {x, w1, w2});  // conv2d_weight_grad, and conv2d for dx
+      outputs.push_back(loss);
+      ParamStore store(g, 8);
+      ProgramOptions reference_options;
+      reference_options.float_kernels = false;
+      Program fast(g, outputs), reference(g, outputs, reference_options);
+      CHECK(fast.stats().float_ops >= 6);
+      Tensor xv = test::random_normal(rng, {2, 2, 5, 5});
+      for (Program* p : {&fast, &reference}) {
+        p->set(x, xv);
+        p->bind(store);
+        p->run();
+      }
+      check_same_bits(fast, reference, outputs);
     }
-    check_same_bits(fast, reference, outputs);
-  }
 }
 
 TEST_CASE("a non-finite float32 intermediate is named by the op that made it", "[program][dtype][errors]") {
