@@ -13,6 +13,9 @@ packages=(
   python3-sklearn                    # its bundled data sets (digits, iris, wine, breast cancer)
   gnuplot-nox                        # loss/accuracy plots of dagrad train
   libcli11-dev libfmt-dev            # the dagrad command line
+  libdnnl-dev                        # optional (found -> on): oneDNN's float32/bfloat16 convolutions and
+                                     # bfloat16 GEMMs, the library LibTorch calls for them; without it
+                                     # those ops run dagrad's own im2col + sgemm kernels, several times slower
 )
 # Test-only: configuring and building the main job never needs these (CI checks it with them hidden).
 test_packages=(
