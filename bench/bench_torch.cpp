@@ -79,8 +79,8 @@ struct DagradModel {
     yv = Tensor::from_shape(y.shape());
     for (auto& v : xv) v = normal(rng);
     for (auto& v : yv) v = static_cast<double>(rng() % c.classes);
-    step_program = std::make_unique<optim::GradientProgram>(g, loss, *store, std::vector<Var>{}, std::vector<Var>{},
-                                                           policy);
+    step_program =
+        std::make_unique<optim::GradientProgram>(g, loss, *store, std::vector<Var>{}, std::vector<Var>{}, policy);
     step_program->program().set(x, xv);
     step_program->program().set(y, yv);
     forward = std::make_unique<Program>(g, std::vector<Var>{loss});

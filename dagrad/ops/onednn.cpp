@@ -210,11 +210,7 @@ struct Matmul {
 // The upper half of each float32: exact, since the values are bfloat16 numbers.
 void to_bfloat16(const float* from, std::size_t n, std::vector<std::uint16_t>& to) {
   if (to.size() < n) to.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, from + i, sizeof bits);
-    to[i] = static_cast<std::uint16_t>(bits >> 16);
-  }
+  bfloat16_halves(from, n, to.data());
 }
 }  // namespace
 

@@ -307,16 +307,22 @@ void GradientDescent::update(std::vector<Scalar>& w, const std::vector<Scalar>& 
   }
 }
 
+namespace {
+// w -= lr·g in float64, rounded once to the dtype (two roundings for bfloat16, through float32, as
+// round_to does): the float64 path's numbers. Per-ISA copies (dtype.hpp): the step's longest loop.
+DAGRAD_VECTOR_CLONES void descend(DType dtype, float* w, const float* g, Scalar lr, std::size_t n) {
+  if (dtype == DType::BFloat16)
+    for (std::size_t i = 0; i < n; ++i)
+      w[i] = from_bfloat16_bits(
+          bfloat16_bits(static_cast<float>(static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i]))));
+  else
+    for (std::size_t i = 0; i < n; ++i)
+      w[i] = static_cast<float>(static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i]));
+}
+}  // namespace
+
 void GradientDescent::update_float(float* w, const float* g, Scalar lr, const std::vector<Slice>& slices) {
-  for (const Slice& s : slices) {
-    if (dtype_ == DType::BFloat16)
-      for (std::size_t i = s.begin; i < s.end; ++i)
-        w[i] =
-            static_cast<float>(round_to(DType::BFloat16, static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i])));
-    else  // the float64 result rounded once, as update() computes it
-      for (std::size_t i = s.begin; i < s.end; ++i)
-        w[i] = static_cast<float>(static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i]));
-  }
+  for (const Slice& s : slices) descend(dtype_, w + s.begin, g + s.begin, lr, s.end - s.begin);
 }
 
 void Momentum::update(std::vector<Scalar>& w, const std::vector<Scalar>& g, Scalar lr,
