@@ -117,7 +117,9 @@ class PieceSelector : public PiecewiseConstant {
   // directional and gap keys (inputs 1...) stay float64 views, read at kinks only. A tie in the
   // stored float32 value is a tie in its float64 widening, so both storages select alike.
   virtual bool selects_in_float() const { return false; }
-  virtual void forward_float_key(const FloatBuffer& /*key0*/, const std::vector<const View*>& /*inputs*/,
+  // Returns whether the value key holds a tie anywhere: false lets the Program skip counting kinks
+  // (count_kinks_float), since the selection pass has read every element already.
+  virtual bool forward_float_key(const FloatBuffer& /*key0*/, const std::vector<const View*>& /*inputs*/,
                                  FloatBuffer& /*out*/) const {
     throw std::logic_error(name() + ": forward_float_key without a float32 selector");
   }

@@ -32,8 +32,8 @@ struct Step : PieceSelector {
     select(in[0]->data(), in, out.data(), out.size());
   }
   bool selects_in_float() const override { return true; }
-  void forward_float_key(const FloatBuffer& key0, const std::vector<const View*>& in, FloatBuffer& out) const override {
-    select(key0.data, in, out.data, out.size());
+  bool forward_float_key(const FloatBuffer& key0, const std::vector<const View*>& in, FloatBuffer& out) const override {
+    return select(key0.data, in, out.data, out.size());
   }
   bool uses_directions(std::size_t) const override { return keys > 1; }  // later inputs are gap keys
   bool has_kink(const std::vector<const View*>& in) const override { return any_zero(in[0]->data(), in[0]->size()); }
@@ -47,8 +47,9 @@ struct Step : PieceSelector {
 
   // The value key is float64 or float32 memory (forward_float_key); the pieces are written in the
   // key's type. Directional and gap keys (in[1...]) are float64 views either way.
+  // Whether any key was tied.
   template <class T>
-  void select(const T* key0, const std::vector<const View*>& in, T* po, std::size_t n) const {
+  bool select(const T* key0, const std::vector<const View*>& in, T* po, std::size_t n) const {
     // On locals (a store through po could alias this->tie), with the tie test an OR-reduction
     // rather than a counter, so it vectorises (8x faster); kinks are rare, so the directional keys
     // are read in a second pass only when a zero key exists.
@@ -59,7 +60,7 @@ struct Step : PieceSelector {
       po[e] = k > 0 ? T(1) : (k == 0 ? at_tie : T(0));
       tied |= k == 0;
     }
-    if (!tied) return;
+    if (!tied) return false;
     for (std::size_t e = 0; e < n; ++e) {
       if (key0[e] != 0) continue;
       for (std::size_t j = 1; j < keys; ++j)  // only a kink reads the directional keys
@@ -68,6 +69,7 @@ struct Step : PieceSelector {
           break;
         }
     }
+    return true;
   }
   // Blocks of a vectorised reduction rather than std::find, whose early exit keeps it to one
   // element at a time: with no kink (the common case) every element is read either way.

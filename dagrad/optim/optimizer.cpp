@@ -22,10 +22,13 @@ bool all_finite_bits(const T* data, std::size_t n, Bits exponent) {
   }
   return non_finite == 0;
 }
-bool all_finite(const Scalar* data, std::size_t n) {
+// Per-ISA copies (dtype.hpp): every step reads every gradient here before updating.
+DAGRAD_VECTOR_CLONES bool all_finite(const Scalar* data, std::size_t n) {
   return all_finite_bits(data, n, std::uint64_t{0x7FF0000000000000ULL});
 }
-bool all_finite(const float* data, std::size_t n) { return all_finite_bits(data, n, std::uint32_t{0x7F800000U}); }
+DAGRAD_VECTOR_CLONES bool all_finite(const float* data, std::size_t n) {
+  return all_finite_bits(data, n, std::uint32_t{0x7F800000U});
+}
 
 // The first non-finite gradient element of a slice, named; nothing when all are finite.
 template <class T>

@@ -35,6 +35,7 @@ Program::Program(Graph& graph, const std::vector<Var>& outputs, ProgramOptions o
   float_store_of_.assign(P.order.size(), nullptr);
   float_parameter_.assign(P.order.size(), nullptr);
   double_stale_.assign(P.order.size(), 0);
+  tie_free_.assign(P.steps.size(), 0);
   stats_ = P.stats;
   kinks_.has_directional_pass = P.has_directional_pass || P.uses_directions;
   if (std::optional<Buffers> spare = P.take_spare()) {
@@ -331,6 +332,7 @@ void Program::run() {
 void Program::count_kinks(std::size_t k) {
   const auto* selector = static_cast<const PieceSelector*>(buffers_.steps[k].op);
   const Step& step = buffers_.steps[k];
+  if (plan_->steps[k].in_float && tie_free_[k]) return;  // its selection pass found no tie
   KinkCount c = plan_->steps[k].in_float ? selector->count_kinks_float(*step.float_inputs[0], step.inputs)
                                          : selector->count_kinks(step.inputs);
   if (c.kinks == 0) return;
@@ -368,7 +370,8 @@ void Program::run_float_step(std::size_t k) {
       narrow_copy(sp.input_slots[j]);
   }
   if (sp.selector)
-    static_cast<const PieceSelector*>(s.op)->forward_float_key(*s.float_inputs[0], s.inputs, *s.float_out);
+    tie_free_[k] =
+        !static_cast<const PieceSelector*>(s.op)->forward_float_key(*s.float_inputs[0], s.inputs, *s.float_out);
   else
     s.op->forward_float(s.float_inputs, *s.float_out);
   round_in_place(graph_->dtype(), s.float_out->data, s.float_out->size());  // on store, as below

@@ -177,6 +177,7 @@ class Program {
   std::vector<float*> float_parameter_;
   std::vector<float*> float_outside_;       // per slot: ProgramOptions::float_outputs_outside, where honoured
   mutable std::vector<char> double_stale_;  // per slot: its float64 memory lags its float32 values
+  std::vector<char> tie_free_;              // per step: a float32 selector's last selection met no tie
   ProgramStats stats_;
   KinkReport kinks_;
   std::size_t run_serial_ = 0;  // counts runs from 1, so a copy made in no run is stale
