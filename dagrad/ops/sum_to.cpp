@@ -1,3 +1,5 @@
+#include <vector>
+
 #include <xtensor/xreducer.hpp>
 
 #include "dagrad/ops/registry.hpp"
@@ -40,6 +42,21 @@ struct SumTo : detail::Linear<Op> {
     }
     View o = make_view(out.data(), kept);
     xt::noalias(o) = xt::sum(x, axes, xt::keep_dims);
+  }
+  // A bias gradient in a float32 or bfloat16 program: the rows of float32 memory summed in float64,
+  // in the float64 kernel's order, so the result rounds to the same number, without widening the
+  // whole cotangent to float64 memory first.
+  bool runs_in_float(const std::vector<Shape>& in, const Shape& out) const override {
+    return size_of(out) > 0 && detail::is_trailing_block(shape, in[0]);
+  }
+  void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
+    const std::size_t block = out.size(), n = in[0]->size();
+    const float* px = in[0]->data;
+    thread_local std::vector<Scalar> sums;
+    sums.assign(block, Scalar(0));
+    for (std::size_t r = 0; r < n; r += block)
+      for (std::size_t j = 0; j < block; ++j) sums[j] += px[r + j];
+    for (std::size_t j = 0; j < block; ++j) out.data[j] = static_cast<float>(sums[j]);
   }
   Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
     return broadcast_to(g, x[0].shape());
