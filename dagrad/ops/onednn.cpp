@@ -25,8 +25,19 @@ std::atomic<std::size_t> calls_run{0};
 }  // namespace
 
 #ifdef DAGRAD_HAS_ONEDNN
+namespace {
+std::atomic<int> threads_wanted{0};  // 0: OpenMP's own default, untouched
+// OpenMP starts at the first oneDNN call, not when the thread count is set: LLVM's libomp (the
+// clang sanitizer build links it) creates a shared-memory file when it starts, which is fatal under
+// a file-size limit (tests/apps/test_hostile.cpp) even in a run that never calls oneDNN.
+void apply_threads() {
+  thread_local int applied = 0;
+  const int wanted = threads_wanted;
+  if (wanted != 0 && wanted != applied) omp_set_num_threads(wanted), applied = wanted;
+}
+}  // namespace
 bool onednn_built() { return true; }
-void set_onednn_threads(int threads) { omp_set_num_threads(threads); }
+void set_onednn_threads(int threads) { threads_wanted = threads; }
 #else
 bool onednn_built() { return false; }
 void set_onednn_threads(int) {}
@@ -139,6 +150,7 @@ Key conv_key(int kind, const Shape& xs, const Shape& ws, std::size_t ph, std::si
 bool conv2d(const float* x, const Shape& xs, const float* w, const Shape& ws, std::size_t ph, std::size_t pw, float* y,
             bool bfloat16) {
   if (!onednn_enabled() || any_zero(xs) || any_zero(ws)) return false;
+  apply_threads();
   thread_local std::map<Key, std::unique_ptr<ConvForward>> cache;
   std::unique_ptr<ConvForward>& entry = cache[conv_key(0, xs, ws, ph, pw, bfloat16)];
   if (!entry) {
@@ -168,6 +180,7 @@ bool conv2d(const float* x, const Shape& xs, const float* w, const Shape& ws, st
 bool conv2d_weight_grad(const float* x, const Shape& xs, const float* g, const Shape& gs, const Shape& ws,
                         std::size_t ph, std::size_t pw, float* dw, bool bfloat16) {
   if (!onednn_enabled() || any_zero(xs) || any_zero(gs) || any_zero(ws)) return false;
+  apply_threads();
   thread_local std::map<Key, std::unique_ptr<ConvWeightGrad>> cache;
   std::unique_ptr<ConvWeightGrad>& entry = cache[conv_key(1, xs, ws, ph, pw, bfloat16)];
   if (!entry) {
@@ -217,6 +230,7 @@ void to_bfloat16(const float* from, std::size_t n, std::vector<std::uint16_t>& t
 bool matmul_bfloat16(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
                      const float* b, std::size_t ldb, float* c) {
   if (!onednn_enabled() || m == 0 || n == 0 || k == 0) return false;
+  apply_threads();
   thread_local std::map<Key, std::unique_ptr<Matmul>> cache;
   auto d = [](std::size_t v) { return static_cast<memory::dim>(v); };
   std::unique_ptr<Matmul>& entry = cache[{2, ta, tb, d(m), d(n), d(k), d(lda), d(ldb), 0, 0, 0, 0}];
