@@ -104,13 +104,11 @@ memory::desc plain(const Dims& dims, DataType type = DataType::f32) {
 using Key = std::array<std::int64_t, 12>;
 
 struct ConvForward {
-  bool available = false;
   dnnl::convolution_forward conv;
   Staged x, w, y;
 };
 
 struct ConvWeightGrad {
-  bool available = false;
   dnnl::convolution_backward_weights conv;
   Staged x, g, dw;
 };
@@ -134,10 +132,16 @@ dnnl::convolution_forward::primitive_desc forward_desc(const ConvDims& c, DataTy
   return {d, cpu().engine};
 }
 
-bool any_zero(const Shape& s) {
-  for (std::size_t v : s)
-    if (v == 0) return true;
-  return false;
+// A case's primitive, made once per thread; null when oneDNN has no kernel for it (the caller's own
+// kernel runs, now and later).
+template <class Entry, class Make>
+Entry* cached(std::map<Key, std::unique_ptr<Entry>>& cache, const Key& key, Make make) {
+  auto [it, fresh] = cache.try_emplace(key);
+  if (fresh) try {
+      it->second = std::make_unique<Entry>(make());
+    } catch (const dnnl::error&) {
+    }
+  return it->second.get();
 }
 
 Key conv_key(int kind, const Shape& xs, const Shape& ws, std::size_t ph, std::size_t pw, bool bfloat16) {
@@ -149,29 +153,20 @@ Key conv_key(int kind, const Shape& xs, const Shape& ws, std::size_t ph, std::si
 
 bool conv2d(const float* x, const Shape& xs, const float* w, const Shape& ws, std::size_t ph, std::size_t pw, float* y,
             bool bfloat16) {
-  if (!onednn_enabled() || any_zero(xs) || any_zero(ws)) return false;
+  if (!onednn_enabled() || size_of(xs) == 0 || size_of(ws) == 0) return false;
   apply_threads();
   thread_local std::map<Key, std::unique_ptr<ConvForward>> cache;
-  std::unique_ptr<ConvForward>& entry = cache[conv_key(0, xs, ws, ph, pw, bfloat16)];
-  if (!entry) {
-    entry = std::make_unique<ConvForward>();
-    try {
-      const ConvDims c = conv_dims(xs, ws, ph, pw);
-      auto pd = forward_desc(c, bfloat16 ? DataType::bf16 : DataType::f32);
-      entry->conv = dnnl::convolution_forward(pd);
-      entry->x = Staged(plain(c.x), pd.src_desc(), true);
-      entry->w = Staged(plain(c.w), pd.weights_desc(), true);
-      entry->y = Staged(plain(c.y), pd.dst_desc(), false);
-      entry->available = true;
-    } catch (const dnnl::error&) {
-      entry->available = false;  // no kernel for this case: the caller's own runs, now and later
-    }
-  }
-  if (!entry->available) return false;
-  ConvForward& f = *entry;
-  f.conv.execute(cpu().stream,
-                 {{DNNL_ARG_SRC, f.x.stage_in(x)}, {DNNL_ARG_WEIGHTS, f.w.stage_in(w)}, {DNNL_ARG_DST, f.y.target(y)}});
-  f.y.stage_out();
+  ConvForward* f = cached(cache, conv_key(0, xs, ws, ph, pw, bfloat16), [&] {
+    const ConvDims c = conv_dims(xs, ws, ph, pw);
+    auto pd = forward_desc(c, bfloat16 ? DataType::bf16 : DataType::f32);
+    return ConvForward{dnnl::convolution_forward(pd), Staged(plain(c.x), pd.src_desc(), true),
+                       Staged(plain(c.w), pd.weights_desc(), true), Staged(plain(c.y), pd.dst_desc(), false)};
+  });
+  if (!f) return false;
+  f->conv.execute(
+      cpu().stream,
+      {{DNNL_ARG_SRC, f->x.stage_in(x)}, {DNNL_ARG_WEIGHTS, f->w.stage_in(w)}, {DNNL_ARG_DST, f->y.target(y)}});
+  f->y.stage_out();
   cpu().stream.wait();
   ++calls_run;
   return true;
@@ -179,35 +174,25 @@ bool conv2d(const float* x, const Shape& xs, const float* w, const Shape& ws, st
 
 bool conv2d_weight_grad(const float* x, const Shape& xs, const float* g, const Shape& gs, const Shape& ws,
                         std::size_t ph, std::size_t pw, float* dw, bool bfloat16) {
-  if (!onednn_enabled() || any_zero(xs) || any_zero(gs) || any_zero(ws)) return false;
+  if (!onednn_enabled() || size_of(xs) == 0 || size_of(gs) == 0 || size_of(ws) == 0) return false;
   apply_threads();
   thread_local std::map<Key, std::unique_ptr<ConvWeightGrad>> cache;
-  std::unique_ptr<ConvWeightGrad>& entry = cache[conv_key(1, xs, ws, ph, pw, bfloat16)];
-  if (!entry) {
-    entry = std::make_unique<ConvWeightGrad>();
-    try {
-      const ConvDims c = conv_dims(xs, ws, ph, pw);
-      const DataType in = bfloat16 ? DataType::bf16 : DataType::f32;
-      auto hint = forward_desc(c, in);
-      memory::desc xd(c.x, in, Tag::any), dwd(c.w, DataType::f32, Tag::any), gd(c.y, in, Tag::any);
-      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, xd, dwd, gd, c.strides, c.padding,
-                                                 c.padding);
-      dnnl::convolution_backward_weights::primitive_desc pd(d, cpu().engine, hint);
-      entry->conv = dnnl::convolution_backward_weights(pd);
-      entry->x = Staged(plain(c.x), pd.src_desc(), true);
-      entry->g = Staged(plain(c.y), pd.diff_dst_desc(), true);
-      entry->dw = Staged(plain(c.w), pd.diff_weights_desc(), false);
-      entry->available = true;
-    } catch (const dnnl::error&) {
-      entry->available = false;
-    }
-  }
-  if (!entry->available) return false;
-  ConvWeightGrad& b = *entry;
-  b.conv.execute(cpu().stream, {{DNNL_ARG_SRC, b.x.stage_in(x)},
-                                {DNNL_ARG_DIFF_DST, b.g.stage_in(g)},
-                                {DNNL_ARG_DIFF_WEIGHTS, b.dw.target(dw)}});
-  b.dw.stage_out();
+  ConvWeightGrad* b = cached(cache, conv_key(1, xs, ws, ph, pw, bfloat16), [&] {
+    const ConvDims c = conv_dims(xs, ws, ph, pw);
+    const DataType in = bfloat16 ? DataType::bf16 : DataType::f32;
+    memory::desc xd(c.x, in, Tag::any), dwd(c.w, DataType::f32, Tag::any), gd(c.y, in, Tag::any);
+    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, xd, dwd, gd, c.strides, c.padding,
+                                               c.padding);
+    dnnl::convolution_backward_weights::primitive_desc pd(d, cpu().engine, forward_desc(c, in));
+    return ConvWeightGrad{dnnl::convolution_backward_weights(pd), Staged(plain(c.x), pd.src_desc(), true),
+                          Staged(plain(c.y), pd.diff_dst_desc(), true),
+                          Staged(plain(c.w), pd.diff_weights_desc(), false)};
+  });
+  if (!b) return false;
+  b->conv.execute(cpu().stream, {{DNNL_ARG_SRC, b->x.stage_in(x)},
+                                 {DNNL_ARG_DIFF_DST, b->g.stage_in(g)},
+                                 {DNNL_ARG_DIFF_WEIGHTS, b->dw.target(dw)}});
+  b->dw.stage_out();
   cpu().stream.wait();
   ++calls_run;
   return true;
@@ -215,7 +200,6 @@ bool conv2d_weight_grad(const float* x, const Shape& xs, const float* g, const S
 
 namespace {
 struct Matmul {
-  bool available = false;
   dnnl::matmul product;
   memory a, b, c;
 };
@@ -233,33 +217,23 @@ bool matmul_bfloat16(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t
   apply_threads();
   thread_local std::map<Key, std::unique_ptr<Matmul>> cache;
   auto d = [](std::size_t v) { return static_cast<memory::dim>(v); };
-  std::unique_ptr<Matmul>& entry = cache[{2, ta, tb, d(m), d(n), d(k), d(lda), d(ldb), 0, 0, 0, 0}];
-  if (!entry) {
-    entry = std::make_unique<Matmul>();
-    try {
-      // op(A) is m × k: A itself is stored m × k (row stride lda) or k × m (transposed).
-      memory::desc ad({d(m), d(k)}, DataType::bf16, ta ? Dims{1, d(lda)} : Dims{d(lda), 1});
-      memory::desc bd({d(k), d(n)}, DataType::bf16, tb ? Dims{1, d(ldb)} : Dims{d(ldb), 1});
-      memory::desc cd({d(m), d(n)}, DataType::f32, Dims{d(n), 1});
-      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(ad, bd, cd), cpu().engine);
-      entry->product = dnnl::matmul(pd);
-      entry->a = memory(ad, cpu().engine, DNNL_MEMORY_NONE);
-      entry->b = memory(bd, cpu().engine, DNNL_MEMORY_NONE);
-      entry->c = memory(cd, cpu().engine, DNNL_MEMORY_NONE);
-      entry->available = true;
-    } catch (const dnnl::error&) {
-      entry->available = false;
-    }
-  }
-  if (!entry->available) return false;
+  Matmul* p = cached(cache, {2, ta, tb, d(m), d(n), d(k), d(lda), d(ldb), 0, 0, 0, 0}, [&] {
+    // op(A) is m × k: A itself is stored m × k (row stride lda) or k × m (transposed).
+    memory::desc ad({d(m), d(k)}, DataType::bf16, ta ? Dims{1, d(lda)} : Dims{d(lda), 1});
+    memory::desc bd({d(k), d(n)}, DataType::bf16, tb ? Dims{1, d(ldb)} : Dims{d(ldb), 1});
+    memory::desc cd({d(m), d(n)}, DataType::f32, Dims{d(n), 1});
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(ad, bd, cd), cpu().engine);
+    return Matmul{dnnl::matmul(pd), memory(ad, cpu().engine, DNNL_MEMORY_NONE),
+                  memory(bd, cpu().engine, DNNL_MEMORY_NONE), memory(cd, cpu().engine, DNNL_MEMORY_NONE)};
+  });
+  if (!p) return false;
   thread_local std::vector<std::uint16_t> a16, b16;
   to_bfloat16(a, (ta ? k : m) * lda, a16);
   to_bfloat16(b, (tb ? n : k) * ldb, b16);
-  Matmul& p = *entry;
-  p.a.set_data_handle(a16.data());
-  p.b.set_data_handle(b16.data());
-  p.c.set_data_handle(c);
-  p.product.execute(cpu().stream, {{DNNL_ARG_SRC, p.a}, {DNNL_ARG_WEIGHTS, p.b}, {DNNL_ARG_DST, p.c}});
+  p->a.set_data_handle(a16.data());
+  p->b.set_data_handle(b16.data());
+  p->c.set_data_handle(c);
+  p->product.execute(cpu().stream, {{DNNL_ARG_SRC, p->a}, {DNNL_ARG_WEIGHTS, p->b}, {DNNL_ARG_DST, p->c}});
   cpu().stream.wait();
   ++calls_run;
   return true;
@@ -286,21 +260,23 @@ bool matmul_bfloat16(bool, bool, std::size_t, std::size_t, std::size_t, const fl
 bool detail::onednn_float_kernel(const Kernel& kernel, const std::vector<const View*>& in, View& out, DType dtype) {
   if (!onednn_enabled()) return false;
   thread_local std::vector<std::vector<float>> copies;
+  thread_local std::vector<FloatBuffer> buffers;
+  thread_local std::vector<const FloatBuffer*> pointers;
   thread_local std::vector<float> result;
-  if (copies.size() < in.size()) copies.resize(in.size());
-  std::vector<FloatBuffer> buffers(in.size());
-  std::vector<const FloatBuffer*> pointers;
+  copies.resize(std::max(copies.size(), in.size()));
+  buffers.resize(in.size());
+  pointers.clear();
   for (std::size_t k = 0; k < in.size(); ++k) {
     const View& v = *in[k];
     copies[k].resize(v.size());
-    std::transform(v.data(), v.data() + v.size(), copies[k].begin(), [](Scalar e) { return static_cast<float>(e); });
+    narrow_to_float(v.data(), v.size(), copies[k].data());
     buffers[k] = {copies[k].data(), Shape(v.shape().begin(), v.shape().end()), dtype};
     pointers.push_back(&buffers[k]);
   }
   result.resize(out.size());
   FloatBuffer target{result.data(), Shape(out.shape().begin(), out.shape().end()), dtype};
   kernel.forward_float(pointers, target);
-  std::copy(result.begin(), result.end(), out.data());
+  widen_to_scalar(result.data(), result.size(), out.data());
   return true;
 }
 }  // namespace dagrad

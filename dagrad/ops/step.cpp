@@ -46,8 +46,8 @@ struct Step : PieceSelector {
   }
 
   // The value key is float64 or float32 memory (forward_float_key); the pieces are written in the
-  // key's type. Directional and gap keys (in[1...]) are float64 views either way.
-  // Whether any key was tied.
+  // key's type. Directional and gap keys (in[1...]) are float64 views either way. Returns whether
+  // any value key was tied.
   template <class T>
   bool select(const T* key0, const std::vector<const View*>& in, T* po, std::size_t n) const {
     // On locals (a store through po could alias this->tie), with the tie test an OR-reduction

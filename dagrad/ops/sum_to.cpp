@@ -23,12 +23,7 @@ struct SumTo : detail::Linear<Op> {
   void forward(const std::vector<const View*>& in, View& out) const override {
     const View& x = *in[0];
     if (out.size() > 0 && detail::is_trailing_block(shape, x.shape())) {  // a bias gradient: sum the rows
-      const std::size_t block = out.size(), n = x.size();
-      Scalar* po = out.data();
-      const Scalar* px = x.data();
-      std::fill(po, po + block, Scalar(0));
-      for (std::size_t r = 0; r < n; r += block)
-        for (std::size_t j = 0; j < block; ++j) po[j] += px[r + j];
+      sum_rows(x.data(), x.size(), out.size(), out.data());
       return;
     }
     std::size_t lead = x.dimension() - shape.size();
@@ -50,13 +45,17 @@ struct SumTo : detail::Linear<Op> {
     return size_of(out) > 0 && detail::is_trailing_block(shape, in[0]);
   }
   void forward_float(const std::vector<const FloatBuffer*>& in, FloatBuffer& out) const override {
-    const std::size_t block = out.size(), n = in[0]->size();
-    const float* px = in[0]->data;
     thread_local std::vector<Scalar> sums;
-    sums.assign(block, Scalar(0));
+    sums.resize(out.size());
+    sum_rows(in[0]->data, in[0]->size(), out.size(), sums.data());
+    narrow_to_float(sums.data(), sums.size(), out.data);
+  }
+  // sums (block) = the rows of x (n / block rows of block values), added in float64 in row order.
+  template <class T>
+  static void sum_rows(const T* x, std::size_t n, std::size_t block, Scalar* sums) {
+    std::fill(sums, sums + block, Scalar(0));
     for (std::size_t r = 0; r < n; r += block)
-      for (std::size_t j = 0; j < block; ++j) sums[j] += px[r + j];
-    for (std::size_t j = 0; j < block; ++j) out.data[j] = static_cast<float>(sums[j]);
+      for (std::size_t j = 0; j < block; ++j) sums[j] += x[r + j];
   }
   Var adjoint(const Var& g, const std::vector<Var>& x, const Var&) const override {
     return broadcast_to(g, x[0].shape());

@@ -316,8 +316,7 @@ namespace {
 DAGRAD_VECTOR_CLONES void descend(DType dtype, float* w, const float* g, Scalar lr, std::size_t n) {
   if (dtype == DType::BFloat16)
     for (std::size_t i = 0; i < n; ++i)
-      w[i] = from_bfloat16_bits(
-          bfloat16_bits(static_cast<float>(static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i]))));
+      w[i] = static_cast<float>(round_to(DType::BFloat16, static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i])));
   else
     for (std::size_t i = 0; i < n; ++i)
       w[i] = static_cast<float>(static_cast<Scalar>(w[i]) - lr * static_cast<Scalar>(g[i]));
