@@ -53,6 +53,18 @@ struct ExtremeEigenvalues {
 };
 ExtremeEigenvalues lanczos(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n,
                            std::size_t iterations, std::uint64_t seed);
+// The k largest or k smallest eigenpairs of a symmetric operator (scipy's eigsh with which='LA' or
+// 'SA'), from `iterations` Lanczos steps with full reorthogonalisation. Each residual is measured
+// with one more product, so a pair that has not converged says so: raise `iterations`.
+enum class SpectrumEnd { Largest, Smallest };
+struct Eigenpairs {
+  Tensor values;     // (k): largest first for Largest, smallest first for Smallest
+  Tensor vectors;    // (k, n): row i is the unit eigenvector of values(i)
+  Tensor residuals;  // (k): ‖A v_i − λ_i v_i‖
+  std::size_t iterations;
+};
+Eigenpairs lanczos_eigenpairs(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n,
+                              std::size_t k, SpectrumEnd end, std::size_t iterations, std::uint64_t seed);
 // The Hessian of a scalar program output w.r.t. the store's parameters, as an operator built on
 // a compiled HVP program (one run per product).
 class HessianOperator {
@@ -66,10 +78,18 @@ class HessianOperator {
   std::vector<Var> params_, directions_, products_;
   std::unique_ptr<Program> program_;
 };
-// Singular values of the Jacobian of a model's outputs (n) w.r.t. the store's parameters; their
-// squares are the eigenvalues of the NTK Gram matrix JJᵀ, and σ_min² is the PL constant.
+// The Jacobian J (n × store.size(), parameters in the store's order) of a model's outputs (a
+// vector of n predictions) at the store's values, one reverse pass per output.
+Tensor parameter_jacobian(Graph& g, const Var& output, ParamStore& store,
+                          const std::vector<std::pair<Var, Tensor>>& data);
+// Singular values of that Jacobian; their squares are the eigenvalues of the NTK Gram matrix JJᵀ,
+// and σ_min² is the PL constant.
 Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store,
                                 const std::vector<std::pair<Var, Tensor>>& data);
+// The empirical neural tangent kernel's Gram matrix K = JJᵀ (n × n) on the data at the store's
+// current values (Jacot, Gabriel & Hongler 2018), and its eigenvalues in descending order.
+Tensor ntk_gram(Graph& g, const Var& output, ParamStore& store, const std::vector<std::pair<Var, Tensor>>& data);
+Tensor ntk_spectrum(const Tensor& gram);
 
 // min ‖X‖_* subject to X = M on the mask (soft-impute: X ← SVT_λ(P_Ω(M) + P_Ω⊥(X)) with λ → 0): the
 // convex reference that deep factorizations are compared with.

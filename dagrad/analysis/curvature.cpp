@@ -8,37 +8,90 @@
 
 namespace dagrad::analysis {
 
-ExtremeEigenvalues lanczos(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n,
-                           std::size_t iterations, std::uint64_t seed) {
+namespace {
+// A Krylov basis of a symmetric operator from a random unit start, and the tridiagonal matrix T
+// (alpha on the diagonal, beta beside it) of the operator in that basis.
+struct Krylov {
+  std::vector<Tensor> basis;
+  std::vector<Scalar> alpha, beta;
+};
+Krylov krylov(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n, std::size_t iterations,
+              std::uint64_t seed) {
   std::size_t k_max = std::min(iterations, n);
   std::mt19937_64 rng(seed);
   std::normal_distribution<Scalar> normal(0, 1);
-  std::vector<Tensor> basis;
+  Krylov K;
   Tensor v = Tensor::from_shape({n});
   for (auto& x : v) x = normal(rng);
   v /= xt::linalg::norm(v);
-  std::vector<Scalar> alpha, beta;
   Tensor w = Tensor::from_shape({n});
   for (std::size_t k = 0; k < k_max; ++k) {
-    basis.push_back(v);
+    K.basis.push_back(v);
     apply(v, w);
-    alpha.push_back(xt::sum(w * v)());
-    // Full reorthogonalisation (twice) keeps the Krylov basis orthogonal in floating point.
+    K.alpha.push_back(xt::sum(w * v)());
+    // Full reorthogonalisation (twice) keeps the basis orthogonal in floating point; without it
+    // converged Ritz values reappear as spurious copies ("ghosts", Paige 1976).
     for (int pass = 0; pass < 2; ++pass)
-      for (const Tensor& q : basis) w -= xt::sum(w * q)() * q;
+      for (const Tensor& q : K.basis) w -= xt::sum(w * q)() * q;
     Scalar b = xt::linalg::norm(w);
-    if (b < 1e-12 * std::max<Scalar>(1, std::fabs(alpha.back()))) break;  // invariant subspace found
-    beta.push_back(b);
+    if (b < 1e-12 * std::max<Scalar>(1, std::fabs(K.alpha.back()))) break;  // invariant subspace found
+    if (k + 1 < k_max) K.beta.push_back(b);
     v = w / b;
   }
-  std::size_t m = alpha.size();
+  return K;
+}
+// Eigenvalues (ascending) and eigenvectors (columns) of T.
+std::pair<Tensor, Tensor> ritz(const Krylov& K) {
+  std::size_t m = K.alpha.size();
   Tensor T = xt::zeros<Scalar>({m, m});
   for (std::size_t i = 0; i < m; ++i) {
-    T(i, i) = alpha[i];
-    if (i + 1 < m) T(i, i + 1) = T(i + 1, i) = beta[i];
+    T(i, i) = K.alpha[i];
+    if (i + 1 < m) T(i, i + 1) = T(i + 1, i) = K.beta[i];
   }
-  Tensor eig = std::get<0>(xt::linalg::eigh(T));
-  return {xt::amin(eig)(), xt::amax(eig)(), m};
+  auto [values, vectors] = xt::linalg::eigh(T);
+  return {Tensor(values), Tensor(vectors)};
+}
+}  // namespace
+
+ExtremeEigenvalues lanczos(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n,
+                           std::size_t iterations, std::uint64_t seed) {
+  Krylov K = krylov(apply, n, iterations, seed);
+  Tensor values = ritz(K).first;
+  return {values(0), values(values.size() - 1), K.alpha.size()};
+}
+
+Eigenpairs lanczos_eigenpairs(const std::function<void(const Tensor& v, Tensor& Av)>& apply, std::size_t n,
+                              std::size_t k, SpectrumEnd end, std::size_t iterations, std::uint64_t seed) {
+  if (k == 0 || k > n)
+    throw ValueError("lanczos_eigenpairs: asked for " + std::to_string(k) + " eigenpairs of an operator of size " +
+                     std::to_string(n));
+  if (iterations < k)
+    throw ValueError("lanczos_eigenpairs: " + std::to_string(iterations) + " iterations cannot give " +
+                     std::to_string(k) + " eigenpairs");
+  Krylov K = krylov(apply, n, iterations, seed);
+  const std::size_t m = K.alpha.size();
+  if (m < k)
+    throw NumericError("lanczos_eigenpairs: the start vector lies in an invariant subspace of dimension " +
+                       std::to_string(m) + " < k = " + std::to_string(k) + "; use another seed");
+  auto [values, vectors] = ritz(K);
+  Eigenpairs e;
+  e.values = Tensor::from_shape({k});
+  e.vectors = xt::zeros<Scalar>({k, n});
+  e.residuals = Tensor::from_shape({k});
+  e.iterations = m;
+  Tensor v = Tensor::from_shape({n}), Av = Tensor::from_shape({n});
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::size_t col = end == SpectrumEnd::Largest ? m - 1 - i : i;
+    v.fill(0);
+    for (std::size_t j = 0; j < m; ++j) v += vectors(j, col) * K.basis[j];
+    v /= xt::linalg::norm(v);
+    // The true residual, one more product per pair: T's own estimate assumes exact orthogonality.
+    apply(v, Av);
+    e.values(i) = values(col);
+    e.residuals(i) = xt::linalg::norm(Tensor(Av - values(col) * v));
+    xt::view(e.vectors, i, xt::all()) = v;
+  }
+  return e;
 }
 
 HessianOperator::HessianOperator(Graph& g, const Var& loss, ParamStore& store,
@@ -68,10 +121,11 @@ void HessianOperator::operator()(const Tensor& v, Tensor& Hv) {
   }
 }
 
-Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store,
-                                const std::vector<std::pair<Var, Tensor>>& data) {
+Tensor parameter_jacobian(Graph& g, const Var& output, ParamStore& store,
+                          const std::vector<std::pair<Var, Tensor>>& data) {
   if (output.shape().size() != 1)
-    throw ShapeError("jacobian_singular_values: the output must be a vector of predictions");
+    throw ShapeError("parameter_jacobian: the output must be a vector of predictions, got shape " +
+                     to_string(output.shape()));
   std::size_t n = output.size();
   Var u = g.input("jacobian_cotangent", {n});
   std::vector<Var> rows = vjp({output}, {u}, store.parameters());
@@ -91,7 +145,22 @@ Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store,
       at += out.size();
     }
   }
-  return std::get<1>(xt::linalg::svd(J, false));
+  return J;
+}
+
+Tensor jacobian_singular_values(Graph& g, const Var& output, ParamStore& store,
+                                const std::vector<std::pair<Var, Tensor>>& data) {
+  return std::get<1>(xt::linalg::svd(parameter_jacobian(g, output, store, data), false));
+}
+
+Tensor ntk_gram(Graph& g, const Var& output, ParamStore& store, const std::vector<std::pair<Var, Tensor>>& data) {
+  Tensor J = parameter_jacobian(g, output, store, data);
+  return xt::linalg::dot(J, xt::transpose(J));
+}
+
+Tensor ntk_spectrum(const Tensor& gram) {
+  Tensor values = std::get<0>(xt::linalg::eigh(gram));
+  return xt::flip(values, 0);
 }
 
 }  // namespace dagrad::analysis

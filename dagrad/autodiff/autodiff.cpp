@@ -291,16 +291,19 @@ Var jacobian(const Var& y, const Var& x, Mode mode, const SubgradientPolicy& pol
 }
 
 namespace {
+// The k-th standard basis tensor of a shape, as a constant of the graph.
+Var basis_constant(Graph& g, const Shape& shape, std::size_t k) {
+  Tensor e = xt::zeros<Scalar>(shape);
+  e.flat(k) = 1;
+  return g.constant(e, "e" + std::to_string(k));
+}
+
 Var jacobian_unmemoized(Graph& g, const Var& y, const Var& x, Mode mode, const SubgradientPolicy& policy) {
   std::size_t m = y.size(), n = x.size();
   Shape full = y.shape();
   Shape x_shape = x.shape();
   full.insert(full.end(), x_shape.begin(), x_shape.end());
-  auto basis = [&g](const Shape& shape, std::size_t k) {
-    Tensor e = xt::zeros<Scalar>(shape);
-    e.flat(k) = 1;
-    return g.constant(e, "e" + std::to_string(k));
-  };
+  auto basis = [&g](const Shape& shape, std::size_t k) { return basis_constant(g, shape, k); };
   std::vector<Var> parts;
   if (mode == Mode::Reverse) {
     for (std::size_t i = 0; i < m; ++i)
@@ -314,6 +317,37 @@ Var jacobian_unmemoized(Graph& g, const Var& y, const Var& x, Mode mode, const S
 
 Var hessian(const Var& y, const Var& x, const SubgradientPolicy& policy) {
   return jacobian(grad(y, x, policy), x, Mode::Forward, policy);
+}
+
+std::vector<std::vector<Var>> hessian(const Var& y, const std::vector<Var>& xs, const SubgradientPolicy& policy) {
+  if (xs.empty()) throw AutodiffError("hessian: no variables to differentiate by");
+  std::vector<Var> gs = grad(y, xs, policy);  // checks y (a scalar) and that y's graph owns every x
+  Graph& g = y.graph();
+  std::vector<Var> flat = g.memoized(detail::transform_key("hessian_blocks", g, {&gs, &xs}, {}, policy), [&] {
+    // Column block j: one tangent pass per element of x_j gives that column of every block H[i][j].
+    std::vector<std::vector<Var>> blocks(xs.size() * xs.size());
+    for (std::size_t j = 0; j < xs.size(); ++j) {
+      std::vector<std::vector<Var>> columns(xs.size());
+      for (std::size_t k = 0; k < xs[j].size(); ++k) {
+        std::vector<Var> t = jvp(gs, {xs[j]}, {basis_constant(g, xs[j].shape(), k)}, policy);
+        for (std::size_t i = 0; i < xs.size(); ++i) columns[i].push_back(reshape(t[i], {xs[i].size(), 1}));
+      }
+      for (std::size_t i = 0; i < xs.size(); ++i) blocks[i * xs.size() + j] = std::move(columns[i]);
+    }
+    std::vector<Var> out;
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      const Var& xi = xs[b / xs.size()];
+      const Var& xj = xs[b % xs.size()];
+      Shape full = xi.shape();
+      const Shape tail = xj.shape();
+      full.insert(full.end(), tail.begin(), tail.end());
+      out.push_back(reshape(concat(blocks[b], 1), full));
+    }
+    return out;
+  });
+  std::vector<std::vector<Var>> H(xs.size());
+  for (std::size_t b = 0; b < flat.size(); ++b) H[b / xs.size()].push_back(flat[b]);
+  return H;
 }
 
 std::vector<Var> substitute(const std::vector<Var>& ys, const std::vector<Var>& from, const std::vector<Var>& to) {

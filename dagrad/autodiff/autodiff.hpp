@@ -91,6 +91,11 @@ Var jacobian_chain(const std::vector<Var>& stages, Mode mode = Mode::Auto, const
 
 // Hessian of a scalar, shape x.shape ++ x.shape: forward-mode Jacobian of the gradient.
 Var hessian(const Var& y, const Var& x, const SubgradientPolicy& policy = {});
+// Hessian blocks over several variables (JAX's hessian with a tuple of argnums, PyTorch's
+// autograd.functional.hessian of a tuple): H[i][j] = ∂²y/∂x_i∂x_j, shape x_i.shape ++ x_j.shape, so
+// H[j][i] is H[i][j] transposed wherever y is twice differentiable. One tangent pass per element of
+// each x_j gives column block j of every H[i][j].
+std::vector<std::vector<Var>> hessian(const Var& y, const std::vector<Var>& xs, const SubgradientPolicy& policy = {});
 
 // The tangent model T(w) = f(w0) + ∂f(w0)·(w − w0): `ys` are recomputed at new input nodes w0
 // (the anchors, one per wrt, named "<name>@0"), so T is a graph of w and w0 alike.

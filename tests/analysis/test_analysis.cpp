@@ -106,6 +106,150 @@ TEST_CASE("Lanczos on HVPs finds the extreme Hessian eigenvalues of a quadratic"
   CHECK(e.largest == Approx(7.5).epsilon(1e-10));
 }
 
+namespace {
+// A symmetric matrix with the given eigenvalues and random orthonormal eigenvectors (columns of Q).
+std::pair<Tensor, Tensor> symmetric_with_spectrum(Rng& rng, const Tensor& eig) {
+  const std::size_t n = eig.size();
+  Tensor Q = std::get<0>(xt::linalg::qr(random_normal(rng, {n, n})));
+  return {Tensor(xt::linalg::dot(Q, xt::linalg::dot(xt::diag(eig), xt::transpose(Q)))), Q};
+}
+}  // namespace
+
+// Reference: a dense symmetric eigensolver (LAPACK dsyevd through xtensor-blas) on the same matrix.
+TEST_CASE("Lanczos eigenpairs: the k largest and smallest of a dense matrix, as the dense eigensolver gives them",
+          "[analysis][lanczos]") {
+  Rng rng(9);
+  const std::size_t n = 120;
+  Tensor eig = Tensor::from_shape({n});
+  for (std::size_t i = 0; i < n; ++i) eig(i) = -1 + 2.0 * static_cast<Scalar>(i) / (n - 1);  // bulk in [-1, 1]
+  eig(n - 1) = 10, eig(n - 2) = 9, eig(n - 3) = 8, eig(n - 4) = 6.5, eig(0) = -5, eig(1) = -4, eig(2) = -3;
+  auto [A, Q0] = symmetric_with_spectrum(rng, eig);
+  auto [dense_values, dense_vectors] = xt::linalg::eigh(A);  // ascending
+  auto apply = [&A = A](const Tensor& v, Tensor& Av) { Av = xt::linalg::dot(A, v); };
+  for (SpectrumEnd end : {SpectrumEnd::Largest, SpectrumEnd::Smallest}) {
+    const std::size_t k = end == SpectrumEnd::Largest ? 4 : 3;
+    Eigenpairs e = lanczos_eigenpairs(apply, n, k, end, 50, 3);
+    CHECK(e.iterations == 50);
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::size_t col = end == SpectrumEnd::Largest ? n - 1 - i : i;
+      INFO((end == SpectrumEnd::Largest ? "largest " : "smallest ") << i);
+      CHECK(e.values(i) == Approx(dense_values(col)).epsilon(1e-10));
+      Tensor v = xt::view(e.vectors, i, xt::all());
+      Tensor u = xt::view(dense_vectors, xt::all(), col);
+      CHECK(std::fabs(xt::sum(v * u)()) == Approx(1).epsilon(1e-9));
+      CHECK(e.residuals(i) < 1e-8);
+    }
+  }
+  // Too few steps for the bulk's edge: the residual says the pair has not converged.
+  Eigenpairs early = lanczos_eigenpairs(apply, n, 7, SpectrumEnd::Largest, 8, 3);
+  CHECK(early.residuals(6) > 1e-3);
+  CHECK_THROWS_AS(lanczos_eigenpairs(apply, n, 0, SpectrumEnd::Largest, 10, 1), ValueError);
+  CHECK_THROWS_AS(lanczos_eigenpairs(apply, n, 5, SpectrumEnd::Largest, 4, 1), ValueError);
+}
+
+TEST_CASE("Hessian of an MLP's loss: Lanczos on HVPs matches the dense Hessian assembled from its blocks",
+          "[analysis][lanczos][hessian]") {
+  Rng rng(10);
+  Graph g;
+  Var x = g.input("x", {8, 3});
+  Var y = g.input("y", {8, 2});
+  models::MlpOptions options;
+  options.hidden = {4};
+  options.outputs = 2;
+  options.activation = [](const Var& h) { return tanh(h); };
+  models::Model m = models::mlp(x, options);
+  Var loss = mse_loss(m.output, y);
+  ParamStore store(g, 2);
+  std::vector<std::pair<Var, Tensor>> data{{x, random_normal(rng, {8, 3})}, {y, random_normal(rng, {8, 2})}};
+  // The dense Hessian, block by block, in the store's parameter order.
+  const std::vector<Var>& params = store.parameters();
+  std::vector<std::vector<Var>> blocks = hessian(loss, params);
+  std::vector<Var> flat;
+  for (const auto& row : blocks) flat.insert(flat.end(), row.begin(), row.end());
+  Program p(g, flat);
+  p.bind(store);
+  for (const auto& [v, t] : data) p.set(v, t);
+  p.run();
+  const std::size_t P = store.size();
+  Tensor H = xt::zeros<Scalar>({P, P});
+  std::size_t row0 = 0;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    std::size_t col0 = 0;
+    for (std::size_t j = 0; j < params.size(); ++j) {
+      Tensor b = p.get(blocks[i][j]);
+      for (std::size_t a = 0; a < params[i].size(); ++a)
+        for (std::size_t c = 0; c < params[j].size(); ++c) H(row0 + a, col0 + c) = b.flat(a * params[j].size() + c);
+      col0 += params[j].size();
+    }
+    row0 += params[i].size();
+  }
+  CHECK(max_abs_diff(H, Tensor(xt::transpose(H))) < 1e-12);
+  auto [values, vectors] = xt::linalg::eigh(H);
+  HessianOperator op(g, loss, store, data);
+  Tensor v = random_normal(rng, {P}), Hv = Tensor::from_shape({P});
+  op(v, Hv);
+  CHECK(max_abs_diff(Hv, Tensor(xt::linalg::dot(H, v))) < 1e-12);  // the HVP program agrees with the blocks
+  Eigenpairs top =
+      lanczos_eigenpairs([&](const Tensor& u, Tensor& Hu) { op(u, Hu); }, P, 3, SpectrumEnd::Largest, P, 4);
+  Eigenpairs bottom =
+      lanczos_eigenpairs([&](const Tensor& u, Tensor& Hu) { op(u, Hu); }, P, 2, SpectrumEnd::Smallest, P, 4);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(top.values(i) == Approx(values(P - 1 - i)).margin(1e-10));
+  for (std::size_t i = 0; i < 2; ++i) CHECK(bottom.values(i) == Approx(values(i)).margin(1e-10));
+}
+
+// Reference: for f(x) = wᵀx + b the parameter Jacobian is [X, 1], so K = XXᵀ + 11ᵀ; for a tanh
+// net, central differences of the outputs in each parameter.
+TEST_CASE("empirical NTK Gram matrix: closed form for a linear model, finite differences for a tanh net",
+          "[analysis][ntk]") {
+  Rng rng(11);
+  {
+    Tensor X = random_normal(rng, {5, 3});
+    Graph g;
+    Var x = g.input("x", {5, 3});
+    models::Model m = models::linear(x, 1, true);
+    ParamStore store(g, 1);
+    Tensor K = ntk_gram(g, m.output, store, {{x, X}});
+    Tensor expected = xt::linalg::dot(X, xt::transpose(X)) + xt::ones<Scalar>({5, 5});
+    CHECK(max_abs_diff(K, expected) < 1e-12);
+  }
+  Tensor X = random_normal(rng, {6, 2});
+  Graph g;
+  Var x = g.input("x", {6, 2});
+  models::MlpOptions options;
+  options.hidden = {5};
+  options.activation = [](const Var& h) { return tanh(h); };
+  models::Model m = models::mlp(x, options);
+  Var out = reshape(m.output, {6});
+  ParamStore store(g, 3);
+  Tensor J = parameter_jacobian(g, out, store, {{x, X}});
+  Program p(g, {out});
+  p.bind(store);
+  p.set(x, X);
+  std::vector<Scalar> w = store.values();
+  const Scalar h = 1e-6;
+  Tensor J_fd = Tensor::from_shape({6, w.size()});
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    std::vector<Scalar> shifted = w;
+    shifted[k] = w[k] + h;
+    store.values() = shifted;
+    p.run();
+    Tensor plus = p.get(out);
+    shifted[k] = w[k] - h;
+    store.values() = shifted;
+    p.run();
+    Tensor minus = p.get(out);
+    xt::view(J_fd, xt::all(), k) = (plus - minus) / (2 * h);
+  }
+  store.values() = w;
+  CHECK(max_abs_diff(J, J_fd) < 1e-8);
+  Tensor K = ntk_gram(g, out, store, {{x, X}});
+  CHECK(max_abs_diff(K, Tensor(xt::linalg::dot(J_fd, xt::transpose(J_fd)))) < 1e-7);
+  Tensor spectrum = ntk_spectrum(K);
+  Tensor s = jacobian_singular_values(g, out, store, {{x, X}});
+  for (std::size_t i = 0; i < 6; ++i) CHECK(spectrum(i) == Approx(s(i) * s(i)).margin(1e-12));
+  for (std::size_t i = 0; i + 1 < 6; ++i) CHECK(spectrum(i) >= spectrum(i + 1));
+}
+
 TEST_CASE("Jacobian singular values of a linear model are those of the data", "[analysis][ntk]") {
   Rng rng(6);
   Tensor X = random_normal(rng, {4, 6});

@@ -53,6 +53,44 @@ TEST_CASE("Hessians against closed forms", "[autodiff][hessian]") {
   CHECK(max_abs_diff(r[1], expected) < 1e-15);
 }
 
+TEST_CASE("Hessian blocks over several variables against closed forms", "[autodiff][hessian]") {
+  Rng rng(8);
+  Graph g;
+  Var x = g.input("x", {3});
+  Var y = g.input("y", {2, 2});
+  Var unused = g.input("unused", {2});
+  Tensor bv = random_normal(rng, {3}), cv = random_normal(rng, {2, 2});
+  Tensor xv = random_normal(rng, {3}), yv = random_normal(rng, {2, 2});
+  // f = (bᵀx)(⟨c, y⟩)² + ‖x‖²: H_xx = 2I, H_xy = 2⟨c, y⟩ b ⊗ c, H_yy = 2(bᵀx) c ⊗ c.
+  Var f = matmul(g.constant(bv, "b"), x) * square(sum(g.constant(cv, "c") * y)) + sum(x * x);
+  std::vector<std::vector<Var>> H = hessian(f, {x, y, unused});
+  REQUIRE(H.size() == 3);
+  CHECK(H[0][1].shape() == Shape{3, 2, 2});
+  CHECK(H[1][0].shape() == Shape{2, 2, 3});
+  CHECK(H[1][1].shape() == Shape{2, 2, 2, 2});
+  CHECK(H[2][2].shape() == Shape{2, 2});
+  std::vector<Var> outs;
+  for (const auto& row : H) outs.insert(outs.end(), row.begin(), row.end());
+  outs.push_back(hessian(f, x));
+  auto r = run(g, outs, {{x, xv}, {y, yv}, {unused, random_normal(rng, {2})}});
+  const Scalar s = xt::sum(cv * yv)(), bx = xt::sum(bv * xv)();
+  Tensor cf = xt::flatten(cv);
+  Tensor Hxy = xt::reshape_view(2 * s * xt::linalg::outer(bv, cf), {3, 2, 2});
+  Tensor Hyx = xt::reshape_view(2 * s * xt::linalg::outer(cf, bv), {2, 2, 3});
+  Tensor Hyy = xt::reshape_view(2 * bx * xt::linalg::outer(cf, cf), {2, 2, 2, 2});
+  CHECK(max_abs_diff(r[0], Tensor(2.0 * xt::eye<Scalar>(3))) < 1e-14);
+  CHECK(max_abs_diff(r[1], Hxy) < 1e-13);
+  CHECK(max_abs_diff(r[3], Hyx) < 1e-13);
+  CHECK(max_abs_diff(r[4], Hyy) < 1e-13);
+  for (std::size_t b : {2, 5, 6, 7, 8}) CHECK(xt::amax(xt::abs(r[b]))() == 0);  // f does not read `unused`
+  CHECK(max_abs_diff(r[0], r[9]) == 0);  // the one-variable Hessian is block (0, 0)
+  std::size_t nodes = g.size();
+  CHECK(hessian(f, {x, y, unused}) == H);  // memoized
+  CHECK(g.size() == nodes);
+  CHECK_THROWS_WITH(hessian(f, std::vector<Var>{}), Catch::Contains("no variables"));
+  CHECK_THROWS_AS(hessian(x * 2.0, {x, y}), AutodiffError);  // not a scalar
+}
+
 TEST_CASE("one compiled program serves every seed: rows of a Jacobian from one vjp program", "[autodiff][seeds]") {
   Graph g;
   Var x = g.input("x", {3});
