@@ -151,6 +151,13 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   study_cmd->add_option("--init-scales", overrides.init_scales, "initialisation scales (factorization)")
       ->check(finite_number(Bound::positive))
       ->delimiter(',');
+  study_cmd->add_option("--init-scale", overrides.init_scale, "initial weights' scale (deep-linear, lazy-vs-active)")
+      ->check(finite_number(Bound::positive));
+  study_cmd->add_option("--alphas", overrides.alphas, "output scales alpha (lazy-vs-active)")
+      ->check(finite_number(Bound::positive))
+      ->delimiter(',');
+  study_cmd->add_option("--scaling", overrides.scaling, "output scale 1/m or 1/sqrt(m) (lazy-vs-active)")
+      ->check(CLI::IsMember(std::vector<std::string>{"mean-field", "ntk"}));
 
   CostCommand& cost = inv.cost;
   CLI::App* cost_cmd = app.add_subcommand(

@@ -1,5 +1,6 @@
 #pragma once
 // Diagnostics researchers read off trained models, reference solvers, and data generators.
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -98,7 +99,16 @@ Tensor min_nuclear_norm_completion(const Tensor& M, const Tensor& mask, Scalar t
 Tensor dft_magnitudes(const Tensor& beta);
 
 // ---- trajectories and landscapes -----------------------------------------------------------------
-// Least-squares slope of y against x (rates read off log-log series).
+// Least-squares line y ≈ intercept + slope·x with the slope's standard error and the half-width of
+// its two-sided confidence interval from Student's t with n − 2 degrees of freedom (infinite for
+// two points): rates read off log-log series, judged against a theory's rate.
+struct LineFit {
+  Scalar slope = 0, intercept = 0, slope_stderr = 0, half_width = 0;
+  std::size_t points = 0;
+  bool contains(Scalar rate) const { return std::fabs(slope - rate) <= half_width; }
+};
+LineFit fit_line(const std::vector<Scalar>& x, const std::vector<Scalar>& y, Scalar confidence = 0.95);
+// fit_line's slope alone.
 Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y);
 Scalar distance(const std::vector<Scalar>& a, const std::vector<Scalar>& b);  // ‖a − b‖
 // f(w + s·d1 + t·d2) on a grid (rows: s in s_values, columns: t in t_values); one direction: t = {0}.

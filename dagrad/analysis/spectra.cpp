@@ -1,9 +1,11 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <limits>
 #include <numeric>
 #include <random>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <xtensor-blas/xlinalg.hpp>
 
 #include "dagrad/analysis/analysis.hpp"
@@ -83,12 +85,38 @@ Tensor dft_magnitudes(const Tensor& beta) {
   return out;
 }
 
-Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y) {
-  Scalar n = static_cast<Scalar>(x.size()), mx = 0, my = 0, sxy = 0, sxx = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) mx += x[i] / n, my += y[i] / n;
-  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
-  return sxy / sxx;
+LineFit fit_line(const std::vector<Scalar>& x, const std::vector<Scalar>& y, Scalar confidence) {
+  if (x.size() != y.size() || x.size() < 2)
+    throw ValueError("fit_line: needs two series of equal length >= 2, got " + std::to_string(x.size()) + " and " +
+                     std::to_string(y.size()));
+  if (!(confidence > 0 && confidence < 1))
+    throw ValueError("fit_line: confidence must be in (0, 1), got " + std::to_string(confidence));
+  const std::size_t count = x.size();
+  Scalar n = static_cast<Scalar>(count), mx = 0, my = 0, sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < count; ++i) mx += x[i] / n, my += y[i] / n;
+  for (std::size_t i = 0; i < count; ++i) sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
+  if (sxx == 0) throw ValueError("fit_line: every x is the same, so no slope is defined");
+  LineFit f;
+  f.slope = sxy / sxx;
+  f.intercept = my - f.slope * mx;
+  f.points = count;
+  if (count > 2) {
+    Scalar sse = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      Scalar r = y[i] - (f.intercept + f.slope * x[i]);
+      sse += r * r;
+    }
+    f.slope_stderr = std::sqrt(sse / (n - 2) / sxx);
+    boost::math::students_t t(n - 2);
+    f.half_width = boost::math::quantile(boost::math::complement(t, (1 - confidence) / 2)) * f.slope_stderr;
+  } else {
+    // Two points determine the line exactly, and say nothing about how well a line fits.
+    f.slope_stderr = f.half_width = std::numeric_limits<Scalar>::infinity();
+  }
+  return f;
 }
+
+Scalar fitted_slope(const std::vector<Scalar>& x, const std::vector<Scalar>& y) { return fit_line(x, y).slope; }
 
 Scalar distance(const std::vector<Scalar>& a, const std::vector<Scalar>& b) {
   if (a.size() != b.size())

@@ -34,7 +34,10 @@ void for_each_override(const StudyOverrides& v, F&& f) {
   f("--depths", v.depths, DAGRAD_OPTION(depths));
   f("--observed", v.observed, DAGRAD_OPTION(observed));
   f("--widths", v.widths, DAGRAD_OPTION(widths));
+  f("--init-scale", v.init_scale, DAGRAD_OPTION(init_scale));
   f("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
+  f("--alphas", v.alphas, DAGRAD_OPTION(alphas));
+  f("--scaling", v.scaling, DAGRAD_OPTION(scaling));
   f("--dtype", v.dtypes, DAGRAD_OPTION(dtypes));
 }
 

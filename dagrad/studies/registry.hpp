@@ -17,9 +17,10 @@ namespace dagrad::studies {
 struct StudyOverrides {
   std::optional<std::uint64_t> seed;
   std::optional<std::size_t> steps, n, d, width, depth, size, rank;
-  std::optional<double> lr;
+  std::optional<double> lr, init_scale;
+  std::optional<std::string> scaling;  // --scaling: lazy-vs-active's output scale (mean-field, ntk)
   std::vector<std::size_t> depths, observed, widths;
-  std::vector<double> init_scales;
+  std::vector<double> init_scales, alphas;
   std::vector<std::string> dtypes;  // --dtype: the precisions to run (float64, float32, bfloat16)
 };
 

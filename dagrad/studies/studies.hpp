@@ -102,8 +102,10 @@ StudyResult landscape(const LandscapeOptions& options);
 // displacement ‖w − w0‖/‖w0‖ falls like 1/α and the trained model approaches its linearisation.
 struct LazyVsActiveOptions {
   std::size_t n = 20, d = 4, width = 50, steps = 3000;
-  std::vector<Scalar> alphas{4, 16, 64, 256, 1024};
+  std::vector<Scalar> alphas{16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
   Scalar lr = 0.25;
+  Scalar init_scale = 1;               // τ: the drawn initial weights are multiplied by it
+  std::string scaling = "mean-field";  // output scale 1/m ("mean-field") or 1/√m ("ntk")
   std::uint64_t seed = 0;
 };
 StudyResult lazy_vs_active(const LazyVsActiveOptions& options);

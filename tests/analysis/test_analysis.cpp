@@ -264,6 +264,29 @@ TEST_CASE("Jacobian singular values of a linear model are those of the data", "[
   CHECK(max_abs_diff(s, expected) < 1e-12);
 }
 
+TEST_CASE("fit_line: slope, standard error and Student-t interval by the closed forms", "[analysis][fit]") {
+  // y = 1 + 2x + e with residuals e orthogonal to x - mean(x): slope 2 and intercept 1 exactly,
+  // SSE = 0.04, stderr = sqrt(SSE / (n - 2) / Sxx) with Sxx = 10, and the 95% half-width is
+  // t(0.975; 3 dof) = 3.182446305284263 (NIST/SEMATECH e-Handbook, table 1.3.6.7.2) times it.
+  std::vector<Scalar> x{0, 1, 2, 3, 4}, y{1.1, 2.9, 5, 6.9, 9.1};
+  LineFit f = fit_line(x, y);
+  CHECK(f.slope == Approx(2).epsilon(1e-12));
+  CHECK(f.intercept == Approx(1).epsilon(1e-12));
+  CHECK(f.points == 5);
+  const Scalar stderr_closed_form = std::sqrt(0.04 / 3 / 10);
+  CHECK(f.slope_stderr == Approx(stderr_closed_form).epsilon(1e-9));
+  CHECK(f.half_width == Approx(3.182446305284263 * stderr_closed_form).epsilon(1e-9));
+  CHECK(f.contains(2.1));
+  CHECK_FALSE(f.contains(2.2));
+  CHECK(fit_line(x, y, 0.99).half_width > f.half_width);
+  // An exact line has no spread; two points say nothing about one.
+  CHECK(fit_line({0, 1, 2}, {3, 5, 7}).half_width == Approx(0).margin(1e-12));
+  CHECK(std::isinf(fit_line({0, 1}, {3, 5}).half_width));
+  CHECK_THROWS_WITH(fit_line({1, 1, 1}, {0, 1, 2}), Catch::Contains("every x is the same"));
+  CHECK_THROWS_WITH(fit_line({1, 2}, {0, 1, 2}), Catch::Contains("equal length"));
+  CHECK_THROWS_WITH(fit_line(x, y, 1.0), Catch::Contains("confidence"));
+}
+
 TEST_CASE("landscape slices and data generators", "[analysis]") {
   std::vector<Scalar> w{1.0, 2.0};
   auto f = [&] { return w[0] * w[0] + 3 * w[1]; };

@@ -69,6 +69,8 @@ TEST_CASE("parsing: subcommands, options after them, help and malformed values",
                         {{"train", "--seed", "-1"}, "--seed: must be a whole number"},
                         {{"study", "factorization", "--depths", "1,-2"}, "--depths"},
                         {{"study", "factorization", "--init-scales", "1e-3,inf"}, "finite positive"},
+                        {{"study", "lazy-vs-active", "--alphas", "16,0,64"}, "finite positive"},
+                        {{"study", "lazy-vs-active", "--scaling", "standard"}, "--scaling"},
                         {{"train", "--resume", "a", "--checkpoint", "b"}, "excludes"},
                         {{"study"}, "name is required"},
                         {{"frobnicate"}, "frobnicate"},
@@ -92,7 +94,11 @@ TEST_CASE("the study registry is what help, the unknown-name error and the optio
     CHECK_THAT(unknown, Catch::Contains(study.name));
     // Every override the registry lists is accepted; --rank is factorization's alone.
     for (const std::string& option : study.options) {
-      std::string value = option == "--lr" || option == "--init-scales" ? "0.5" : option == "--dtype" ? "float32" : "3";
+      std::string value = option == "--lr" || option == "--init-scales" || option == "--init-scale" ? "0.5"
+                          : option == "--dtype"                                                     ? "float32"
+                          : option == "--scaling"                                                   ? "ntk"
+                          : option == "--alphas"                                                    ? "16,64,256"
+                                                                                                    : "3";
       CHECK(check_message({"study", study.name, "--quick", option, value}).empty());
     }
     bool has_rank = std::find(study.options.begin(), study.options.end(), "--rank") != study.options.end();
