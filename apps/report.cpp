@@ -97,8 +97,10 @@ std::string write_study(const studies::StudyResult& r, const std::string& dir, c
      << "\n"
      << "set output ARG2\nset datafile separator ','\nset multiplot layout " << (panels + 2) / 3 << ","
      << std::min<std::size_t>(panels, 3) << " title " << gnuplot_quoted(r.name) << " noenhanced\n"
-     << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n" : "set logscale x\n") << "set xlabel "
-     << gnuplot_quoted(r.columns[0]) << " noenhanced\n";
+     << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n"
+         : r.log_x               ? "set logscale x\n"
+                                 : "unset logscale x\n")
+     << "set xlabel " << gnuplot_quoted(r.columns[0]) << " noenhanced\n";
   for (const Panel& panel : panel_list) {
     bool log_y = panel.title.find("loss") != std::string::npos || panel.title.find("angle") != std::string::npos;
     gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(panel.title)

@@ -116,6 +116,28 @@ Tensor landscape(const std::function<Scalar()>& loss, std::vector<Scalar>& w, co
                  const std::vector<Scalar>& d2, const std::vector<Scalar>& s_values,
                  const std::vector<Scalar>& t_values);
 
+// ---- linear-quadratic control (reference solutions for policy-gradient studies) ----------------
+// X = Q + A X A' for A with spectral radius < 1 (a NumericError otherwise), by Smith's doubling.
+Tensor discrete_lyapunov(const Tensor& A, const Tensor& Q);
+// The discrete algebraic Riccati equation P = Q + A'PA - A'PB (R + B'PB)^-1 B'PA and the optimal
+// gain K* = (R + B'PB)^-1 B'PA (control u = -K* x), with the equation's relative residual.
+struct Riccati {
+  Tensor P, K;
+  Scalar relative_residual = 0;
+  std::size_t iterations = 0;
+};
+Riccati solve_discrete_riccati(const Tensor& A, const Tensor& B, const Tensor& Q, const Tensor& R,
+                               std::size_t max_iterations = 1000000);
+// The infinite-horizon cost C(K) = E sum_t x_t'(Q + K'RK) x_t of u = -Kx from x_0 with covariance
+// Sigma0, its value matrix P_K, state covariance Sigma_K = sum_t E x_t x_t', and the closed-form
+// gradient 2((R + B'P_K B)K - B'P_K A) Sigma_K (Fazel, Ge, Kakade & Mesbahi 2018, Lemma 1).
+struct LqrCost {
+  Scalar cost = 0;
+  Tensor P, Sigma, gradient;
+};
+LqrCost lqr_cost(const Tensor& A, const Tensor& B, const Tensor& Q, const Tensor& R, const Tensor& Sigma0,
+                 const Tensor& K);
+
 // ---- data generators ---------------------------------------------------------------------------
 struct Classification {
   Tensor X, y;    // y ∈ {−1, +1}

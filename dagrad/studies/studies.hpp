@@ -21,6 +21,7 @@ struct StudyResult {
   std::vector<std::string> columns;                   // column order for CSV
   // Optional 2-D points over time (snapshot index, x, y), plotted as a scatter coloured by time.
   std::vector<std::array<Scalar, 3>> particles;
+  bool log_x = true;  // the plots' first-column axis (false where a law is linear in it)
   void add(const std::string& column, Scalar value);
 };
 
@@ -109,6 +110,20 @@ struct LazyVsActiveOptions {
   std::uint64_t seed = 0;
 };
 StudyResult lazy_vs_active(const LazyVsActiveOptions& options);
+
+// Policy gradient on the linear-quadratic regulator (Fazel, Ge, Kakade & Mesbahi 2018): a random
+// stable system x' = Ax + Bu with Q = R = Sigma0 = I and u = -Kx from K0 = 0. dagrad's reverse mode
+// through the cost rolled out for `horizon` steps is checked against the closed-form gradient;
+// gradient descent, natural policy gradient and Gauss-Newton run from K0 and are judged against the
+// paper's gradient-domination inequality and per-step contraction bounds, and against the Riccati
+// gain K* (solved independently by the Riccati recursion).
+struct LqrOptions {
+  std::size_t d = 6, inputs = 3, horizon = 200, steps = 3000;
+  Scalar spectral_radius = 0.9;  // of the open loop A
+  Scalar lr = 0.01;              // gradient descent's step (the paper's safe step is far smaller)
+  std::uint64_t seed = 0;
+};
+StudyResult lqr(const LqrOptions& options);
 
 // Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
 // Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,

@@ -287,6 +287,46 @@ TEST_CASE("fit_line: slope, standard error and Student-t interval by the closed 
   CHECK_THROWS_WITH(fit_line(x, y, 1.0), Catch::Contains("confidence"));
 }
 
+TEST_CASE("LQR references: Lyapunov and Riccati solutions against scalar closed forms and their residuals",
+          "[analysis][control]") {
+  // Scalar system: x = q + a^2 x gives q / (1 - a^2); the Riccati equation p = q + a^2 p - (abp)^2 /
+  // (r + b^2 p) is b^2 p^2 + (r - a^2 r - q b^2) p - q r = 0, whose positive root is P.
+  const Scalar a = 0.8, b = 0.5, q = 2, r = 3;
+  auto one_by_one = [](Scalar v) { return Tensor(v * xt::ones<Scalar>({1, 1})); };
+  Tensor A = one_by_one(a), B = one_by_one(b), Q = one_by_one(q), R = one_by_one(r);
+  CHECK(discrete_lyapunov(A, Q)(0, 0) == Approx(q / (1 - a * a)).epsilon(1e-14));
+  const Scalar linear = r - a * a * r - q * b * b;
+  const Scalar p = (-linear + std::sqrt(linear * linear + 4 * b * b * q * r)) / (2 * b * b);
+  Riccati scalar = solve_discrete_riccati(A, B, Q, R);
+  CHECK(scalar.P(0, 0) == Approx(p).epsilon(1e-12));
+  CHECK(scalar.K(0, 0) == Approx(a * b * p / (r + b * b * p)).epsilon(1e-12));
+  // A 3x3 system with an unstable open loop: the equations' residuals, and C(K*) = tr(P Sigma0).
+  Tensor A3{{1.1, 0.3, 0}, {0, 0.7, 0.2}, {0.1, 0, 0.9}}, B3{{1, 0}, {0, 0}, {0, 1}};
+  Tensor Q3 = xt::eye<Scalar>(3), R3 = 0.5 * xt::eye<Scalar>(2), S3 = xt::eye<Scalar>(3);
+  Riccati opt = solve_discrete_riccati(A3, B3, Q3, R3);
+  CHECK(opt.relative_residual < 1e-13);
+  LqrCost at = lqr_cost(A3, B3, Q3, R3, S3, opt.K);
+  CHECK(at.cost == Approx(xt::sum(xt::diagonal(opt.P))()).epsilon(1e-12));
+  CHECK(xt::amax(xt::abs(at.gradient))() < 1e-10);  // K* is stationary
+  Tensor closed = A3 - xt::linalg::dot(B3, opt.K);
+  Tensor lyapunov_residual = at.Sigma - S3 - xt::linalg::dot(xt::linalg::dot(closed, at.Sigma), xt::transpose(closed));
+  CHECK(xt::amax(xt::abs(lyapunov_residual))() < 1e-12);
+  // The closed-form gradient against central differences of the closed-form cost at a stabilising K.
+  Tensor K = opt.K + 0.1;
+  LqrCost c = lqr_cost(A3, B3, Q3, R3, S3, K);
+  for (std::size_t i = 0; i < K.size(); ++i) {
+    Tensor plus = K, minus = K;
+    plus.flat(i) += 1e-6, minus.flat(i) -= 1e-6;
+    Scalar fd = (lqr_cost(A3, B3, Q3, R3, S3, plus).cost - lqr_cost(A3, B3, Q3, R3, S3, minus).cost) / 2e-6;
+    CHECK(c.gradient.flat(i) == Approx(fd).epsilon(1e-6));
+  }
+  // Refusals: an unstable A has no Lyapunov solution; shapes are named.
+  CHECK_THROWS_AS(discrete_lyapunov(one_by_one(1.5), one_by_one(1)), NumericError);
+  CHECK_THROWS_AS(lqr_cost(A3, B3, Q3, R3, S3, Tensor(xt::zeros<Scalar>({2, 3}))), NumericError);
+  CHECK_THROWS_WITH(solve_discrete_riccati(A3, B, Q3, R3), Catch::Contains("B must have 3 rows"));
+  CHECK_THROWS_WITH(lqr_cost(A3, B3, Q3, R3, S3, Tensor(xt::zeros<Scalar>({3, 3}))), Catch::Contains("K must be 2x3"));
+}
+
 TEST_CASE("landscape slices and data generators", "[analysis]") {
   std::vector<Scalar> w{1.0, 2.0};
   auto f = [&] { return w[0] * w[0] + 3 * w[1]; };

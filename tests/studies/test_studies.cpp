@@ -192,6 +192,40 @@ TEST_CASE("lazy vs active says NO where the regime is active or the models are n
   CHECK_THROWS_WITH(lazy_vs_active(two), Catch::Contains("at least 3 values of alpha"));
 }
 
+TEST_CASE(
+    "lqr (Fazel, Ge, Kakade & Mesbahi 2018): exact policy gradient, gradient domination, linear "
+    "convergence to the Riccati gain; a step past stability fails it",
+    "[studies][lqr]") {
+  LqrOptions o;
+  o.steps = 1500;
+  StudyResult r = lqr(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  // Gauss-Newton (policy iteration) converges fastest, natural PG before gradient descent at these steps.
+  const auto& gn = r.series["loss gap C(K_t) - C* | Gauss-Newton"];
+  const auto& npg = r.series["loss gap C(K_t) - C* | natural policy gradient"];
+  REQUIRE(gn.size() == 1501);
+  CHECK(gn[10] < 1e-9 * gn[0]);
+  CHECK(npg[200] < npg[0] * std::pow(0.999, 200));  // at least linear at the bound's order
+  // Gradient descent with a step that leaves the stabilising set: no verdict of convergence.
+  LqrOptions unstable;
+  unstable.lr = 0.03;
+  unstable.steps = 300;
+  StudyResult u = lqr(unstable);
+  INFO(u.measured);
+  CHECK_FALSE(u.holds);
+  CHECK_THAT(u.measured, Catch::Contains("gradient descent DIVERGED"));
+  // Too few steps for natural PG's safe step: it is named as not at K*.
+  LqrOptions short_run;
+  short_run.steps = 300;
+  StudyResult s = lqr(short_run);
+  CHECK_FALSE(s.holds);
+  CHECK_THAT(s.measured, Catch::Contains("natural policy gradient") && Catch::Contains("(NOT < 1e-6)"));
+  LqrOptions bad;
+  bad.spectral_radius = 1.2;
+  CHECK_THROWS_WITH(lqr(bad), Catch::Contains("K = 0 is stabilising"));
+}
+
 TEST_CASE("factorization: a run of the claim's scope that did not converge makes the verdict NO, by name",
           "[studies][factorization]") {
   FactorizationOptions o;
