@@ -268,6 +268,7 @@ class Langevin : public Optimizer {
  private:
   Scalar beta_;
   std::mt19937_64 rng_;
+  std::vector<Scalar> xi_;  // one slice's noise, kept to spare an allocation a step
 };
 
 // Builds an optimizer by name (gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw,
@@ -279,5 +280,9 @@ Scalar norm2(const std::vector<Scalar>& v);
 
 // A standard normal from a 64-bit engine, the same on every standard library.
 Scalar standard_normal(std::mt19937_64& rng);
+// `count` standard normals into out, both Box-Muller outputs of each pair of draws (the last, for an
+// odd count, as standard_normal gives it). Nothing carries between calls, so an engine's state alone
+// decides what follows (what checkpoints save).
+void standard_normals(std::mt19937_64& rng, Scalar* out, std::size_t count);
 
 }  // namespace dagrad::optim

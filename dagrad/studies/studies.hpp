@@ -125,6 +125,19 @@ struct LqrOptions {
 };
 StudyResult lqr(const LqrOptions& options);
 
+// Langevin dynamics (Raginsky, Rakhlin & Telgarsky 2017) on the tilted double well U(x) = x⁴/4 −
+// x²/2 + c·x with n independent chains: the mean escape time from the shallow well against β
+// follows Kramers' law (2π/√(U''(min)|U''(saddle)|)) exp(β ΔU), and the chains' histogram matches
+// exp(−βU). The library's Langevin optimizer does the sampling; dagrad's reverse mode the gradient.
+struct LangevinOptions {
+  std::size_t n = 1000;       // chains
+  std::size_t steps = 20000;  // sampling steps for the histogram, after its burn-in
+  Scalar lr = 0.01, tilt = 0.1, histogram_beta = 2;
+  std::vector<Scalar> barrier_heights{3, 3.5, 4, 4.5, 5, 5.5, 6};  // beta dU of the escape runs
+  std::uint64_t seed = 0;
+};
+StudyResult langevin(const LangevinOptions& options);
+
 // Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
 // Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,
 // which beats depth 1; deeper factorizations have lower effective rank; against the minimum

@@ -226,6 +226,33 @@ TEST_CASE(
   CHECK_THROWS_WITH(lqr(bad), Catch::Contains("K = 0 is stabilising"));
 }
 
+TEST_CASE(
+    "langevin (Raginsky, Rakhlin & Telgarsky 2017; Kramers 1940): escape time ~ exp(beta dU), histogram "
+    "~ exp(-beta U); a step too large for the sampler fails it",
+    "[studies][langevin]") {
+  LangevinOptions o;
+  o.barrier_heights = {3, 3.5, 4, 4.5, 5};  // the quick edition
+  o.steps = 5000;
+  StudyResult r = langevin(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  // Each mean escape time within a factor 1.4 of Kramers' formula, and most chains escaped.
+  const auto& measured = r.series["log escape time | measured"];
+  const auto& kramers = r.series["log escape time | Kramers"];
+  for (std::size_t i = 0; i < measured.size(); ++i) CHECK(std::fabs(measured[i] - kramers[i]) < std::log(1.4));
+  for (Scalar fraction : r.series["escaped fraction"]) CHECK(fraction > 0.9);
+  // Step 0.2: the discretised chain's stationary law is far from exp(-beta U).
+  LangevinOptions coarse = o;
+  coarse.lr = 0.2;
+  StudyResult c = langevin(coarse);
+  INFO(c.measured);
+  CHECK_FALSE(c.holds);
+  CHECK_THAT(c.measured, Catch::Contains("(NOT <= 0.02)"));
+  LangevinOptions flat = o;
+  flat.tilt = 0.5;
+  CHECK_THROWS_WITH(langevin(flat), Catch::Contains("two distinct wells"));
+}
+
 TEST_CASE("factorization: a run of the claim's scope that did not converge makes the verdict NO, by name",
           "[studies][factorization]") {
   FactorizationOptions o;
