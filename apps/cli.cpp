@@ -140,7 +140,9 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   study_cmd->add_option("--depth", overrides.depth, "depth")->check(whole_number(1));
   study_cmd->add_option("--lr", overrides.lr, "step size")->check(finite_number(Bound::positive));
   study_cmd->add_option("--size", overrides.size, "matrix side (factorization)")->check(whole_number(1));
-  study_cmd->add_option("--rank", overrides.rank, "planted rank (factorization)")->check(whole_number(1));
+  study_cmd->add_option("--rank", overrides.rank, "planted rank (factorization), columns of U (saddles)")
+      ->check(whole_number(1));
+  study_cmd->add_option("--runs", overrides.runs, "independent seeds per setting (saddles)")->check(whole_number(1));
   study_cmd->add_option("--depths", overrides.depths, "factorization depths")->check(whole_number(1))->delimiter(',');
   study_cmd->add_option("--observed", overrides.observed, "observed entries (factorization)")
       ->check(whole_number(1))
@@ -148,6 +150,7 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   study_cmd->add_option("--widths", overrides.widths, "widths (mean-field, landscape)")
       ->check(whole_number(1))
       ->delimiter(',');
+  study_cmd->add_option("--dims", overrides.dims, "dimensions d (saddles)")->check(whole_number(1))->delimiter(',');
   study_cmd->add_option("--init-scales", overrides.init_scales, "initialisation scales (factorization)")
       ->check(finite_number(Bound::positive))
       ->delimiter(',');

@@ -16,6 +16,8 @@ packages=(
   libdnnl-dev                        # optional (found -> on): oneDNN's float32/bfloat16 convolutions and
                                      # bfloat16 GEMMs, the library LibTorch calls for them; without it
                                      # those ops run dagrad's own im2col + sgemm kernels, several times slower
+  ocl-icd-opencl-dev                 # OpenCL headers: Debian's oneDNN CMake package requires them (it is
+                                     # built with the OpenCL GPU runtime); only a Recommends of libdnnl-dev
 )
 # Test-only: configuring and building the main job never needs these (CI checks it with them hidden).
 test_packages=(

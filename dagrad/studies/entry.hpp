@@ -30,10 +30,12 @@ void for_each_override(const StudyOverrides& v, F&& f) {
   f("--depth", v.depth, DAGRAD_OPTION(depth));
   f("--size", v.size, DAGRAD_OPTION(size));
   f("--rank", v.rank, DAGRAD_OPTION(rank));
+  f("--runs", v.runs, DAGRAD_OPTION(runs));
   f("--lr", v.lr, DAGRAD_OPTION(lr));
   f("--depths", v.depths, DAGRAD_OPTION(depths));
   f("--observed", v.observed, DAGRAD_OPTION(observed));
   f("--widths", v.widths, DAGRAD_OPTION(widths));
+  f("--dims", v.dims, DAGRAD_OPTION(dims));
   f("--init-scale", v.init_scale, DAGRAD_OPTION(init_scale));
   f("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
   f("--alphas", v.alphas, DAGRAD_OPTION(alphas));

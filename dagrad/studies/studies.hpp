@@ -138,6 +138,21 @@ struct LangevinOptions {
 };
 StudyResult langevin(const LangevinOptions& options);
 
+// Strict-saddle escape (Jin, Ge, Netrapalli, Kakade & Jordan 2017; Ge, Huang, Jin & Yuan 2015) on the
+// factorization objective f(U) = |U U^T - v v^T|^2 / 4: gradient descent stalls at and near the saddle
+// U = 0 (for ln(1/eps)/ln(1 + lr) steps from eps away), perturbed GD escapes in steps growing like
+// ln(d)/(2 ln(1 + lr)) and reaches a second-order stationary point. The saddle's Hessian is judged by Lanczos.
+struct SaddlesOptions {
+  std::vector<std::size_t> dims{8, 16, 32, 64, 128, 256, 512, 1024};  // rows d of U for perturbed GD
+  std::size_t d = 64;                                                 // rows of U for GD from eps
+  std::size_t rank = 5;                                               // columns r of U
+  std::size_t runs = 128;                                             // independent seeds per setting
+  std::size_t steps = 1500;                                           // budget per run
+  Scalar lr = 0.1, radius = 1e-6;                                     // step; perturbed GD's kick radius
+  std::uint64_t seed = 0;
+};
+StudyResult saddles(const SaddlesOptions& options);
+
 // Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
 // Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,
 // which beats depth 1; deeper factorizations have lower effective rank; against the minimum

@@ -248,6 +248,35 @@ TEST_CASE(
   CHECK_THROWS_WITH(langevin(flat), Catch::Contains("two distinct wells"));
 }
 
+TEST_CASE(
+    "saddles (Jin et al. 2017; Ge et al. 2015): GD stalls ln(1/eps)/ln(1 + lr) steps near a strict saddle, "
+    "perturbed GD escapes in ln(d)/(2 ln(1 + lr)); a budget shorter than the stall fails it",
+    "[studies][saddles]") {
+  SaddlesOptions o;
+  o.runs = 48;  // the quick edition
+  StudyResult r = saddles(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  const auto& mean = r.series["escape step | perturbed GD, mean over runs"];
+  const auto& spread = r.series["escape step spread | std over runs"];
+  REQUIRE(mean.size() == o.dims.size());
+  // Doubling d adds ln 2 / (2 ln 1.1) = 3.6 steps on average: 8 -> 1024 adds 25 within a few steps.
+  CHECK(mean.back() - mean.front() == Approx(7 * std::log(2.0) / (2 * std::log1p(0.1))).margin(4));
+  // Each run's log escape component has the spread of half a log chi-square with r = 5 degrees of
+  // freedom, sqrt(psi'(5/2))/2 = 0.35, i.e. 3.7 steps at lr 0.1.
+  for (Scalar s : spread) CHECK(s == Approx(0.35 / std::log1p(0.1)).epsilon(0.35));
+  // 100 steps are shorter than the stall (about 150): no escape, named.
+  SaddlesOptions hurried = o;
+  hurried.steps = 100;
+  check_says_no(saddles(hurried), "did NOT escape within 100 steps");
+  SaddlesOptions unstable = o;
+  unstable.lr = 1.5;
+  CHECK_THROWS_WITH(saddles(unstable), Catch::Contains("--lr must be in (0, 1)"));
+  SaddlesOptions two = o;
+  two.dims = {8, 16};
+  CHECK_THROWS_WITH(saddles(two), Catch::Contains("at least 3 dimensions"));
+}
+
 TEST_CASE("factorization: a run of the claim's scope that did not converge makes the verdict NO, by name",
           "[studies][factorization]") {
   FactorizationOptions o;
