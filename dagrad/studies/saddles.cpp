@@ -7,6 +7,7 @@
 #include <xtensor-blas/xlinalg.hpp>
 
 #include "dagrad/analysis/progress.hpp"
+#include "dagrad/ops/ops.hpp"
 #include "dagrad/optim/gradient_program.hpp"
 #include "dagrad/optim/optimizer.hpp"
 #include "dagrad/studies/entry.hpp"
@@ -29,9 +30,9 @@ constexpr char kSaddlesClaim[] =
 
 // At f = 1e-10 f(0) the iterate is about 1e-5 from the minima, so the Hessian there is within about that
 // of the minima's (least eigenvalue 0; measured -1e-5): -1e-3 tells it from the saddle's -1 with room.
-constexpr Scalar kEscapeFraction = 0.5, kConverged = 1e-10, kCurvatureFloor = -1e-3;
-constexpr Scalar kStallTolerance = 0.05, kDimensionTolerance = 0.1, kDimensionHalfWidth = 0.15;
-constexpr Scalar kEigenTolerance = 1e-9;
+constexpr Scalar kSaddleEscapeFraction = 0.5, kSaddleConverged = 1e-10, kSaddleCurvatureFloor = -1e-3;
+constexpr Scalar kSaddleStallTolerance = 0.05, kSaddleDimensionTolerance = 0.1, kSaddleDimensionHalfWidth = 0.15;
+constexpr Scalar kSaddleEigenTolerance = 1e-9;
 
 // One seed per (sweep, setting, run), so every run can be computed alone (a sweep engine can spread them).
 std::uint64_t run_seed(std::uint64_t base, std::size_t sweep, std::size_t setting, std::size_t run) {
@@ -50,16 +51,16 @@ Tensor unit_gaussian(std::mt19937_64& rng, const Shape& shape) {
   return t / xt::linalg::norm(t);
 }
 
-struct Descent {
+struct SaddleDescent {
   Scalar escape_step = std::numeric_limits<Scalar>::infinity();  // first t with f(U_t) <= f(0)/2
   std::size_t kicks_before_escape = 0;
   bool converged = false;  // f <= 1e-10 f(0) within the budget
 };
 
 // The objective at one dimension d, compiled once and run from many starts.
-class Factorization {
+class SaddleObjective {
  public:
-  Factorization(std::size_t d, std::size_t rank, std::uint64_t seed) : rank_(rank) {
+  SaddleObjective(std::size_t d, std::size_t rank, std::uint64_t seed) {
     u_ = g_.parameter("U", {d, rank}, Init::zeros());
     std::mt19937_64 rng(seed);
     v_ = unit_gaussian(rng, {1, d});
@@ -75,15 +76,15 @@ class Factorization {
   void set(const Tensor& u) { store_->set(u_, u); }
   Tensor u() const { return Tensor(store_->value(u_)); }
 
-  Descent descend(optim::Optimizer& opt, std::size_t steps, const optim::PerturbedGD* kicker) {
-    Descent out;
+  SaddleDescent descend(optim::Optimizer& opt, std::size_t steps, const optim::PerturbedGD* kicker) {
+    SaddleDescent out;
     for (std::size_t t = 0; t <= steps; ++t) {
       const Scalar f = objective_->run();  // f(U_t), and its gradient in the store
-      if (std::isinf(out.escape_step) && f <= kEscapeFraction * kInitialValue) {
+      if (std::isinf(out.escape_step) && f <= kSaddleEscapeFraction * kInitialValue) {
         out.escape_step = static_cast<Scalar>(t);
         out.kicks_before_escape = kicker ? kicker->perturbations() : 0;
       }
-      if (f <= kConverged * kInitialValue) {
+      if (f <= kSaddleConverged * kInitialValue) {
         out.converged = true;
         return out;
       }
@@ -100,7 +101,6 @@ class Factorization {
   static constexpr Scalar kInitialValue = 0.25;  // f(0) = |v|^4 / 4
 
  private:
-  std::size_t rank_;
   Graph g_;
   Var u_, f_;
   Tensor v_;
@@ -153,14 +153,15 @@ StudyResult saddles(const SaddlesOptions& o) {
   Scalar worst_curvature = std::numeric_limits<Scalar>::infinity();
   for (std::size_t k = 0; k < o.dims.size(); ++k) {
     const std::size_t d = o.dims[k];
-    Factorization problem(d, o.rank, run_seed(o.seed, 0, k, 0));
+    SaddleObjective problem(d, o.rank, run_seed(o.seed, 0, k, 0));
     // The saddle's Hessian, judged: -v v^T on each of the r columns, so eigenvalues -1 (directions v a^T) and 0.
     problem.set(xt::zeros<Scalar>({d, o.rank}));
     Eigenpairs saddle = problem.lowest_curvatures(std::min<std::size_t>(2, problem.size()), run_seed(o.seed, 3, k, 0));
     Tensor q = xt::reshape_view(xt::view(saddle.vectors, 0, xt::all()), {d, o.rank});
     const Scalar escape_weight = xt::linalg::norm(Tensor(xt::linalg::dot(problem.v(), q)));
-    if (std::fabs(saddle.values(0) + 1) > kEigenTolerance || std::fabs(escape_weight - 1) > kEigenTolerance ||
-        (saddle.values.size() > 1 && d > 1 && std::fabs(saddle.values(1)) > kEigenTolerance))
+    if (std::fabs(saddle.values(0) + 1) > kSaddleEigenTolerance ||
+        std::fabs(escape_weight - 1) > kSaddleEigenTolerance ||
+        (saddle.values.size() > 1 && d > 1 && std::fabs(saddle.values(1)) > kSaddleEigenTolerance))
       strict = false;
     // Gradient descent at the saddle: the gradient is exactly 0, and so is every step.
     optim::GradientDescent still({optim::constant(o.lr)});
@@ -174,14 +175,14 @@ StudyResult saddles(const SaddlesOptions& o) {
       problem.set(xt::zeros<Scalar>({d, o.rank}));
       // Jin et al.'s t_thres: no second kick before the budget ends, so each run times one kick's escape.
       optim::PerturbedGD kicker({optim::constant(o.lr)}, 1e-3, o.radius, o.steps + 1, run_seed(o.seed, 1, k, run));
-      Descent run_result = problem.descend(kicker, o.steps, &kicker);
+      SaddleDescent run_result = problem.descend(kicker, o.steps, &kicker);
       escapes.push_back(run_result.escape_step);
       if (run_result.kicks_before_escape != 1) one_kick = false;
       if (!run_result.converged) every_run_converged = false;
       if (run == 0 && run_result.converged) {
         Eigenpairs end = problem.lowest_curvatures(1, run_seed(o.seed, 4, k, 0));
         worst_curvature = std::min(worst_curvature, end.values(0));
-        if (end.values(0) < kCurvatureFloor) second_order = false;
+        if (end.values(0) < kSaddleCurvatureFloor) second_order = false;
       }
     }
     const bool all_escaped = std::all_of(escapes.begin(), escapes.end(), [](Scalar e) { return std::isfinite(e); });
@@ -202,8 +203,8 @@ StudyResult saddles(const SaddlesOptions& o) {
   LineFit by_dimension{};
   if (log_dims.size() >= 3) {
     by_dimension = fit_line(log_dims, mean_escapes);
-    dimension_ok = std::fabs(by_dimension.slope / dimension_theory - 1) <= kDimensionTolerance &&
-                   by_dimension.half_width <= kDimensionHalfWidth * dimension_theory;
+    dimension_ok = std::fabs(by_dimension.slope / dimension_theory - 1) <= kSaddleDimensionTolerance &&
+                   by_dimension.half_width <= kSaddleDimensionHalfWidth * dimension_theory;
     for (std::size_t i = 0; i < log_dims.size(); ++i) {
       r.add("escape step | fitted line", by_dimension.intercept + by_dimension.slope * log_dims[i]);
       // The theory's slope through the fitted line's value at the middle dimension.
@@ -220,7 +221,7 @@ StudyResult saddles(const SaddlesOptions& o) {
   // ln(1/eps)/ln(1 + lr) steps. Without a kick the stall is unbounded as eps -> 0.
   std::vector<Scalar> log_inverse_eps, mean_stalls;
   {
-    Factorization problem(o.d, o.rank, run_seed(o.seed, 2, 0, 0));
+    SaddleObjective problem(o.d, o.rank, run_seed(o.seed, 2, 0, 0));
     Progress progress("saddles: GD near the saddle at d = " + std::to_string(o.d), 6 * o.runs);
     for (int k = 1; k <= 6; ++k) {
       const Scalar eps = std::pow(Scalar(10), -2 * k);
@@ -230,7 +231,7 @@ StudyResult saddles(const SaddlesOptions& o) {
         std::mt19937_64 rng(run_seed(o.seed, 2, k, run));
         problem.set(eps * unit_gaussian(rng, {o.d, o.rank}));
         optim::GradientDescent gd({optim::constant(o.lr)});
-        Descent run_result = problem.descend(gd, o.steps, nullptr);
+        SaddleDescent run_result = problem.descend(gd, o.steps, nullptr);
         stalls.push_back(run_result.escape_step);
       }
       if (!std::all_of(stalls.begin(), stalls.end(), [](Scalar e) { return std::isfinite(e); })) {
@@ -246,8 +247,8 @@ StudyResult saddles(const SaddlesOptions& o) {
   LineFit by_eps{};
   if (log_inverse_eps.size() >= 3) {
     by_eps = fit_line(log_inverse_eps, mean_stalls);
-    stall_ok = std::fabs(by_eps.slope / stall_theory - 1) <= kStallTolerance &&
-               by_eps.half_width <= kStallTolerance * stall_theory;
+    stall_ok = std::fabs(by_eps.slope / stall_theory - 1) <= kSaddleStallTolerance &&
+               by_eps.half_width <= kSaddleStallTolerance * stall_theory;
   }
 
   std::ostringstream m;

@@ -153,6 +153,18 @@ struct SaddlesOptions {
 };
 StudyResult saddles(const SaddlesOptions& options);
 
+// The PL* condition along gradient descent (Liu, Zhu & Belkin 2020): mu_t = |grad L|^2/(2L) against
+// the tangent kernel's lambda_min(K_t)/n, on one-hidden-layer tanh nets (NTK parameterization) of
+// several widths fitting n points: wide nets keep PL* on the whole path and converge linearly, nets
+// with fewer parameters than points lose it and stall.
+struct PlOptions {
+  std::vector<std::size_t> widths{1, 4, 16, 64, 256, 1024, 4096};
+  std::size_t n = 16, d = 8, steps = 8000;  // steps: the budget per width (a run stops at L <= 1e-10 L_0)
+  Scalar lr = 1;
+  std::uint64_t seed = 0;
+};
+StudyResult pl(const PlOptions& options);
+
 // Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
 // Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,
 // which beats depth 1; deeper factorizations have lower effective rank; against the minimum

@@ -277,6 +277,38 @@ TEST_CASE(
   CHECK_THROWS_WITH(saddles(two), Catch::Contains("at least 3 dimensions"));
 }
 
+TEST_CASE(
+    "pl (Liu, Zhu & Belkin 2020): mu_t >= lambda_min(K_t)/n along GD; wide nets keep PL* and converge "
+    "linearly, nets with fewer parameters than points lose it; a step past 1/beta fails it",
+    "[studies][pl]") {
+  PlOptions o;
+  o.widths = {1, 16, 64, 256, 1024};  // the quick edition
+  StudyResult r = pl(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  const auto& path_min = r.series["PL constant | min_t lambda_min(K_t)/n"];
+  const auto& mu_min = r.series["PL constant | min_t mu_t"];
+  const auto& final_loss = r.series["final loss L_T/L_0"];
+  REQUIRE(path_min.size() == 5);
+  // Width 1 has 11 parameters for 16 points: its kernel has rank <= 11, so PL* cannot hold.
+  CHECK(path_min[0] == 0);
+  CHECK(final_loss[0] > 1e-3);
+  for (std::size_t i = 1; i < 5; ++i) {
+    CHECK(mu_min[i] >= path_min[i]);
+    CHECK(final_loss[i] <= 1e-10);
+  }
+  // The widest nets' PL constants agree (the kernel barely moves): within 20% of each other.
+  CHECK(path_min[4] == Approx(path_min[3]).epsilon(0.2));
+  PlOptions hasty = o;
+  hasty.lr = 2.5;
+  StudyResult hasty_result = pl(hasty);
+  check_says_no(hasty_result, "lr times the top Hessian eigenvalue is ABOVE 1");
+  check_says_no(hasty_result, "gradient descent DIVERGED at width 1");
+  PlOptions one_wide = o;
+  one_wide.widths = {1, 64};
+  check_says_no(pl(one_wide), "needs 3 wide widths");
+}
+
 TEST_CASE("factorization: a run of the claim's scope that did not converge makes the verdict NO, by name",
           "[studies][factorization]") {
   FactorizationOptions o;
