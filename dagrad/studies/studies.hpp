@@ -165,6 +165,22 @@ struct PlOptions {
 };
 StudyResult pl(const PlOptions& options);
 
+// Random features against feature learning (Rahimi & Recht 2007) and double descent (Belkin et al.
+// 2019; Mei & Montanari 2019): the min-norm ReLU random-features fit to n noisy samples of a
+// single-index teacher, by number of features m (`widths`); then gradient descent at one width m
+// (`feature_width`) on the output layer only and on all layers.
+struct RandomFeaturesOptions {
+  std::vector<std::size_t> widths{10, 25, 50, 75, 90, 100, 110, 125, 150, 200, 400, 800, 1600, 3200};
+  std::size_t n = 100, d = 10;
+  std::size_t runs = 5;             // feature draws averaged per m
+  std::size_t feature_width = 400;  // the width gradient descent trains
+  std::size_t steps = 3000;         // gradient descent steps
+  Scalar noise = 0.2;               // label noise of the double-descent fits
+  Scalar lr = 0.5;                  // times m: the mean-field scale's step
+  std::uint64_t seed = 0;
+};
+StudyResult random_features(const RandomFeaturesOptions& options);
+
 // Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
 // Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,
 // which beats depth 1; deeper factorizations have lower effective rank; against the minimum

@@ -309,6 +309,34 @@ TEST_CASE(
   check_says_no(pl(one_wide), "needs 3 wide widths");
 }
 
+TEST_CASE(
+    "random-features (Rahimi & Recht 2007; Belkin et al. 2019; Mei & Montanari 2019): double descent at m = n, "
+    "GD's row-space bias, feature learning beats random features; a sweep without the threshold fails it",
+    "[studies][random-features]") {
+  RandomFeaturesOptions o;
+  o.runs = 3, o.steps = 2000;  // the quick edition
+  StudyResult r = random_features(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  const auto& m = r.series["features m"];
+  const auto& test = r.series["test error | min-norm random features"];
+  const auto& train = r.series["train error"];
+  for (std::size_t k = 0; k < m.size(); ++k) {
+    if (m[k] < 100) CHECK(train[k] > 1e-6);  // fewer features than points cannot fit noisy labels
+    if (m[k] >= 100) CHECK(train[k] < 1e-20);
+    if (m[k] != 100) CHECK(test[k] < test[5]);  // m = n = 100 is row 5
+  }
+  // Beyond the threshold only: no peak inside the sweep, so no double descent is shown.
+  RandomFeaturesOptions beyond = o;
+  beyond.widths = {200, 400, 800, 1600};
+  check_says_no(random_features(beyond), "(NOT within [0.8 n, 1.25 n])");
+  // A step 100x too small: all layers hardly move from a = 0 and cannot beat random features.
+  RandomFeaturesOptions crawling = o;
+  crawling.lr = 0.005;
+  crawling.widths = {50, 100, 200, 400};
+  check_says_no(random_features(crawling), "(NOT <= 0.1x)");
+}
+
 TEST_CASE("factorization: a run of the claim's scope that did not converge makes the verdict NO, by name",
           "[studies][factorization]") {
   FactorizationOptions o;
