@@ -11,7 +11,7 @@ const std::vector<StudyEntry>& registry() {
     for (auto* study_file :
          {max_margin_entries, deep_linear_entries, balancedness_entries, kinks_entries, landscape_entries,
           lazy_vs_active_entries, lqr_entries, langevin_entries, saddles_entries, pl_entries, random_features_entries,
-          factorization_entries, linear_conv_entries, mean_field_entries})
+          narrow_resnet_entries, factorization_entries, linear_conv_entries, mean_field_entries})
       for (StudyEntry& entry : study_file()) entries.push_back(std::move(entry));
     return entries;
   }();

@@ -181,6 +181,15 @@ struct RandomFeaturesOptions {
 };
 StudyResult random_features(const RandomFeaturesOptions& options);
 
+// Narrow residual nets as universal approximators (Lin & Jegelka 2018): residual blocks with one hidden
+// neuron on h in R^2 against plain ReLU nets of width 2 and the same depth, classifying a disk.
+struct NarrowResnetOptions {
+  std::size_t depth = 8, n = 1000, runs = 5, steps = 3000;
+  Scalar lr = 0.01;  // Adam's step
+  std::uint64_t seed = 0;
+};
+StudyResult narrow_resnet(const NarrowResnetOptions& options);
+
 // Matrix completion by depth-N factorizations from small initialisation (Gunasekar et al. 2017;
 // Arora, Cohen, Hu & Luo 2019): depth ≥ 3 recovers the unobserved entries far better than depth 2,
 // which beats depth 1; deeper factorizations have lower effective rank; against the minimum

@@ -31,6 +31,7 @@ std::vector<StudyEntry> langevin_entries();
 std::vector<StudyEntry> saddles_entries();
 std::vector<StudyEntry> pl_entries();
 std::vector<StudyEntry> random_features_entries();
+std::vector<StudyEntry> narrow_resnet_entries();
 std::vector<StudyEntry> factorization_entries();
 std::vector<StudyEntry> linear_conv_entries();
 std::vector<StudyEntry> mean_field_entries();

@@ -337,6 +337,29 @@ TEST_CASE(
   check_says_no(random_features(crawling), "(NOT <= 0.1x)");
 }
 
+TEST_CASE(
+    "narrow-resnet (Lin & Jegelka 2018): one-neuron residual blocks classify a disk with a bounded region, "
+    "width-d plain nets cannot; too few steps fail it",
+    "[studies][narrow-resnet]") {
+  NarrowResnetOptions o;
+  o.runs = 3;  // the quick edition
+  StudyResult r = narrow_resnet(o);
+  INFO(r.measured);
+  CHECK(r.holds);
+  const auto& residual = r.series["test accuracy | residual (one neuron per block)"];
+  const auto& plain = r.series["test accuracy | plain (width d)"];
+  REQUIRE(residual.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(residual[i] > 0.95);
+    CHECK(residual[i] > plain[i] + 0.2);
+    CHECK(r.series["far circle classified inside | residual"][i] == 0);
+  }
+  // 100 Adam steps leave the residual nets far from the disk.
+  NarrowResnetOptions brief = o;
+  brief.steps = 100;
+  check_says_no(narrow_resnet(brief), "(NOT >= 0.95)");
+}
+
 TEST_CASE("factorization: a run of the claim's scope that did not converge makes the verdict NO, by name",
           "[studies][factorization]") {
   FactorizationOptions o;
