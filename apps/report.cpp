@@ -93,19 +93,42 @@ std::string write_study(const studies::StudyResult& r, const std::string& dir, c
   }
   std::size_t panels = panel_list.size();
   std::ostringstream gp;
-  gp << "set terminal pngcairo size " << 360 * std::min<std::size_t>(panels, 3) << "," << 300 * ((panels + 2) / 3)
+  gp << "set terminal pngcairo font ',9' size " << 480 * std::min<std::size_t>(panels, 3) << "," << 380 * ((panels + 2) / 3)
      << "\n"
      << "set output ARG2\nset datafile separator ','\nset multiplot layout " << (panels + 2) / 3 << ","
      << std::min<std::size_t>(panels, 3) << " title " << gnuplot_quoted(r.name) << " noenhanced\n"
      << (r.columns[0] == "depth" ? "unset logscale x\nset style data points\n"
          : r.log_x               ? "set logscale x\n"
                                  : "unset logscale x\n")
-     << "set xlabel " << gnuplot_quoted(r.columns[0]) << " noenhanced\n";
+     << "set xlabel " << gnuplot_quoted(r.x_label.empty() ? r.columns[0] : r.x_label) << " noenhanced\n";
+  auto column_index = [&](const std::string& name) {
+    auto it = std::find(r.columns.begin(), r.columns.end(), name);
+    if (it == r.columns.end())
+      throw Error("study '" + r.name + "': a plot band names the column '" + name + "', which the study lacks");
+    return std::to_string(it - r.columns.begin() + 1);
+  };
   for (const Panel& panel : panel_list) {
-    bool log_y = panel.title.find("loss") != std::string::npos || panel.title.find("angle") != std::string::npos;
+    auto styled = r.panel_styles.find(panel.title);
+    const bool log_y = styled != r.panel_styles.end() ? styled->second.log_y
+                                                      : panel.title.find("loss") != std::string::npos ||
+                                                            panel.title.find("angle") != std::string::npos;
     gp << (log_y ? "set logscale y\n" : "unset logscale y\n") << "set title " << gnuplot_quoted(panel.title)
        << " noenhanced\n"
+       << "set ylabel "
+       << gnuplot_quoted(styled != r.panel_styles.end() && !styled->second.y_label.empty() ? styled->second.y_label
+                                                                                           : panel.title)
+       << " noenhanced\n"
        << (panel.lines.size() > 1 ? "set key top left font ',8' noenhanced\n" : "unset key\n") << "plot ";
+    if (styled != r.panel_styles.end() && !styled->second.band_center.empty()) {
+      // The band first, so the lines draw over it; on a log axis its lower edge is clipped to positive values.
+      const std::string c = "column(" + column_index(styled->second.band_center) + ")",
+                        s = "column(" + column_index(styled->second.band_spread) + ")";
+      const std::string low =
+          log_y ? "(" + c + " - " + s + " > 0 ? " + c + " - " + s + " : " + c + " / 10)" : c + " - " + s;
+      gp << "ARG1 using 1:(" << low << "):(" << c << " + " << s
+         << ") every ::1 with filledcurves fillcolor rgb '#c8c8e8' fillstyle transparent solid 0.5 title "
+         << gnuplot_quoted("+- " + styled->second.band_spread) << ", ";
+    }
     for (std::size_t l = 0; l < panel.lines.size(); ++l) {
       const auto& [c, label] = panel.lines[l];
       // A log axis takes positive normal numbers only: gnuplot refuses a range reaching a loss that
@@ -131,7 +154,11 @@ std::string write_study(const studies::StudyResult& r, const std::string& dir, c
     outputs.push_back(particles_png);
   }
   bool plotted = run_gnuplot(dir + "/" + slug + ".gp", gp.str(), {csv, png, particles_csv, particles_png}, outputs);
-  if (!plotted) fmt::print(stderr, "dagrad: gnuplot failed or is missing; no {}\n", png);
+  // gnuplot-nox is one of the main job's packages: a figure that does not render is a failure, named,
+  // never a report that silently lacks it. The CSV is written first and stays.
+  if (!plotted)
+    throw Error("gnuplot did not render " + png + " (rerun `gnuplot -c " + dir + "/" + slug + ".gp " + csv + " " + png +
+                "` to see why; scripts/install-deps.sh installs gnuplot-nox); the data is in " + csv);
   std::ostringstream md;
   md << "## " << r.name << "\n\n**Claim.** " << r.claim << "\n\n**Measured.** " << r.measured << "\n\n**Holds:** "
      << (r.holds ? "yes" : "NO") << "\n\n";

@@ -80,6 +80,12 @@ StudyResult lazy_vs_active(const LazyVsActiveOptions& o) {
   StudyResult r;
   r.name = "lazy-vs-active";
   r.claim = std::string(kLazyVsActiveSource) + ": " + kLazyVsActiveClaim;
+  // The claim is a power law in alpha: log-log axes show it as a line of slope -1.
+  r.x_label = "output scale alpha, log scale";
+  r.style("relative_displacement", {"|w_T - w_0| / |w_0| (log scale)", true, "", ""});
+  r.style("kernel_change", {"|K_T - K_0| / |K_0| (log scale)", true, "", ""});
+  r.style("distance_to_linearization", {"RMS test-output gap to the linearised model (log scale)", true, "", ""});
+  r.style("relu_crossings", {"(point, unit) sign changes during training", false, "", ""});
   struct Fit {
     Scalar displacement = 0, kernel_change = 0, initial_loss = 0, loss = 0;
     std::size_t flips = 0;  // (point, unit) pairs whose ReLU left its initial side at some step

@@ -68,6 +68,8 @@ StudyResult linear_conv(const LinearConvOptions& o) {
   StudyResult r;
   r.name = "linear-conv (depth " + std::to_string(o.depth) + ")";
   r.claim = std::string(kLinearConvSource) + ": " + kLinearConvClaim;
+  r.log_x = false;  // DFT bins from frequency 0, which a log axis cannot show
+  r.x_label = "DFT frequency k";
   Tensor f_conv = dft_magnitudes(beta_conv), f_fc = dft_magnitudes(beta_fc), f_svm = dft_magnitudes(svm.w);
   for (std::size_t k = 0; k < o.d; ++k) {
     r.add("frequency", static_cast<Scalar>(k));

@@ -116,6 +116,9 @@ StudyResult narrow_resnet(const NarrowResnetOptions& o) {
   StudyResult r;
   r.name = "narrow-resnet";
   r.claim = std::string(kNarrowResnetSource) + ": " + kNarrowResnetClaim;
+  r.x_label = "run (independent initialisation)";
+  r.style("test accuracy", {"test accuracy on the disk task", false, "", ""});
+  r.style("far circle classified inside", {"fraction of the radius-10 circle classified inside", false, "", ""});
   std::mt19937_64 rng(o.seed);
   DiskData train = disk_data(o.n, rng), test = disk_data(kTestPoints, rng);
   Tensor far = Tensor::from_shape({kFarPoints, 2});

@@ -128,6 +128,11 @@ StudyResult pl(const PlOptions& o) {
   StudyResult r;
   r.name = "pl";
   r.claim = std::string(kPlSource) + ": " + kPlClaim;
+  r.x_label = "hidden width m, log scale";
+  r.style("PL constant", {"mu (log scale)", true, "", ""});
+  r.style("kernel change |K_T - K_0|/|K_0|", {"relative change of the tangent kernel (log scale)", true, "", ""});
+  r.style("final loss L_T/L_0", {"L_T / L_0 (log scale)", true, "", ""});
+  r.style("GD steps taken", {"steps (budget, or to L <= 1e-10 L_0)", true, "", ""});
   // Gaussian inputs and a smooth single-index target y = sin(2 u.x/sqrt d).
   std::mt19937_64 rng(o.seed);
   std::normal_distribution<Scalar> normal(0, 1);

@@ -88,6 +88,9 @@ StudyResult random_features(const RandomFeaturesOptions& o) {
   StudyResult r;
   r.name = "random-features";
   r.claim = std::string(kRandomFeaturesSource) + ": " + kRandomFeaturesClaim;
+  r.x_label = "random features m, log scale (n = " + std::to_string(o.n) + ")";
+  r.style("test error", {"mean squared test error (log scale)", true, "", ""});
+  r.style("train error", {"mean squared train error (log scale)", true, "", ""});
   std::mt19937_64 rng(o.seed);
   Tensor u = gaussian_tensor(rng, {o.d}, 1);
   u /= xt::linalg::norm(u);

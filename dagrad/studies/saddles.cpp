@@ -142,6 +142,10 @@ StudyResult saddles(const SaddlesOptions& o) {
   StudyResult r;
   r.name = "saddles";
   r.claim = std::string(kSaddlesSource) + ": " + kSaddlesClaim;
+  r.x_label = "d (rows of U), log scale";
+  r.style("escape step", {"steps until f <= f(0)/2 (perturbed GD from U = 0)", false,
+                          "escape step | perturbed GD, mean over runs", "escape step spread | std over runs"});
+  r.style("escape step spread", {"standard deviation over runs (steps)", false, "", ""});
   const Scalar growth = std::log1p(o.lr);  // the escape directions grow by 1 + lr a step near U = 0
   bool every_run_converged = true, one_kick = true, stuck = true, strict = true, second_order = true;
   std::string failures;

@@ -22,7 +22,18 @@ struct StudyResult {
   // Optional 2-D points over time (snapshot index, x, y), plotted as a scatter coloured by time.
   std::vector<std::array<Scalar, 3>> particles;
   bool log_x = true;  // the plots' first-column axis (false where a law is linear in it)
+  // How one panel (columns named "panel | line" share a panel) is drawn: what its y axis measures,
+  // whether that axis is logarithmic (a power law is a line there), and a shaded band of
+  // `band_center` +- `band_spread` (two column names, e.g. a mean over seeds and its standard deviation).
+  struct PanelStyle {
+    std::string y_label;
+    bool log_y = false;
+    std::string band_center, band_spread;
+  };
+  std::map<std::string, PanelStyle> panel_styles;  // by panel title; unstyled panels: log y for losses and angles
+  std::string x_label;                             // the first column's name when empty
   void add(const std::string& column, Scalar value);
+  void style(const std::string& panel, PanelStyle panel_style) { panel_styles[panel] = std::move(panel_style); }
 };
 
 // Soudry et al. (2018): GD on the logistic loss over separable data. Loss ~ 1/t (log-log slope

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -381,6 +382,43 @@ TEST_CASE("a study's plot survives a loss that underflows to a subnormal or 0 on
   std::string section = write_study(r, dir.string(), "underflow");
   CHECK(nonempty_file(dir / "underflow.png"));
   CHECK_THAT(section, Catch::Contains("![underflow's study](underflow.png)"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE(
+    "a study's plot draws styled panels and bands; a band over a missing column or a figure gnuplot cannot "
+    "render is an error, with the CSV kept",
+    "[apps][plot]") {
+  fs::path dir = fresh("styled");
+  dagrad::studies::StudyResult r;
+  r.name = "styled";
+  r.claim = r.measured = "-";
+  for (int k = 1; k <= 8; ++k) {
+    r.add("d", std::pow(2.0, k));
+    r.add("steps | mean", 10.0 * k);
+    r.add("steps | theory", 10.0 * k + 1);
+    r.add("spread", 1.5);
+  }
+  r.x_label = "dimension d";
+  r.style("steps", {"steps until escape", false, "steps | mean", "spread"});
+  std::string section = write_study(r, dir.string(), "styled");
+  CHECK(nonempty_file(dir / "styled.png"));
+  std::ifstream script(dir / "styled.gp");
+  std::string text((std::istreambuf_iterator<char>(script)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("set ylabel 'steps until escape'"));
+  CHECK_THAT(text, Catch::Contains("filledcurves"));
+  CHECK_THAT(text, Catch::Contains("set xlabel 'dimension d'"));
+  // A band naming a column the study lacks: refused by name before gnuplot runs.
+  dagrad::studies::StudyResult wrong = r;
+  wrong.style("steps", {"steps", false, "steps | mean", "stdev"});
+  CHECK_THROWS_WITH(write_study(wrong, dir.string(), "wrong"), Catch::Contains("names the column 'stdev'"));
+  // No gnuplot on PATH: the figure is missing, which is an error naming it; the CSV is there.
+  const char* path = std::getenv("PATH");
+  std::string saved = path ? path : "";
+  ::setenv("PATH", "/nonexistent", 1);
+  CHECK_THROWS_WITH(write_study(r, dir.string(), "unrendered"), Catch::Contains("gnuplot did not render"));
+  ::setenv("PATH", saved.c_str(), 1);
+  CHECK(nonempty_file(dir / "unrendered.csv"));
   fs::remove_all(dir);
 }
 
