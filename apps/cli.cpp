@@ -162,6 +162,10 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
   study_cmd->add_option("--scaling", overrides.scaling, "output scale 1/m or 1/sqrt(m) (lazy-vs-active)")
       ->check(CLI::IsMember(std::vector<std::string>{"mean-field", "ntk"}));
 
+  CLI::App* table_cmd = app.add_subcommand(
+      "study-table", "every study's quick edition: its outputs, study-table.md (README) and studies.md (docs)");
+  table_cmd->add_option("--out", inv.study_table_out, "output directory");
+
   CostCommand& cost = inv.cost;
   CLI::App* cost_cmd = app.add_subcommand(
       "cost", "forward vs reverse mode vs finite differences: counted flops, time, fitted exponents, plot");
@@ -190,6 +194,8 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
     inv.command = Invocation::Command::train;
   else if (*study_cmd)
     inv.command = Invocation::Command::study;
+  else if (*table_cmd)
+    inv.command = Invocation::Command::study_table;
   else if (*cost_cmd)
     inv.command = Invocation::Command::cost;
   else if (*demo_cmd)
@@ -204,6 +210,8 @@ void check_invocation(const Invocation& inv) {
     case Invocation::Command::study:
       require_directory_or_absent("--out", inv.study_out);
       return check_study(inv.study_name, inv.study_quick, inv.study_overrides);
+    case Invocation::Command::study_table:
+      return require_directory_or_absent("--out", inv.study_table_out);
     case Invocation::Command::cost:
       return check_cost(inv.cost);
     case Invocation::Command::demo:
@@ -223,6 +231,8 @@ int run_checked(const Invocation& inv) {
       return run_train(inv.train);
     case Invocation::Command::study:
       return run_study(inv.study_name, inv.study_quick, inv.study_out, inv.study_overrides);
+    case Invocation::Command::study_table:
+      return run_study_table(inv.study_table_out);
     case Invocation::Command::cost:
       return run_cost(inv.cost);
     case Invocation::Command::demo:

@@ -14,12 +14,12 @@
 namespace dagrad::apps {
 
 struct Invocation {
-  enum class Command { report, demo, train, study, cost };
+  enum class Command { report, demo, train, study, study_table, cost };
   Command command = Command::report;
   DemoOptions demo;
   TrainCommand train;
   CostCommand cost;
-  std::string study_name, study_out = "out/studies";
+  std::string study_name, study_out = "out/studies", study_table_out = "out/study-table";
   bool study_quick = false;
   studies::StudyOverrides study_overrides;
   std::string report_out = "out";

@@ -10,6 +10,7 @@
 #include "checks.hpp"
 #include "cli.hpp"
 #include "dagrad/graph/error.hpp"
+#include "report.hpp"
 
 using namespace dagrad;
 using namespace dagrad::apps;
@@ -175,4 +176,30 @@ TEST_CASE("main: errors are one line and status 2 (refused) or 1 (failed), never
   CHECK(run_command_line(4, malformed) == kUsage);
   const char* help[] = {"dagrad", "--help"};
   CHECK(run_command_line(2, help) == 0);
+}
+
+TEST_CASE("the README's study table is the generator's, and names every study of the registry in order",
+          "[apps][cli][docs]") {
+  std::vector<apps::StudyTableRow> rows{{"alpha", "A & B 2020", "c", "m", true, 1.25},
+                                        {"beta", "C 2021", "c", "m", false, 10}};
+  const std::string table = apps::study_table_markdown(rows);
+  CHECK_THAT(table, Catch::Contains("| [`alpha`](docs/studies.md#alpha) | A & B 2020 | holds | 1.2 |"));
+  CHECK_THAT(table, Catch::Contains("| [`beta`](docs/studies.md#beta) | C 2021 | **does not hold** | 10.0 |"));
+  CHECK_THAT(apps::study_sections_markdown(rows), Catch::Contains("## beta\n\n**Source.** C 2021"));
+  // A study added (or renamed) without rerunning scripts/study-table.sh leaves the README behind.
+  std::ifstream in(std::string(DAGRAD_SOURCE_DIR) + "/README.md");
+  REQUIRE(in.good());
+  std::stringstream readme;
+  readme << in.rdbuf();
+  const std::string text = readme.str();
+  const std::size_t begin = text.find("<!-- study-table: generated"), end = text.find("<!-- study-table end -->");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  std::vector<std::string> listed;
+  const std::string open = "| [`";
+  for (std::size_t at = text.find(open, begin); at < end; at = text.find(open, at + 1))
+    listed.push_back(text.substr(at + open.size(), text.find('`', at + open.size()) - at - open.size()));
+  std::vector<std::string> names;
+  for (const studies::StudyEntry& study : studies::registry()) names.push_back(study.name);
+  CHECK(listed == names);
 }
