@@ -44,7 +44,10 @@ StudyResult landscape(const LandscapeOptions& o) {
   // 1. The saddle. Started exactly at 0 GD cannot move (the gradient vanishes), which proves nothing;
   // started eps from it, GD's iterates grow by (1 + 2 lr - 4 lr |x|^2) per step, so near the saddle
   // they leave a ball of radius 0.01 after ln(0.01/eps)/ln(1 + 2 lr) steps: the stall the check times.
-  constexpr Scalar kStart = 1e-10, kBall = 0.01, kLr = 0.05;
+  constexpr Scalar kStart = 1e-10, kBall = 0.01;
+  if (!(o.lr > 0 && o.lr < 0.5))
+    throw ValueError("landscape: --lr must be in (0, 0.5): the minimum's curvature is 4, got " + short_number(o.lr));
+  const Scalar saddle_lr = o.lr;
   std::mt19937_64 start_rng(o.seed);
   std::normal_distribution<Scalar> start_normal(0, 1);
   Tensor x0 = Tensor::from_shape({o.d});
@@ -65,8 +68,8 @@ StudyResult landscape(const LandscapeOptions& o) {
     trace.push_back(objective.run());
   };
   std::vector<Scalar> gd_trace, pgd_trace, gd_radius, pgd_radius;
-  optim::GradientDescent gd({optim::constant(kLr)});
-  optim::PerturbedGD pgd({optim::constant(kLr)}, 1e-4, 1e-3, 20, o.seed + 1);
+  optim::GradientDescent gd({optim::constant(saddle_lr)});
+  optim::PerturbedGD pgd({optim::constant(saddle_lr)}, 1e-4, 1e-3, 20, o.seed + 1);
   descend(gd, gd_trace, gd_radius);
   descend(pgd, pgd_trace, pgd_radius);
   for (std::size_t t = 0; t < o.steps; ++t) {
@@ -82,7 +85,7 @@ StudyResult landscape(const LandscapeOptions& o) {
     return std::numeric_limits<Scalar>::infinity();
   };
   const Scalar gd_escape = escape_step(gd_radius), pgd_escape = escape_step(pgd_radius);
-  const Scalar theory_escape = std::ceil(std::log(kBall / kStart) / std::log(1 + 2 * kLr));
+  const Scalar theory_escape = std::ceil(std::log(kBall / kStart) / std::log(1 + 2 * saddle_lr));
   // 2. Hessian extreme eigenvalues along GD on a small ReLU regression net.
   std::mt19937_64 rng(o.seed);
   std::normal_distribution<Scalar> normal(0, 1);

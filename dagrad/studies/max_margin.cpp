@@ -49,6 +49,10 @@ StudyResult max_margin(const MaxMarginOptions& o) {
   // Step 1/L with L = λ_max(XᵀX)/(4n), the logistic loss's smoothness.
   Scalar L =
       xt::amax(std::get<0>(xt::linalg::eigh(Tensor(xt::linalg::dot(xt::transpose(data.X), data.X)))))() / (4.0 * n);
+  if (o.lr >= 2 / L)
+    throw ValueError(
+        "max-margin: --lr " + fmt(o.lr) + " is at least 2/L = " + fmt(2 / L) +
+        " (L = lambda_max(X^T X)/(4n), the logistic loss's smoothness): gradient descent would not descend");
   StudyResult r;
   r.name = o.digits ? "max-margin (digits 0 vs 1)" : "max-margin (synthetic)";
   r.claim = std::string(kMaxMarginSource) + ": " + kMaxMarginClaim;
@@ -68,7 +72,7 @@ StudyResult max_margin(const MaxMarginOptions& o) {
     if (normalized)
       run->opt = std::make_unique<optim::NormalizedGD>(optim::Options{optim::constant(1.0)});
     else
-      run->opt = std::make_unique<optim::GradientDescent>(optim::Options{optim::constant(1 / L)});
+      run->opt = std::make_unique<optim::GradientDescent>(optim::Options{optim::constant(o.lr > 0 ? o.lr : 1 / L)});
     return run;
   };
   auto gd = make(false), ngd = make(true);

@@ -42,6 +42,7 @@ struct StudyResult {
 struct MaxMarginOptions {
   std::size_t n = 30, d = 3, steps = 100000;
   Scalar margin = 0.2;
+  Scalar lr = 0;  // gradient descent's step; 0: 1/L with L = lambda_max(X^T X)/(4n), the loss's smoothness
   std::uint64_t seed = 0;
   bool digits = false;  // a separable pair of digits classes (0 vs 1) instead of synthetic data
 };
@@ -104,6 +105,7 @@ KinksVerdict judge_kinks(const std::vector<KinksMeasurement>& measured);
 // net; σ_min of the Jacobian at initialisation grows with width (the PL constant, Liu et al. 2022).
 struct LandscapeOptions {
   std::size_t d = 10, steps = 400, hessian_every = 50;
+  Scalar lr = 0.05;  // the saddle's GD and perturbed GD (the ReLU net keeps 0.05, below its 2/lambda_max ~ 0.1)
   std::vector<std::size_t> widths{8, 32, 128};
   std::uint64_t seed = 0;
 };
