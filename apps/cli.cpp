@@ -161,6 +161,10 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
       ->delimiter(',');
   study_cmd->add_option("--scaling", overrides.scaling, "output scale 1/m or 1/sqrt(m) (lazy-vs-active)")
       ->check(CLI::IsMember(std::vector<std::string>{"mean-field", "ntk"}));
+  study_cmd
+      ->add_option("--loss-reduction", overrides.loss_reduction,
+                   "the loss as a mean over examples or their sum, the step not rescaled (studies with a data loss)")
+      ->check(CLI::IsMember(std::vector<std::string>{"sum", "mean"}));
 
   CLI::App* table_cmd = app.add_subcommand(
       "study-table", "every study's quick edition: its outputs, study-table.md (README) and studies.md (docs)");

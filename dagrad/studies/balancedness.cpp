@@ -38,7 +38,7 @@ StudyResult balancedness(const BalancednessOptions& o) {
   else if (o.activation != "relu")
     throw Error("balancedness: activation must be relu, leaky_relu or linear");
   models::Model m = models::mlp(g.constant(X, "X"), mo);  // params W1 b1 W2 b2 W_out b_out
-  Var loss = mse_loss(reshape(m.output, {o.n}), g.constant(Y, "Y"));
+  Var loss = reduce_loss(mse_loss(reshape(m.output, {o.n}), g.constant(Y, "Y")), o.n, o.loss_reduction, "balancedness");
   ParamStore store(g, o.seed);
   for (std::size_t i = 1; i < m.params.size(); i += 2)  // nonzero biases, so they take part
     for (auto& v : store.value(m.params[i])) v = 0.1 * normal(rng);

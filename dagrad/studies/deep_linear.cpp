@@ -31,7 +31,8 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
   for (std::size_t k = 1; k < o.depth; ++k) dims.push_back(o.width);
   dims.push_back(1);
   models::Model m = models::deep_linear(x, dims, models::LinearInit::Gaussian, o.init_scale);
-  Var loss = logistic_loss(reshape(m.output, {o.n}), g.constant(data.y, "y"));
+  Var loss = reduce_loss(logistic_loss(reshape(m.output, {o.n}), g.constant(data.y, "y")), o.n, o.loss_reduction,
+                         "deep-linear");
   ParamStore store(g, o.seed);
   optim::GradientProgram objective(g, loss, store);
   optim::GradientDescent gd({optim::constant(o.lr)});

@@ -40,6 +40,7 @@ void for_each_override(const StudyOverrides& v, F&& f) {
   f("--init-scales", v.init_scales, DAGRAD_OPTION(init_scales));
   f("--alphas", v.alphas, DAGRAD_OPTION(alphas));
   f("--scaling", v.scaling, DAGRAD_OPTION(scaling));
+  f("--loss-reduction", v.loss_reduction, DAGRAD_OPTION(loss_reduction));
   f("--dtype", v.dtypes, DAGRAD_OPTION(dtypes));
 }
 

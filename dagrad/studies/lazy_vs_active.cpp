@@ -110,7 +110,7 @@ StudyResult lazy_vs_active(const LazyVsActiveOptions& o) {
     models::Model lin = linear ? linearized(student) : student;  // shares the student's parameters
     Var h = lin.output;
     Var f = alpha * (h - h0);
-    Var loss = mse_loss(f, g.constant(Y, "Y"));
+    Var loss = reduce_loss(mse_loss(f, g.constant(Y, "Y")), o.n, o.loss_reduction, "lazy-vs-active");
     ParamStore store(g, o.seed);
     for (Scalar& w : store.values()) w *= o.init_scale;
     std::vector<Scalar> w0 = store.values();

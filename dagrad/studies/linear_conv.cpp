@@ -43,7 +43,7 @@ StudyResult linear_conv(const LinearConvOptions& o) {
       m.params.push_back(g.parameter("w_out", {o.d}, Init::normal(0, 0.1)));
       m.output = matmul(m.output, m.params.back());
     }
-    Var loss = logistic_loss(m.output, g.constant(data.y, "y"));
+    Var loss = reduce_loss(logistic_loss(m.output, g.constant(data.y, "y")), o.n, o.loss_reduction, "linear-conv");
     Var probe = g.input("identity", {o.d, o.d});
     Var beta = substitute({m.output}, {x}, {probe})[0];
     ParamStore store(g, o.seed);

@@ -47,8 +47,10 @@ StudyResult max_margin(const MaxMarginOptions& o) {
   std::size_t n = data.X.shape()[0], d = data.X.shape()[1];
   SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
   // Step 1/L with L = λ_max(XᵀX)/(4n), the logistic loss's smoothness.
+  // (n times that for a summed loss.)
   Scalar L =
       xt::amax(std::get<0>(xt::linalg::eigh(Tensor(xt::linalg::dot(xt::transpose(data.X), data.X)))))() / (4.0 * n);
+  if (o.loss_reduction == "sum") L *= static_cast<Scalar>(n);
   if (o.lr >= 2 / L)
     throw ValueError(
         "max-margin: --lr " + fmt(o.lr) + " is at least 2/L = " + fmt(2 / L) +
@@ -66,7 +68,8 @@ StudyResult max_margin(const MaxMarginOptions& o) {
   auto make = [&](bool normalized) {
     auto run = std::make_unique<Run>();
     run->w = run->g.parameter("w", {d}, Init::zeros());
-    run->loss = logistic_loss(matmul(run->g.constant(data.X, "X"), run->w), run->g.constant(data.y, "y"));
+    run->loss = reduce_loss(logistic_loss(matmul(run->g.constant(data.X, "X"), run->w), run->g.constant(data.y, "y")),
+                            n, o.loss_reduction, "max-margin");
     run->store = std::make_unique<ParamStore>(run->g, o.seed);
     run->objective = std::make_unique<optim::GradientProgram>(run->g, run->loss, *run->store);
     if (normalized)

@@ -48,7 +48,7 @@ StudyResult mean_field(const MeanFieldOptions& o) {
       Graph g;
       Var x = g.constant(X, "X");
       models::Model student = models::two_layer_relu(x, width, models::ParticleInit::Gaussian);
-      Var loss = mse_loss(student.output, g.constant(Y, "Y"));
+      Var loss = reduce_loss(mse_loss(student.output, g.constant(Y, "Y")), o.n, o.loss_reduction, "mean-field");
       ParamStore store(g, o.seed + 1000 * s + width);
       optim::GradientProgram objective(g, loss, store);
       bool record = width == o.particle_width && s == 0;

@@ -18,7 +18,8 @@ struct StudyOverrides {
   std::optional<std::uint64_t> seed;
   std::optional<std::size_t> steps, n, d, width, depth, size, rank, runs;
   std::optional<double> lr, init_scale;
-  std::optional<std::string> scaling;  // --scaling: lazy-vs-active's output scale (mean-field, ntk)
+  std::optional<std::string> scaling;         // --scaling: lazy-vs-active's output scale (mean-field, ntk)
+  std::optional<std::string> loss_reduction;  // --loss-reduction: sum or mean
   std::vector<std::size_t> depths, observed, widths, dims;
   std::vector<double> init_scales, alphas;
   std::vector<std::string> dtypes;  // --dtype: the precisions to run (float64, float32, bfloat16)

@@ -43,6 +43,7 @@ struct MaxMarginOptions {
   std::size_t n = 30, d = 3, steps = 100000;
   Scalar margin = 0.2;
   Scalar lr = 0;  // gradient descent's step; 0: 1/L with L = lambda_max(X^T X)/(4n), the loss's smoothness
+  std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
   std::uint64_t seed = 0;
   bool digits = false;  // a separable pair of digits classes (0 vs 1) instead of synthetic data
 };
@@ -54,6 +55,7 @@ StudyResult max_margin(const MaxMarginOptions& options);
 struct DeepLinearOptions {
   std::size_t n = 60, d = 4, width = 4, depth = 3, steps = 20000;
   Scalar lr = 0.2, init_scale = 0.05;
+  std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
   std::uint64_t seed = 0;
 };
 StudyResult deep_linear(const DeepLinearOptions& options);
@@ -64,7 +66,8 @@ StudyResult deep_linear(const DeepLinearOptions& options);
 struct BalancednessOptions {
   std::size_t n = 32, d = 5, width = 8, steps = 2000;
   Scalar lr = 0.01;
-  std::string activation = "relu";  // relu, leaky_relu, linear
+  std::string activation = "relu";      // relu, leaky_relu, linear
+  std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
   std::uint64_t seed = 0;
 };
 StudyResult balancedness(const BalancednessOptions& options);
@@ -118,8 +121,9 @@ struct LazyVsActiveOptions {
   std::size_t n = 20, d = 4, width = 50, steps = 3000;
   std::vector<Scalar> alphas{16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
   Scalar lr = 0.25;
-  Scalar init_scale = 1;               // τ: the drawn initial weights are multiplied by it
-  std::string scaling = "mean-field";  // output scale 1/m ("mean-field") or 1/√m ("ntk")
+  Scalar init_scale = 1;                // τ: the drawn initial weights are multiplied by it
+  std::string scaling = "mean-field";   // output scale 1/m ("mean-field") or 1/√m ("ntk")
+  std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
   std::uint64_t seed = 0;
 };
 StudyResult lazy_vs_active(const LazyVsActiveOptions& options);
@@ -226,6 +230,7 @@ StudyResult factorization(const FactorizationOptions& options);
 struct LinearConvOptions {
   std::size_t n = 40, d = 8, depth = 3, steps = 20000;
   Scalar lr = 0.05;
+  std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
   std::uint64_t seed = 0;
 };
 StudyResult linear_conv(const LinearConvOptions& options);
@@ -237,6 +242,7 @@ struct MeanFieldOptions {
   std::vector<std::size_t> widths{5, 10, 50, 200, 1000};
   std::size_t seeds = 3, n = 200, steps = 3000, snapshots = 6, particle_width = 50;
   Scalar lr = 0.5;
+  std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
   std::uint64_t seed = 0;
 };
 StudyResult mean_field(const MeanFieldOptions& options);

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "dagrad/ops/ops.hpp"
 #include "dagrad/studies/studies.hpp"
 #include "dagrad/studies/support.hpp"
 
@@ -16,6 +17,12 @@ std::string fmt(Scalar v, int digits) {
   s.precision(digits);
   s << v;
   return s.str();
+}
+
+Var reduce_loss(const Var& mean_loss, std::size_t n, const std::string& reduction, const std::string& study) {
+  if (reduction == "mean") return mean_loss;
+  if (reduction == "sum") return mean_loss * static_cast<Scalar>(n);
+  throw ValueError(study + ": --loss-reduction must be sum or mean, got '" + reduction + "'");
 }
 
 std::vector<std::size_t> log_steps(std::size_t steps, std::size_t count) {

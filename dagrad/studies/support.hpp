@@ -15,6 +15,11 @@ using namespace dagrad::analysis;
 // A number for a verdict line, to `digits` significant digits.
 std::string fmt(Scalar v, int digits = 4);
 
+// A mean loss over n examples as --loss-reduction asks: "mean" as it is, "sum" times n (the papers'
+// convention; the step is not rescaled, so a sum's gradient is n times the mean's). Anything else is a
+// ValueError naming the study.
+Var reduce_loss(const Var& mean_loss, std::size_t n, const std::string& reduction, const std::string& study);
+
 // Steps at which to record: about `count` log-spaced points in [1, steps].
 std::vector<std::size_t> log_steps(std::size_t steps, std::size_t count);
 

@@ -98,6 +98,7 @@ TEST_CASE("the study registry is what help, the unknown-name error and the optio
       std::string value = option == "--lr" || option == "--init-scales" || option == "--init-scale" ? "0.5"
                           : option == "--dtype"                                                     ? "float32"
                           : option == "--scaling"                                                   ? "ntk"
+                          : option == "--loss-reduction"                                            ? "sum"
                           : option == "--alphas"                                                    ? "16,64,256"
                                                                                                     : "3";
       CHECK(check_message({"study", study.name, "--quick", option, value}).empty());

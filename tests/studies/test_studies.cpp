@@ -74,6 +74,26 @@ TEST_CASE("deep-linear judges trends, not one set-up's bar; a wrong-sign step fa
   CHECK(!b.holds);
 }
 
+TEST_CASE("--loss-reduction sum: the papers' summed loss with the step divided by n is the mean's run",
+          "[studies][deep-linear]") {
+  DeepLinearOptions mean_run;
+  mean_run.steps = 2000;
+  DeepLinearOptions sum_run = mean_run;
+  sum_run.loss_reduction = "sum";
+  sum_run.lr = mean_run.lr / static_cast<Scalar>(mean_run.n);
+  StudyResult by_mean = deep_linear(mean_run), by_sum = deep_linear(sum_run);
+  const auto& a = by_mean.series["angle_to_svm"];
+  const auto& b = by_sum.series["angle_to_svm"];
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i] == Approx(a[i]).epsilon(1e-9));
+  // The summed loss is n times the mean one at every record.
+  for (std::size_t i = 0; i < a.size(); ++i)
+    CHECK(by_sum.series["loss"][i] == Approx(60 * by_mean.series["loss"][i]).epsilon(1e-9));
+  DeepLinearOptions unknown = mean_run;
+  unknown.loss_reduction = "median";
+  CHECK_THROWS_WITH(deep_linear(unknown), Catch::Contains("--loss-reduction must be sum or mean"));
+}
+
 TEST_CASE("balancedness (Du, Hu & Lee 2018) for ReLU, leaky ReLU and linear nets", "[studies][balancedness]") {
   for (const char* activation : {"relu", "leaky_relu", "linear"}) {
     BalancednessOptions o;
