@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <new>
 
@@ -165,6 +166,11 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::ostream
       ->add_option("--loss-reduction", overrides.loss_reduction,
                    "the loss as a mean over examples or their sum, the step not rescaled (studies with a data loss)")
       ->check(CLI::IsMember(std::vector<std::string>{"sum", "mean"}));
+  study_cmd->add_option("--data", overrides.data,
+                        "CSV of rows (features, label in {0,1} or {-1,1}) instead of generated data "
+                        "(max-margin, deep-linear, linear-conv)");
+  study_cmd->add_option("--init", overrides.init,
+                        "directory of <parameter>.npy initial weights, '/' in names as '.' (max-margin, deep-linear)");
 
   CLI::App* table_cmd = app.add_subcommand(
       "study-table", "every study's quick edition: its outputs, study-table.md (README) and studies.md (docs)");
@@ -213,7 +219,18 @@ void check_invocation(const Invocation& inv) {
       return check_train(inv.train);
     case Invocation::Command::study:
       require_directory_or_absent("--out", inv.study_out);
-      return check_study(inv.study_name, inv.study_quick, inv.study_overrides);
+      check_study(inv.study_name, inv.study_quick, inv.study_overrides);
+      if (const auto& data = inv.study_overrides.data) {
+        std::error_code ec;
+        if (data->empty() || !std::filesystem::is_regular_file(*data, ec))
+          throw Error("--data " + *data + ": not a regular file");
+      }
+      if (const auto& init = inv.study_overrides.init) {
+        std::error_code ec;
+        if (init->empty() || !std::filesystem::is_directory(*init, ec))
+          throw Error("--init " + *init + ": not a directory (one <parameter>.npy per parameter)");
+      }
+      return;
     case Invocation::Command::study_table:
       return require_directory_or_absent("--out", inv.study_table_out);
     case Invocation::Command::cost:

@@ -22,8 +22,11 @@ constexpr char kDeepLinearClaim[] =
 
 }  // namespace
 
-StudyResult deep_linear(const DeepLinearOptions& o) {
-  Classification data = separable_data(o.n, o.d, 0.1, o.seed);
+StudyResult deep_linear(const DeepLinearOptions& given) {
+  DeepLinearOptions o = given;
+  Classification data =
+      o.data.empty() ? separable_data(o.n, o.d, 0.1, o.seed) : binary_data_from_csv(o.data, "deep-linear");
+  o.n = data.X.shape(0), o.d = data.X.shape(1);
   SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
   Graph g;
   Var x = g.constant(data.X, "X");
@@ -34,6 +37,7 @@ StudyResult deep_linear(const DeepLinearOptions& o) {
   Var loss = reduce_loss(logistic_loss(reshape(m.output, {o.n}), g.constant(data.y, "y")), o.n, o.loss_reduction,
                          "deep-linear");
   ParamStore store(g, o.seed);
+  if (!o.init.empty()) load_initial_weights(o.init, store, "deep-linear");
   optim::GradientProgram objective(g, loss, store);
   optim::GradientDescent gd({optim::constant(o.lr)});
   StudyResult r;

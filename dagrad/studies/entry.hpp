@@ -41,6 +41,8 @@ void for_each_override(const StudyOverrides& v, F&& f) {
   f("--alphas", v.alphas, DAGRAD_OPTION(alphas));
   f("--scaling", v.scaling, DAGRAD_OPTION(scaling));
   f("--loss-reduction", v.loss_reduction, DAGRAD_OPTION(loss_reduction));
+  f("--data", v.data, DAGRAD_OPTION(data));
+  f("--init", v.init, DAGRAD_OPTION(init));
   f("--dtype", v.dtypes, DAGRAD_OPTION(dtypes));
 }
 

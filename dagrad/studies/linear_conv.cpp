@@ -28,8 +28,11 @@ namespace {
 Scalar spread(const Tensor& v) { return xt::sum(xt::abs(v))() / xt::linalg::norm(v); }
 }  // namespace
 
-StudyResult linear_conv(const LinearConvOptions& o) {
-  Classification data = separable_data(o.n, o.d, 0.1, o.seed);
+StudyResult linear_conv(const LinearConvOptions& given) {
+  LinearConvOptions o = given;
+  Classification data =
+      o.data.empty() ? separable_data(o.n, o.d, 0.1, o.seed) : binary_data_from_csv(o.data, "linear-conv");
+  o.n = data.X.shape(0), o.d = data.X.shape(1);
   SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
   // The end-to-end linear predictor β of a linear model is its output on the identity (rows e_j).
   auto train = [&](bool convolutional, std::vector<Scalar>& losses) {

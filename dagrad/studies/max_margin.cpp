@@ -43,7 +43,9 @@ Classification digits_pair() {
 }  // namespace
 
 StudyResult max_margin(const MaxMarginOptions& o) {
-  Classification data = o.digits ? digits_pair() : separable_data(o.n, o.d, o.margin, o.seed);
+  Classification data = o.digits         ? digits_pair()
+                        : o.data.empty() ? separable_data(o.n, o.d, o.margin, o.seed)
+                                         : binary_data_from_csv(o.data, "max-margin");
   std::size_t n = data.X.shape()[0], d = data.X.shape()[1];
   SvmSolution svm = hard_margin_svm(data.X, data.y, 1e-10);
   // Step 1/L with L = λ_max(XᵀX)/(4n), the logistic loss's smoothness.
@@ -71,6 +73,7 @@ StudyResult max_margin(const MaxMarginOptions& o) {
     run->loss = reduce_loss(logistic_loss(matmul(run->g.constant(data.X, "X"), run->w), run->g.constant(data.y, "y")),
                             n, o.loss_reduction, "max-margin");
     run->store = std::make_unique<ParamStore>(run->g, o.seed);
+    if (!o.init.empty()) load_initial_weights(o.init, *run->store, "max-margin");
     run->objective = std::make_unique<optim::GradientProgram>(run->g, run->loss, *run->store);
     if (normalized)
       run->opt = std::make_unique<optim::NormalizedGD>(optim::Options{optim::constant(1.0)});
@@ -154,6 +157,7 @@ std::vector<StudyEntry> max_margin_entries() {
               max_margin,
               {{"--n", "its data are the digits 0 and 1"},
                {"--d", "its data are the digits 0 and 1"},
+               {"--data", "its data are the digits 0 and 1"},
                {"--seed", "nothing in it is random: its data are the digits 0 and 1 and its weights start at zero"}})};
 }
 

@@ -20,6 +20,7 @@ struct StudyOverrides {
   std::optional<double> lr, init_scale;
   std::optional<std::string> scaling;         // --scaling: lazy-vs-active's output scale (mean-field, ntk)
   std::optional<std::string> loss_reduction;  // --loss-reduction: sum or mean
+  std::optional<std::string> data, init;      // --data FILE.csv, --init DIR of .npy
   std::vector<std::size_t> depths, observed, widths, dims;
   std::vector<double> init_scales, alphas;
   std::vector<std::string> dtypes;  // --dtype: the precisions to run (float64, float32, bfloat16)

@@ -44,6 +44,8 @@ struct MaxMarginOptions {
   Scalar margin = 0.2;
   Scalar lr = 0;  // gradient descent's step; 0: 1/L with L = lambda_max(X^T X)/(4n), the loss's smoothness
   std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
+  std::string data;                     // a CSV of rows (features, label in {0,1} or {-1,1}) instead of generated data
+  std::string init;                     // a directory of <parameter>.npy initial weights instead of the default init
   std::uint64_t seed = 0;
   bool digits = false;  // a separable pair of digits classes (0 vs 1) instead of synthetic data
 };
@@ -56,6 +58,8 @@ struct DeepLinearOptions {
   std::size_t n = 60, d = 4, width = 4, depth = 3, steps = 20000;
   Scalar lr = 0.2, init_scale = 0.05;
   std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
+  std::string data;                     // a CSV of rows (features, label in {0,1} or {-1,1}) instead of generated data
+  std::string init;                     // a directory of <parameter>.npy initial weights instead of the default init
   std::uint64_t seed = 0;
 };
 StudyResult deep_linear(const DeepLinearOptions& options);
@@ -231,6 +235,7 @@ struct LinearConvOptions {
   std::size_t n = 40, d = 8, depth = 3, steps = 20000;
   Scalar lr = 0.05;
   std::string loss_reduction = "mean";  // or "sum": the loss times n, step not rescaled
+  std::string data;                     // a CSV of rows (features, label in {0,1} or {-1,1}) instead of generated data
   std::uint64_t seed = 0;
 };
 StudyResult linear_conv(const LinearConvOptions& options);

@@ -6,6 +6,7 @@
 
 #include "dagrad/analysis/analysis.hpp"
 #include "dagrad/graph/tensor.hpp"
+#include "dagrad/params/param_store.hpp"
 
 namespace dagrad::studies {
 
@@ -19,6 +20,15 @@ std::string fmt(Scalar v, int digits = 4);
 // convention; the step is not rescaled, so a sum's gradient is n times the mean's). Anything else is a
 // ValueError naming the study.
 Var reduce_loss(const Var& mean_loss, std::size_t n, const std::string& reduction, const std::string& study);
+
+// --data: a CSV (gzip or not) of rows "feature, ..., feature, label" with labels in {0, 1} or {-1, 1},
+// read as +-1 labels; a DataError names the file and the row otherwise. w_star is left empty.
+Classification binary_data_from_csv(const std::string& path, const std::string& study);
+
+// --init: a directory holding one .npy per parameter, named after it with '/' as '.' (deep_linear/W1 ->
+// deep_linear.W1.npy), float64 in C order and of the parameter's shape. Everything is read and checked
+// before the store changes; a missing, extra or malformed file is a DataError naming it.
+void load_initial_weights(const std::string& dir, ParamStore& store, const std::string& study);
 
 // Steps at which to record: about `count` log-spaced points in [1, steps].
 std::vector<std::size_t> log_steps(std::size_t steps, std::size_t count);

@@ -88,6 +88,9 @@ TEST_CASE("the study registry is what help, the unknown-name error and the optio
   Parsed help = parse({"study", "--help"});
   CHECK(help.invocation.exit_status == 0);
   std::string unknown = check_message({"study", "transformers"});
+  const std::string data_file = (std::filesystem::temp_directory_path() / "dagrad_test_cli_data.csv").string();
+  std::ofstream(data_file) << "1,0,1\n-1,0,0\n";
+  const std::string init_dir = std::filesystem::temp_directory_path().string();
   for (const studies::StudyEntry& study : studies::registry()) {
     INFO(study.name);
     CHECK_THAT(help.out, Catch::Contains("  " + study.name + (study.in_report ? " (in the report)" : "") + ": " +
@@ -99,6 +102,8 @@ TEST_CASE("the study registry is what help, the unknown-name error and the optio
                           : option == "--dtype"                                                     ? "float32"
                           : option == "--scaling"                                                   ? "ntk"
                           : option == "--loss-reduction"                                            ? "sum"
+                          : option == "--data"                                                      ? data_file
+                          : option == "--init"                                                      ? init_dir
                           : option == "--alphas"                                                    ? "16,64,256"
                                                                                                     : "3";
       CHECK(check_message({"study", study.name, "--quick", option, value}).empty());
