@@ -70,8 +70,10 @@ Model resnet_fc(const Var& x, std::size_t width, std::size_t blocks, std::size_t
 Model resnet_conv(const Var& x, std::size_t channels, std::size_t blocks, std::size_t classes,
                   const std::string& name = "convnet");
 
-// Linear convolutional net (Gunasekar et al. 2018): h ← h ⊛ w_l (circular convolution) for
-// l < depth, f = ⟨h, w_depth⟩. x (n, d) → (n).
+// Linear convolutional net (Gunasekar, Lee, Soudry & Srebro 2018): h ← h ⋆ w_l (circular
+// cross-correlation, (h ⋆ w)[j] = Σ_i h[i] w[(i − j) mod d]) for l < depth, f = ⟨h, w_depth⟩, so that
+// f(x) = ⟨x, β⟩ with the paper's end-to-end predictor β = w_1 ⊛ w_2 ⊛ … ⊛ w_depth (circular
+// convolutions of the filters, in this order). x (n, d) → (n).
 Model linear_conv_net(const Var& x, std::size_t depth, Scalar scale = 0.1, const std::string& name = "linear_conv");
 
 // Depth-N matrix factorization W = W_N ⋯ W_1 of a (rows, cols) matrix with inner size `inner`

@@ -68,7 +68,9 @@ Model linear_conv_net(const Var& x, std::size_t depth, Scalar scale, const std::
   Var h = x;
   for (std::size_t l = 1; l <= depth; ++l) {
     m.params.push_back(g.parameter("w" + std::to_string(l), {d}, Init::normal(0, scale)));
-    h = l < depth ? matmul(h, circulant(m.params.back())) : matmul(h, m.params.back());
+    // h·C(w)ᵀ cross-correlates (C[i][j] = w[(j − i) mod d] convolves): ⟨h ⋆ w, v⟩ = ⟨h, w ⊛ v⟩, which
+    // makes β = w_1 ⊛ … ⊛ w_L as in the paper (convolving layers would give it with w_1 … w_{L−1} reversed).
+    h = l < depth ? matmul(h, circulant(m.params.back()), false, true) : matmul(h, m.params.back());
   }
   m.output = h;
   return m;

@@ -171,22 +171,35 @@ TEST_CASE("fully connected and convolutional ResNets against direct loops", "[mo
   }
 }
 
-TEST_CASE("linear convolutional net uses circular convolutions", "[models][linear-conv]") {
+TEST_CASE(
+    "linear convolutional net: f(x) = <x, w1 * w2 * w3>, the end-to-end predictor of Gunasekar, Lee, Soudry & "
+    "Srebro (2018)",
+    "[models][linear-conv]") {
   Rng rng(5);
   Graph g;
   Var x = g.input("x", {3, 5});
   Model m = linear_conv_net(x, 3, 0.5);
   ParamStore s(g, 1);
   Tensor xv = random_normal(rng, {3, 5});
+  // Layers cross-correlate: (h * w)_j = sum_i h_i w_{(i - j) mod d}.
   Tensor h = xv;
   for (std::size_t l = 0; l < 2; ++l) {
     Tensor w = value(s, m.params[l]), next = xt::zeros<double>({3, 5});
     for (std::size_t n = 0; n < 3; ++n)
       for (std::size_t j = 0; j < 5; ++j)
-        for (std::size_t i = 0; i < 5; ++i) next(n, j) += h(n, i) * w((j + 5 - i) % 5);  // (h ⊛ w)_j
+        for (std::size_t i = 0; i < 5; ++i) next(n, j) += h(n, i) * w((i + 5 - j) % 5);
     h = next;
   }
   CHECK(max_abs_diff(evaluate(g, m, s, x, xv), Tensor(mm(h, value(s, m.params[2])))) < 1e-13);
+  // The paper's beta = w1 (conv) w2 (conv) w3 with (a conv b)_i = sum_k a_k b_{(i - k) mod d}.
+  auto convolve = [](const Tensor& a, const Tensor& b) {
+    Tensor c = xt::zeros<double>({5});
+    for (std::size_t i = 0; i < 5; ++i)
+      for (std::size_t k = 0; k < 5; ++k) c(i) += a(k) * b((i + 5 - k) % 5);
+    return c;
+  };
+  Tensor beta = convolve(value(s, m.params[0]), convolve(value(s, m.params[1]), value(s, m.params[2])));
+  CHECK(max_abs_diff(evaluate(g, m, s, x, xv), Tensor(mm(xv, beta))) < 1e-13);
 }
 
 TEST_CASE("factorization, linear model and the linearized (lazy) model", "[models]") {
