@@ -159,11 +159,23 @@ std::string write_study(const studies::StudyResult& r, const std::string& dir, c
   if (!plotted)
     throw Error("gnuplot did not render " + png + " (rerun `gnuplot -c " + dir + "/" + slug + ".gp " + csv + " " + png +
                 "` to see why; scripts/install-deps.sh installs gnuplot-nox); the data is in " + csv);
+  std::vector<std::string> table_images;
+  for (const studies::StudyResult& table : r.tables) {
+    const bool file_safe = !table.name.empty() && std::all_of(table.name.begin(), table.name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!file_safe)
+      throw Error("study '" + r.name + "': a table's name must be a file suffix of a-z, 0-9 and '-', got '" +
+                  table.name + "'");
+    write_study(table, dir, slug + "_" + table.name);  // its CSV and figure; its section is not used
+    table_images.push_back(slug + "_" + table.name);
+  }
   std::ostringstream md;
   md << "## " << r.name << "\n\n**Claim.** " << r.claim << "\n\n**Measured.** " << r.measured << "\n\n**Holds:** "
      << (r.holds ? "yes" : "NO") << "\n\n";
   if (plotted) md << "![" << r.name << "](" << slug << ".png)\n\n";
   if (plotted && !r.particles.empty()) md << "![particles](" << slug << "_particles.png)\n\n";
+  for (const std::string& image : table_images) md << "![" << image << "](" << image << ".png)\n\n";
   md << "Data: `" << slug << ".csv`.\n\n";
   return md.str();
 }

@@ -52,6 +52,11 @@ struct PlWidthRun {
   Scalar kernel_change = 0;                                         // |K_T - K_0|_F / |K_0|_F
   bool rank_deficient_throughout = true;
   bool diverged = false;  // a non-finite loss or gradient: the step is past stability
+  // The tangent kernel's spectrum over training: at each sampled step, K_t's eigenvalues / n
+  // (descending) and mu_t.
+  std::vector<std::size_t> sampled_steps;
+  std::vector<Tensor> sampled_spectra;
+  std::vector<Scalar> sampled_mu;
 };
 
 PlWidthRun train_pl_width(const PlOptions& o, const Tensor& X, const Tensor& Y, std::size_t width) {
@@ -76,9 +81,12 @@ PlWidthRun train_pl_width(const PlOptions& o, const Tensor& X, const Tensor& Y, 
   bool sampled = false;
   const Scalar n = static_cast<Scalar>(o.n);
   // The tangent kernel at log-spaced steps (n products each) and at the end.
-  auto sample_kernel = [&](Scalar mu) {
+  auto sample_kernel = [&](Scalar mu, std::size_t step) {
     Tensor k = ntk_gram(g, out, store, {});
     Tensor spectrum = ntk_spectrum(k);
+    run.sampled_steps.push_back(step);
+    run.sampled_spectra.push_back(spectrum / n);
+    run.sampled_mu.push_back(mu);
     const Scalar smallest = spectrum(spectrum.size() - 1), largest = spectrum(0);
     const bool deficient = smallest <= kPlRankTolerance * largest;
     run.rank_deficient_throughout = run.rank_deficient_throughout && deficient;
@@ -104,7 +112,7 @@ PlWidthRun train_pl_width(const PlOptions& o, const Tensor& X, const Tensor& Y, 
     previous_loss = l, previous_mu = mu;
     run.steps_taken = t;
     const bool done = l <= kPlConverged * run.initial_loss || t == o.steps;
-    if (t == 0 || done || std::binary_search(samples.begin(), samples.end(), t)) last_kernel = sample_kernel(mu);
+    if (t == 0 || done || std::binary_search(samples.begin(), samples.end(), t)) last_kernel = sample_kernel(mu, t);
     if (done) break;
     try {
       gd.step(store);
@@ -187,6 +195,26 @@ StudyResult pl(const PlOptions& o) {
     r.add("kernel change |K_T - K_0|/|K_0|", run.kernel_change);
     r.add("final loss L_T/L_0", run.final_loss / run.initial_loss);
     r.add("GD steps taken", static_cast<Scalar>(run.steps_taken));
+  }
+  // The widest net's tangent kernel spectrum over training: its largest, second, middle and smallest
+  // eigenvalue (/ n) beside mu_t, which falls from the spectrum's middle to its bottom as GD removes the
+  // fast directions of the residual.
+  const PlWidthRun& widest = runs.back();
+  if (!widest.diverged && !widest.sampled_steps.empty()) {
+    StudyResult spectrum;
+    spectrum.name = "ntk-spectrum";
+    spectrum.x_label = "GD step t + 1 at width " + std::to_string(widest.width) + ", log scale";
+    spectrum.style("tangent kernel", {"eigenvalue of K_t / n, and mu_t (log scale)", true, "", ""});
+    for (std::size_t s = 0; s < widest.sampled_steps.size(); ++s) {
+      const Tensor& values = widest.sampled_spectra[s];
+      spectrum.add("step + 1", static_cast<Scalar>(widest.sampled_steps[s] + 1));
+      spectrum.add("tangent kernel | lambda_1/n", values(0));
+      spectrum.add("tangent kernel | lambda_2/n", values(1));
+      spectrum.add("tangent kernel | lambda_{n/2}/n", values(values.size() / 2));
+      spectrum.add("tangent kernel | lambda_min/n", values(values.size() - 1));
+      spectrum.add("tangent kernel | mu_t", widest.sampled_mu[s]);
+    }
+    r.tables.push_back(std::move(spectrum));
   }
   wide_ok = any_wide && wide_failures.empty();
   narrow_ok = narrow_failures.empty();

@@ -223,7 +223,7 @@ StudyResult saddles(const SaddlesOptions& o) {
   // 2. Gradient descent started eps from the saddle in a random direction, at one dimension: the
   // escape components start at eps * sqrt(r/(d r)) and grow by 1 + lr, so the stall lengthens by
   // ln(1/eps)/ln(1 + lr) steps. Without a kick the stall is unbounded as eps -> 0.
-  std::vector<Scalar> log_inverse_eps, mean_stalls;
+  std::vector<Scalar> log_inverse_eps, mean_stalls, stall_spreads;
   {
     SaddleObjective problem(o.d, o.rank, run_seed(o.seed, 2, 0, 0));
     Progress progress("saddles: GD near the saddle at d = " + std::to_string(o.d), 6 * o.runs);
@@ -244,6 +244,7 @@ StudyResult saddles(const SaddlesOptions& o) {
       }
       log_inverse_eps.push_back(-std::log(eps));
       mean_stalls.push_back(mean_of(stalls));
+      stall_spreads.push_back(spread_of(stalls));
     }
   }
   const Scalar stall_theory = 1 / growth;
@@ -253,6 +254,21 @@ StudyResult saddles(const SaddlesOptions& o) {
     by_eps = fit_line(log_inverse_eps, mean_stalls);
     stall_ok = std::fabs(by_eps.slope / stall_theory - 1) <= kSaddleStallTolerance &&
                by_eps.half_width <= kSaddleStallTolerance * stall_theory;
+    StudyResult stall;
+    stall.name = "gd-stall";
+    stall.log_x = false;  // the stall is linear in ln(1/eps)
+    stall.x_label = "ln(1/eps), GD started eps from the saddle (d = " + std::to_string(o.d) + ")";
+    stall.style("escape step", {"steps until f <= f(0)/2", false, "escape step | GD from eps, mean over runs",
+                                "escape step spread | std over runs"});
+    const Scalar middle = log_inverse_eps[log_inverse_eps.size() / 2];
+    for (std::size_t i = 0; i < log_inverse_eps.size(); ++i) {
+      stall.add("ln(1/eps)", log_inverse_eps[i]);
+      stall.add("escape step | GD from eps, mean over runs", mean_stalls[i]);
+      stall.add("escape step | theory slope 1/ln(1 + lr)",
+                by_eps.intercept + by_eps.slope * middle + stall_theory * (log_inverse_eps[i] - middle));
+      stall.add("escape step spread | std over runs", stall_spreads[i]);
+    }
+    r.tables.push_back(std::move(stall));
   }
 
   std::ostringstream m;

@@ -32,6 +32,9 @@ struct StudyResult {
   };
   std::map<std::string, PanelStyle> panel_styles;  // by panel title; unstyled panels: log y for losses and angles
   std::string x_label;                             // the first column's name when empty
+  // Further tables with their own first column (a sweep over another variable, a spectrum over
+  // training), each written as <study>_<name>.csv and .png; `name` is the file suffix (a-z, 0-9, -).
+  std::vector<StudyResult> tables;
   void add(const std::string& column, Scalar value);
   void style(const std::string& panel, PanelStyle panel_style) { panel_styles[panel] = std::move(panel_style); }
 };

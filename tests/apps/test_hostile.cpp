@@ -408,6 +408,17 @@ TEST_CASE(
   CHECK_THAT(text, Catch::Contains("set ylabel 'steps until escape'"));
   CHECK_THAT(text, Catch::Contains("filledcurves"));
   CHECK_THAT(text, Catch::Contains("set xlabel 'dimension d'"));
+  // A further table is its own CSV and figure, linked from the section.
+  dagrad::studies::StudyResult sweep;
+  sweep.name = "sweep-2";
+  for (int k = 1; k <= 4; ++k) sweep.add("eps", k), sweep.add("steps", 3.0 * k);
+  dagrad::studies::StudyResult with_table = r;
+  with_table.tables.push_back(sweep);
+  CHECK_THAT(write_study(with_table, dir.string(), "tabled"), Catch::Contains("![tabled_sweep-2](tabled_sweep-2.png)"));
+  CHECK(nonempty_file(dir / "tabled_sweep-2.png"));
+  CHECK(nonempty_file(dir / "tabled_sweep-2.csv"));
+  with_table.tables[0].name = "../escape";
+  CHECK_THROWS_WITH(write_study(with_table, dir.string(), "tabled"), Catch::Contains("must be a file suffix"));
   // A band naming a column the study lacks: refused by name before gnuplot runs.
   dagrad::studies::StudyResult wrong = r;
   wrong.style("steps", {"steps", false, "steps | mean", "stdev"});

@@ -348,6 +348,11 @@ TEST_CASE(
   // Each run's log escape component has the spread of half a log chi-square with r = 5 degrees of
   // freedom, sqrt(psi'(5/2))/2 = 0.35, i.e. 3.7 steps at lr 0.1.
   for (Scalar s : spread) CHECK(s == Approx(0.35 / std::log1p(0.1)).epsilon(0.35));
+  // The stall sweep is its own table: ln(1/eps) against the mean escape step, rising 1/ln(1.1) per unit.
+  REQUIRE(r.tables.size() == 1);
+  const auto& stall = r.tables[0].series["escape step | GD from eps, mean over runs"];
+  REQUIRE(stall.size() == 6);
+  CHECK(stall.back() - stall.front() == Approx(10 * std::log(10.0) / std::log1p(0.1)).epsilon(0.02));
   // 100 steps are shorter than the stall (about 150): no escape, named.
   SaddlesOptions hurried = o;
   hurried.steps = 100;
@@ -380,6 +385,15 @@ TEST_CASE(
     CHECK(mu_min[i] >= path_min[i]);
     CHECK(final_loss[i] <= 1e-10);
   }
+  // The widest net's tangent-kernel spectrum over training: its bottom moves by 2.5% (5% allowed), and
+  // mu_t falls onto it (within 20% at the end) from well above it.
+  REQUIRE(r.tables.size() == 1);
+  auto& spectrum = r.tables[0].series;
+  const auto& bottom = spectrum["tangent kernel | lambda_min/n"];
+  const auto& mu = spectrum["tangent kernel | mu_t"];
+  CHECK(bottom.back() == Approx(bottom.front()).epsilon(0.05));
+  CHECK(mu.front() > 5 * bottom.front());
+  CHECK(mu.back() == Approx(bottom.back()).epsilon(0.2));
   // The widest nets' PL constants agree (the kernel barely moves): within 20% of each other.
   CHECK(path_min[4] == Approx(path_min[3]).epsilon(0.2));
   PlOptions hasty = o;
