@@ -23,6 +23,12 @@ void check_says_no(const StudyResult& r, const std::string& why) {
   CHECK_FALSE(r.holds);
   CHECK_THAT(r.measured, Catch::Contains(why));
 }
+// A verdict of yes, with the measured line shown when it is not; the result for further checks.
+StudyResult check_holds(StudyResult r) {
+  INFO(r.measured);
+  CHECK(r.holds);
+  return r;
+}
 }  // namespace
 
 TEST_CASE("max-margin (Soudry et al. 2018; Nacson et al. 2019), synthetic separable data", "[studies][max-margin]") {
@@ -337,9 +343,7 @@ TEST_CASE(
     "[studies][saddles]") {
   SaddlesOptions o;
   o.runs = 48;  // the quick edition
-  StudyResult r = saddles(o);
-  INFO(r.measured);
-  CHECK(r.holds);
+  StudyResult r = check_holds(saddles(o));
   const auto& mean = r.series["escape step | perturbed GD, mean over runs"];
   const auto& spread = r.series["escape step spread | std over runs"];
   REQUIRE(mean.size() == o.dims.size());
@@ -371,9 +375,7 @@ TEST_CASE(
     "[studies][pl]") {
   PlOptions o;
   o.widths = {1, 16, 64, 256, 1024};  // the quick edition
-  StudyResult r = pl(o);
-  INFO(r.measured);
-  CHECK(r.holds);
+  StudyResult r = check_holds(pl(o));
   const auto& path_min = r.series["PL constant | min_t lambda_min(K_t)/n"];
   const auto& mu_min = r.series["PL constant | min_t mu_t"];
   const auto& final_loss = r.series["final loss L_T/L_0"];
@@ -412,9 +414,7 @@ TEST_CASE(
     "[studies][random-features]") {
   RandomFeaturesOptions o;
   o.runs = 3, o.steps = 2000;  // the quick edition
-  StudyResult r = random_features(o);
-  INFO(r.measured);
-  CHECK(r.holds);
+  StudyResult r = check_holds(random_features(o));
   const auto& m = r.series["features m"];
   const auto& test = r.series["test error | min-norm random features"];
   const auto& train = r.series["train error"];
@@ -440,9 +440,7 @@ TEST_CASE(
     "[studies][narrow-resnet]") {
   NarrowResnetOptions o;
   o.runs = 3;  // the quick edition
-  StudyResult r = narrow_resnet(o);
-  INFO(r.measured);
-  CHECK(r.holds);
+  StudyResult r = check_holds(narrow_resnet(o));
   const auto& residual = r.series["test accuracy | residual (one neuron per block)"];
   const auto& plain = r.series["test accuracy | plain (width d)"];
   REQUIRE(residual.size() == 3);
