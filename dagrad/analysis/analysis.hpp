@@ -38,9 +38,10 @@ struct Spectrum {
   Tensor u1, v1;           // top left and right singular vectors
 };
 Spectrum spectrum(const Tensor& W);
-// |v_{k+1}ᵀ u_k| for consecutive layers W_k (rows out, columns in): 1 when aligned.
+// Layers as dagrad's models store them, (in, out), for the maps W_k = layers[k]ᵀ of the papers:
+// |v_{k+1}ᵀ u_k| (top right singular vector of W_{k+1} against top left of W_k), 1 when aligned.
 std::vector<Scalar> layer_alignment(const std::vector<Tensor>& layers);
-// ‖W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ‖_F for consecutive layers.
+// ‖W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ‖_F for the same maps, from (in, out) layers.
 std::vector<Scalar> balancedness(const std::vector<Tensor>& layers);
 // Effective rank exp(H(σ/‖σ‖₁)) (Roy & Vetterli 2007) and the nuclear norm Σσ.
 Scalar effective_rank(const Tensor& W);

@@ -26,7 +26,8 @@ Spectrum spectrum(const Tensor& W) {
 std::vector<Scalar> layer_alignment(const std::vector<Tensor>& layers) {
   std::vector<Scalar> out;
   for (std::size_t k = 0; k + 1 < layers.size(); ++k)
-    out.push_back(std::fabs(xt::sum(spectrum(layers[k + 1]).v1 * spectrum(layers[k]).u1)()));
+    // As maps W_k = A_kᵀ: |<v1(W_{k+1}), u1(W_k)>| = |<u1(A_{k+1}), v1(A_k)>| for the stored A.
+    out.push_back(std::fabs(xt::sum(spectrum(layers[k + 1]).u1 * spectrum(layers[k]).v1)()));
   return out;
 }
 
@@ -34,7 +35,8 @@ std::vector<Scalar> balancedness(const std::vector<Tensor>& layers) {
   std::vector<Scalar> out;
   for (std::size_t k = 0; k + 1 < layers.size(); ++k) {
     const Tensor &a = layers[k], &b = layers[k + 1];
-    Tensor diff = xt::linalg::dot(xt::transpose(b), b) - xt::linalg::dot(a, xt::transpose(a));
+    // W_{k+1}ᵀW_{k+1} − W_k W_kᵀ for the maps W = Aᵀ is B Bᵀ − Aᵀ A for the stored (in, out) A, B.
+    Tensor diff = xt::linalg::dot(b, xt::transpose(b)) - xt::linalg::dot(xt::transpose(a), a);
     out.push_back(xt::linalg::norm(diff));
   }
   return out;

@@ -20,17 +20,18 @@ Model deep_linear(const Var& x, const std::vector<std::size_t>& dims, LinearInit
     Init each = init == LinearInit::Orthogonal ? Init::orthogonal(scale)
                 : init == LinearInit::Identity ? Init::identity(scale)
                                                : Init::normal(0, scale);
-    Var w = g.parameter("W" + std::to_string(j), {dims[j], dims[j - 1]}, each);
+    // (in, out), as every dagrad model stores a weight: rows of h map by h·W_j.
+    Var w = g.parameter("W" + std::to_string(j), {dims[j - 1], dims[j]}, each);
     m.params.push_back(w);
-    h = matmul(h, w, false, true);  // rows: h·Wᵀ, with the transpose inside gemm
+    h = matmul(h, w);
   }
   m.output = h;
   if (init == LinearInit::Balanced) {
     std::vector<Var> params = m.params;
     std::vector<std::size_t> d = dims;
     m.joint_init = [params, d, scale](ParamStore& store, std::uint64_t seed) {
-      // End-to-end W_e = U Σ Vᵀ; W_1 = Σ^{1/N} Vᵀ, middle factors Σ^{1/N}, W_N = U Σ^{1/N}, each
-      // padded with zeros to its shape, so W_{j+1}ᵀ W_{j+1} = W_j W_jᵀ = Σ^{2/N} (padded).
+      // As maps (out, in): end-to-end W_e = U Σ Vᵀ; W_1 = Σ^{1/N} Vᵀ, middle factors Σ^{1/N}, W_N = U Σ^{1/N},
+      // each padded with zeros, so W_{j+1}ᵀ W_{j+1} = W_j W_jᵀ = Σ^{2/N} (padded); stored transposed, (in, out).
       std::size_t N = params.size(), rows = d.back(), cols = d.front(), r = std::min(rows, cols);
       for (std::size_t k : d) r = std::min(r, k);
       Tensor e = Tensor::from_shape({rows, cols});
@@ -52,7 +53,7 @@ Model deep_linear(const Var& x, const std::vector<std::size_t>& dims, LinearInit
             w(a, a) = s;
           }
         }
-        store.set(params[j], w);
+        store.set(params[j], Tensor(xt::transpose(w)));
       }
     };
     g.add_joint_init(m.params, m.joint_init);  // every ParamStore made on g now starts balanced

@@ -53,9 +53,11 @@ enum class ParticleInit { Sphere, Gaussian };
 Model two_layer_relu(const Var& x, std::size_t width, ParticleInit init = ParticleInit::Sphere,
                      const std::string& name = "two_layer");
 
-// x ↦ W_L ⋯ W_1 x for rows of x (n, dims[0]) → (n, dims.back()); W_j is (dims[j], dims[j−1]).
-// Balanced: W_{j+1}ᵀW_{j+1} = W_j W_jᵀ exactly at init (Arora, Cohen & Hazan 2018), built from the
-// SVD of a Gaussian end-to-end matrix with entries of standard deviation `scale`.
+// Rows of x (n, dims[0]) → x·W_1·W_2 ⋯ W_L (n, dims.back()); W_j is (dims[j−1], dims[j]), the (in, out)
+// layout of every dagrad model (the papers' maps are the transposes: x ↦ W_Lᵀ ⋯ W_1ᵀ x).
+// Balanced: in the papers' form W_{j+1}ᵀW_{j+1} = W_j W_jᵀ, i.e. W_{j+1}W_{j+1}ᵀ = W_jᵀW_j as stored,
+// exactly at init (Arora, Cohen & Hazan 2018), built from the SVD of a Gaussian end-to-end matrix with
+// entries of standard deviation `scale`.
 enum class LinearInit { Gaussian, Orthogonal, Identity, Balanced };
 Model deep_linear(const Var& x, const std::vector<std::size_t>& dims, LinearInit init, Scalar scale = 1,
                   const std::string& name = "deep_linear");

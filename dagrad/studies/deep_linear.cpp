@@ -54,8 +54,8 @@ StudyResult deep_linear(const DeepLinearOptions& given) {
       ++next;
       std::vector<Tensor> layers;
       for (const Var& p : m.params) layers.push_back(Tensor(store.value(p)));
-      Tensor end_to_end = layers[0];
-      for (std::size_t k = 1; k < layers.size(); ++k) end_to_end = xt::linalg::dot(layers[k], end_to_end);
+      Tensor end_to_end = layers[0];  // W_1 W_2 ... W_L, (d, 1) as stored
+      for (std::size_t k = 1; k < layers.size(); ++k) end_to_end = xt::linalg::dot(end_to_end, layers[k]);
       Scalar rank_one = 1;
       for (const Tensor& W : layers)
         rank_one = std::min(rank_one, spectrum(W).singular_values(0) / xt::linalg::norm(W));

@@ -70,10 +70,14 @@ TEST_CASE("hard-margin SVM: inseparable data and bad labels are named errors wit
 
 TEST_CASE("spectra: alignment, balancedness, effective rank and nuclear norm", "[analysis][spectra]") {
   Tensor u{0.6, 0.8}, v{1.0, 0.0, 0.0}, z{0.0, 1.0};
-  Tensor W1 = 2.0 * xt::linalg::outer(u, v), W2 = 3.0 * xt::linalg::outer(z, u);  // v2 = u1: aligned
+  // The maps 2 u v^T (R^3 -> R^2) then 3 z u^T: the second reads what the first writes, aligned. Stored
+  // (in, out), as models store them, they are the transposes.
+  Tensor W1 = 2.0 * xt::linalg::outer(v, u), W2 = 3.0 * xt::linalg::outer(u, z);
   auto align = layer_alignment({W1, W2});
   REQUIRE(align.size() == 1);
   CHECK(align[0] == Approx(1).epsilon(1e-14));
+  Tensor across{0.8, -0.6};  // orthogonal to u: the second map reads nothing the first writes
+  CHECK(layer_alignment({W1, Tensor(3.0 * xt::linalg::outer(across, z))})[0] == Approx(0).margin(1e-14));
   CHECK(effective_rank(W1) == Approx(1).epsilon(1e-14));
   CHECK(effective_rank(xt::eye<double>(4)) == Approx(4).epsilon(1e-14));
   CHECK(nuclear_norm(Tensor{{3.0, 0.0}, {0.0, -4.0}}) == Approx(7));

@@ -88,9 +88,10 @@ TEST_CASE("deep linear nets: the end-to-end product, orthogonal, identity and ba
     Model m = deep_linear(x, {4, 5, 5, 3}, init, 0.7);
     ParamStore s(g, 4);
     m.initialize(s, 9);
-    Tensor product = xt::eye<double>(4);
-    for (const Var& w : m.params) product = mm(value(s, w), product);
-    CHECK(max_abs_diff(evaluate(g, m, s, x, xv), Tensor(mm(xv, xt::transpose(product)))) < 1e-13);
+    Tensor product = xt::eye<double>(4);  // W_1 W_2 W_3, each (in, out)
+    for (const Var& w : m.params) product = mm(product, value(s, w));
+    CHECK(value(s, m.params[0]).shape() == std::vector<std::size_t>{4, 5});
+    CHECK(max_abs_diff(evaluate(g, m, s, x, xv), Tensor(mm(xv, product))) < 1e-13);
     if (init == LinearInit::Identity) CHECK(max_abs_diff(value(s, m.params[1]), Tensor(0.7 * xt::eye<double>(5))) == 0);
     if (init == LinearInit::Orthogonal) {
       Tensor w = value(s, m.params[1]);  // square 5×5: WᵀW = 0.49 I
@@ -99,7 +100,7 @@ TEST_CASE("deep linear nets: the end-to-end product, orthogonal, identity and ba
     if (init == LinearInit::Balanced)
       for (std::size_t j = 0; j + 1 < m.params.size(); ++j) {
         Tensor wj = value(s, m.params[j]), wk = value(s, m.params[j + 1]);
-        CHECK(max_abs_diff(mm(xt::transpose(wk), wk), mm(wj, xt::transpose(wj))) < 1e-12);
+        CHECK(max_abs_diff(mm(wk, xt::transpose(wk)), mm(xt::transpose(wj), wj)) < 1e-12);
       }
   }
 }
@@ -113,14 +114,14 @@ TEST_CASE("a balanced deep linear net is balanced in every store made on its gra
   ParamStore s(g, 4);
   for (std::size_t j = 0; j + 1 < m.params.size(); ++j) {
     Tensor wj = value(s, m.params[j]), wk = value(s, m.params[j + 1]);
-    CHECK(max_abs_diff(mm(xt::transpose(wk), wk), mm(wj, xt::transpose(wj))) < 1e-12);
+    CHECK(max_abs_diff(mm(wk, xt::transpose(wk)), mm(xt::transpose(wj), wj)) < 1e-12);
   }
   ParamStore explicit_init(g, 0);
   m.initialize(explicit_init, 4);  // the old way, same seed: the same values
   CHECK(explicit_init.values() == s.values());
   s.initialize(5);  // re-initialising the store with another seed keeps it balanced
   Tensor w1 = value(s, m.params[0]), w2 = value(s, m.params[1]);
-  CHECK(max_abs_diff(mm(xt::transpose(w2), w2), mm(w1, xt::transpose(w1))) < 1e-12);
+  CHECK(max_abs_diff(mm(w2, xt::transpose(w2)), mm(xt::transpose(w1), w1)) < 1e-12);
   CHECK(s.values() != explicit_init.values());
   CHECK_THROWS_AS(g.add_joint_init({x}, [](ParamStore&, std::uint64_t) {}), GraphError);
 }
