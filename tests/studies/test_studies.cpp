@@ -46,6 +46,15 @@ TEST_CASE("max-margin (Soudry et al. 2018; Nacson et al. 2019), synthetic separa
   CHECK(r.series["ngd_angle"].back() < 0.1 * r.series["gd_angle"].back());  // normalized GD is far closer
   auto& angles = r.series["gd_angle"];
   CHECK(angles.back() < angles[angles.size() / 4]);
+  // 300 steps: the loss has not reached its 1/t regime (slope -0.65) nor |w| its log t growth: NO.
+  MaxMarginOptions early;
+  early.steps = 300;
+  StudyResult not_yet = max_margin(early);
+  INFO(not_yet.measured);
+  CHECK_FALSE(not_yet.holds);
+  MaxMarginOptions too_long_a_step;
+  too_long_a_step.lr = 100;
+  CHECK_THROWS_WITH(max_margin(too_long_a_step), Catch::Contains("is at least 2/L"));
 }
 
 TEST_CASE("deep-linear (Ji & Telgarsky 2019): alignment, rank one, SVM direction", "[studies][deep-linear]") {
@@ -242,6 +251,10 @@ TEST_CASE("landscape: saddle escape, Hessian spectrum by Lanczos, sigma_min of t
   CHECK(radius[194] >= 0.01);
   CHECK(r.series["gd_f"].back() == Approx(-0.25).margin(1e-6));
   CHECK(r.series["pgd_f_plus_0.25"].back() == Approx(0).margin(1e-6));  // PGD reaches f = −1/4
+  // 150 steps end inside the stall (GD leaves at step 194): GD never reaches the minimum, NO.
+  LandscapeOptions short_run = o;
+  short_run.steps = 150;
+  check_says_no(studies::landscape(short_run), "at step inf (linearisation: 194)");
 }
 
 TEST_CASE(
