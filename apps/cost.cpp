@@ -155,7 +155,11 @@ int run_cost(const CostCommand& c) {
   md << "Data: `cost_d.csv`, `cost_w.csv`, `cost_L.csv`, `cost_m.csv`.\n\n";
   data::write_file(c.out_dir + "/cost.md", md.str());
   if (c.markdown) *c.markdown << md.str();
-  if (!plotted) fmt::print(stderr, "dagrad cost: gnuplot failed or is missing; no cost.png\n");
+  // As for the studies: gnuplot-nox is a main-job package, so a missing figure is a failure, named,
+  // after the tables and cost.md are written.
+  if (!plotted)
+    throw Error("gnuplot did not render " + c.out_dir + "/cost.png (scripts/install-deps.sh installs gnuplot-nox); " +
+                "the data are in " + c.out_dir + "/cost_*.csv");
   fmt::print("\n{}(took {:.1f}s; wrote {}/cost_*.csv, {}cost.md)\n", md.str(),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), c.out_dir,
              plotted ? "cost.png, " : "");

@@ -209,9 +209,10 @@ int run_train(const TrainCommand& c) {
   std::string metrics = c.out_dir + "/metrics.csv";
   optim::write_metrics_csv(metrics, history);
   bool plotted = plot(c.out_dir, c.model + " on " + all.name);
+  // A missing figure is a failure, named, once the metrics (and any checkpoint) are written.
   if (!plotted)
-    fmt::print(stderr, "dagrad train: gnuplot failed or is missing; no training.png (the metrics are in {})\n",
-               metrics);
+    throw Error("gnuplot did not render " + c.out_dir +
+                "/training.png (scripts/install-deps.sh installs gnuplot-nox); " + "the metrics are in " + metrics);
   const auto& last = history.back();
   fmt::print("final test accuracy {:.4f} after {:.1f}s; wrote {}{}\n", last.test_accuracy, last.seconds, metrics,
              plotted ? " and " + c.out_dir + "/training.png" : "");

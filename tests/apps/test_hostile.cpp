@@ -433,6 +433,28 @@ TEST_CASE(
   fs::remove_all(dir);
 }
 
+TEST_CASE("train and cost without gnuplot: the missing figure is an error naming it, the data are written",
+          "[apps][plot]") {
+  fs::path base = fresh("no_gnuplot");
+  fs::path csv = base / "blobs.csv";
+  write_blobs(csv, 3);
+  const char* path = std::getenv("PATH");
+  std::string saved = path ? path : "";
+  ::setenv("PATH", "/nonexistent", 1);
+  Run trained = run({"train", "--data", csv.string(), "--model", "mlp", "--width", "8", "--depth", "1", "--epochs", "1",
+                     "--batch", "8", "--out", (base / "train").string()},
+                    base);
+  Run costed = run({"cost", "--quick", "--out", (base / "cost").string()}, base);
+  ::setenv("PATH", saved.c_str(), 1);
+  CHECK(trained.status == kFailure);
+  CHECK_THAT(trained.err, Catch::Contains("gnuplot did not render") && Catch::Contains("training.png"));
+  CHECK(nonempty_file(base / "train" / "metrics.csv"));
+  CHECK(costed.status == kFailure);
+  CHECK_THAT(costed.err, Catch::Contains("gnuplot did not render") && Catch::Contains("cost.png"));
+  CHECK(nonempty_file(base / "cost" / "cost_d.csv"));
+  fs::remove_all(base);
+}
+
 TEST_CASE("--dtype: train, demo and cost run in float32 and bfloat16; a resume across dtypes is refused by name",
           "[apps][dtype]") {
   fs::path base = fresh("dtype");
