@@ -37,8 +37,7 @@ constexpr Scalar kPlRankTolerance = 1e-12;
 
 Scalar gradient_square_norm(const ParamStore& store) {
   Scalar total = 0;
-  for (const Var& p : store.parameters())
-    for (Scalar v : store.grad(p)) total += v * v;
+  for (Scalar v : store.grads()) total += v * v;  // every parameter's gradient, one flat buffer
   return total;
 }
 

@@ -32,12 +32,6 @@ constexpr char kRandomFeaturesClaim[] =
 constexpr Scalar kPeakLow = 0.8, kPeakHigh = 1.25, kPeakRatio = 10, kFeatureLearningRatio = 0.1;
 constexpr Scalar kRowSpaceTolerance = 1e-10, kInterpolated = 1e-20;
 
-Tensor gaussian_tensor(std::mt19937_64& rng, const Shape& shape, Scalar sd) {
-  std::normal_distribution<Scalar> normal(0, sd);
-  Tensor t = Tensor::from_shape(shape);
-  for (auto& v : t) v = normal(rng);
-  return t;
-}
 Scalar mean_square(const Tensor& e) { return xt::mean(xt::square(e))(); }
 Tensor relu_features(const Tensor& x, const Tensor& w) { return xt::maximum(xt::linalg::dot(x, w), 0.0); }
 

@@ -45,9 +45,7 @@ std::uint64_t run_seed(std::uint64_t base, std::size_t sweep, std::size_t settin
 }
 
 Tensor unit_gaussian(std::mt19937_64& rng, const Shape& shape) {
-  std::normal_distribution<Scalar> normal(0, 1);
-  Tensor t = Tensor::from_shape(shape);
-  for (auto& v : t) v = normal(rng);
+  Tensor t = gaussian_tensor(rng, shape);
   return t / xt::linalg::norm(t);
 }
 

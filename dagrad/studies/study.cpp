@@ -32,6 +32,13 @@ Var reduce_loss(const Var& mean_loss, std::size_t n, const std::string& reductio
   throw ValueError(study + ": --loss-reduction must be sum or mean, got '" + reduction + "'");
 }
 
+Tensor gaussian_tensor(std::mt19937_64& rng, const Shape& shape, Scalar sd) {
+  std::normal_distribution<Scalar> normal(0, sd);
+  Tensor t = Tensor::from_shape(shape);
+  for (auto& v : t) v = normal(rng);
+  return t;
+}
+
 Classification binary_data_from_csv(const std::string& path, const std::string& study) {
   data::CsvOptions options;
   options.classification = false;  // -1 is a label here, which the class-index reader refuses

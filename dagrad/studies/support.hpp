@@ -1,6 +1,7 @@
 #pragma once
 // Helpers the study files share (not installed for users: studies.hpp is the interface).
 #include <cstddef>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ Classification binary_data_from_csv(const std::string& path, const std::string& 
 // deep_linear.W1.npy), float64 in C order and of the parameter's shape. Everything is read and checked
 // before the store changes; a missing, extra or malformed file is a DataError naming it.
 void load_initial_weights(const std::string& dir, ParamStore& store, const std::string& study);
+
+// A tensor of independent N(0, sd^2) entries drawn in memory order (its own distribution, so the draws
+// depend on `rng` alone).
+Tensor gaussian_tensor(std::mt19937_64& rng, const Shape& shape, Scalar sd = 1);
 
 // Steps at which to record: about `count` log-spaced points in [1, steps].
 std::vector<std::size_t> log_steps(std::size_t steps, std::size_t count);

@@ -385,6 +385,19 @@ TEST_CASE("a study's plot survives a loss that underflows to a subnormal or 0 on
   fs::remove_all(dir);
 }
 
+namespace {
+// PATH without gnuplot for the scope, restored after (also when a check throws).
+struct WithoutGnuplot {
+  std::string saved;
+  WithoutGnuplot() {
+    const char* path = std::getenv("PATH");
+    saved = path ? path : "";
+    ::setenv("PATH", "/nonexistent", 1);
+  }
+  ~WithoutGnuplot() { ::setenv("PATH", saved.c_str(), 1); }
+};
+}  // namespace
+
 TEST_CASE(
     "a study's plot draws styled panels and bands; a band over a missing column or a figure gnuplot cannot "
     "render is an error, with the CSV kept",
@@ -424,11 +437,10 @@ TEST_CASE(
   wrong.style("steps", {"steps", false, "steps | mean", "stdev"});
   CHECK_THROWS_WITH(write_study(wrong, dir.string(), "wrong"), Catch::Contains("names the column 'stdev'"));
   // No gnuplot on PATH: the figure is missing, which is an error naming it; the CSV is there.
-  const char* path = std::getenv("PATH");
-  std::string saved = path ? path : "";
-  ::setenv("PATH", "/nonexistent", 1);
-  CHECK_THROWS_WITH(write_study(r, dir.string(), "unrendered"), Catch::Contains("gnuplot did not render"));
-  ::setenv("PATH", saved.c_str(), 1);
+  {
+    WithoutGnuplot no_gnuplot;
+    CHECK_THROWS_WITH(write_study(r, dir.string(), "unrendered"), Catch::Contains("gnuplot did not render"));
+  }
   CHECK(nonempty_file(dir / "unrendered.csv"));
   fs::remove_all(dir);
 }
@@ -438,14 +450,14 @@ TEST_CASE("train and cost without gnuplot: the missing figure is an error naming
   fs::path base = fresh("no_gnuplot");
   fs::path csv = base / "blobs.csv";
   write_blobs(csv, 3);
-  const char* path = std::getenv("PATH");
-  std::string saved = path ? path : "";
-  ::setenv("PATH", "/nonexistent", 1);
-  Run trained = run({"train", "--data", csv.string(), "--model", "mlp", "--width", "8", "--depth", "1", "--epochs", "1",
-                     "--batch", "8", "--out", (base / "train").string()},
-                    base);
-  Run costed = run({"cost", "--quick", "--out", (base / "cost").string()}, base);
-  ::setenv("PATH", saved.c_str(), 1);
+  Run trained, costed;
+  {
+    WithoutGnuplot no_gnuplot;
+    trained = run({"train", "--data", csv.string(), "--model", "mlp", "--width", "8", "--depth", "1", "--epochs", "1",
+                   "--batch", "8", "--out", (base / "train").string()},
+                  base);
+    costed = run({"cost", "--quick", "--out", (base / "cost").string()}, base);
+  }
   CHECK(trained.status == kFailure);
   CHECK_THAT(trained.err, Catch::Contains("gnuplot did not render") && Catch::Contains("training.png"));
   CHECK(nonempty_file(base / "train" / "metrics.csv"));
